@@ -1,11 +1,18 @@
 import { createDefaultEsmPreset } from 'ts-jest';
 
+const withMongo = Boolean(process.env.MONGODB_URI);
+if (!withMongo) {
+  // The MongoDB leg of the storage contract suite needs a real server: say so instead of faking it.
+  console.warn('[ccm-fhir] MONGODB_URI is not set: the MongoDB storage contract suite (test/storage/mongodb*) is not run.');
+}
+
 /** Jest runs the TypeScript sources as ESM through ts-jest (type checking is `tsc --noEmit`). */
 export default {
   ...createDefaultEsmPreset({ tsconfig: 'tsconfig.json' }),
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: withMongo ? ['/node_modules/'] : ['/node_modules/', '/test/storage/mongodb'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 60000,
 };

@@ -1,0 +1,36 @@
+/**
+ * Search criteria of conditional interactions (R4 http.html#ccreate, #cond-update, #3.1.0.7.1):
+ * always parsed strictly, because an ignored parameter would widen the match and touch the wrong resource.
+ */
+import type { Filter } from 'mongodb';
+import { badRequest } from '../outcomes.js';
+import type { ResourceDoc } from '../resource-store.js';
+import { parseSearch, RESULT_PARAMETERS } from '../search/parse.js';
+import { toMongoFilter } from '../search/to-mongo.js';
+import type { FhirServices } from '../services.js';
+
+const selecting = (params: Array<[string, string]>) => params.filter(([k]) => !RESULT_PARAMETERS.has(k.split(':')[0]));
+
+/** Parses the query string of an `If-None-Exist` header (with or without a leading `?` or `Type?`). */
+export function parseCriteriaString(raw: string): Array<[string, string]> {
+  const q = raw.includes('?') ? raw.slice(raw.indexOf('?') + 1) : raw;
+  return [...new URLSearchParams(q).entries()];
+}
+
+/** The MongoDB filter selecting what conditional criteria match; 400 when they select nothing definite. */
+export function criteriaFilter(services: FhirServices, type: string, params: Array<[string, string]>): Filter<ResourceDoc> {
+  const criteria = selecting(params);
+  if (criteria.length === 0) {
+    throw badRequest(`A conditional interaction on ${type} needs search criteria`, undefined, 'required');
+  }
+  const ir = parseSearch(services.registry, type, criteria, { strict: true, baseUrl: services.baseUrl });
+  return toMongoFilter(ir) as Filter<ResourceDoc>;
+}
+
+/** A canonical text of the criteria: the same criteria in any order give the same key. */
+export function criteriaKey(type: string, params: Array<[string, string]>): string {
+  const sorted = selecting(params)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .sort();
+  return `${type}?${sorted.join('&')}`;
+}

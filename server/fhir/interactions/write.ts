@@ -1,0 +1,191 @@
+/**
+ * create, update and delete, plain and conditional (R4 http.html#create, #ccreate, #update,
+ * #cond-update, #delete, #3.1.0.7.1). Versions are decided by compare-and-set in the ResourceStore;
+ * conditional creates that race are decided by a unique conditional key written in the same transaction.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Filter } from 'mongodb';
+import type { Resource } from 'fhir/r4.js';
+import { isDuplicateKeyError, type StorageSession, type StoredDocument } from '../../storage/document-collection.js';
+import type { FhirRequest, FhirResponse } from '../request.js';
+import { preconditionFailed } from '../outcomes.js';
+import { etagOf, parseVersionEtag } from '../preconditions.js';
+import { StaleVersion, VersionConflict, type ResourceDoc, type WriteResult } from '../resource-store.js';
+import type { FhirServices } from '../services.js';
+import { resourceBody } from './body.js';
+import { criteriaFilter, criteriaKey, parseCriteriaString } from './criteria.js';
+import { checkId } from './read.js';
+import { versionHeaders, writeReply } from './respond.js';
+
+export const CONDITIONAL_KEYS = 'conditional_keys';
+
+interface ConditionalKey extends StoredDocument {
+  rid: string;
+}
+
+function ifMatchOf(req: FhirRequest): number | undefined {
+  const raw = req.headers['if-match'];
+  return raw === undefined ? undefined : parseVersionEtag(raw, 'If-Match');
+}
+
+/** Maps the store's version errors to FHIR replies (412 for If-Match, per http.html#concurrency). */
+async function guard<R>(fn: () => Promise<R>): Promise<R> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof StaleVersion) {
+      throw preconditionFailed(
+        `If-Match version ${err.expected} does not match ${err.type}/${err.id} (current: ${err.current ?? 'none'})`,
+      );
+    }
+    throw err;
+  }
+}
+
+/** Runs `fn` again when a concurrent conditional write took the same key first (bounded). */
+async function retryConflicts<R>(fn: () => Promise<R>): Promise<R> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const retryable = err instanceof VersionConflict || isDuplicateKeyError(err);
+      if (!retryable || attempt >= 50) throw err;
+    }
+  }
+}
+
+/**
+ * Claims the conditional key of `criteria` for a new resource id inside `session`: exactly one of several
+ * racing transactions can claim it, the others fail with VersionConflict and run their search again.
+ */
+async function claimKey(services: FhirServices, session: StorageSession, key: string, rid: string): Promise<void> {
+  const keys = services.store.collection<ConditionalKey>(CONDITIONAL_KEYS);
+  const prior = await keys.findOne({ _id: key }, { session });
+  if (prior) {
+    const r = await keys.replaceOne({ _id: key, rid: prior.rid }, { _id: key, rid }, { session });
+    if (r.matchedCount !== 1) throw new VersionConflict(CONDITIONAL_KEYS, key);
+  } else {
+    await keys.insertOne({ _id: key, rid }, { session });
+  }
+}
+
+type Match = { kind: 'none' } | { kind: 'one'; doc: ResourceDoc };
+
+async function matchOne(
+  services: FhirServices,
+  type: string,
+  filter: Filter<ResourceDoc>,
+  session: StorageSession,
+): Promise<Match> {
+  const found = await services.resources.find(type, filter, { limit: 2, session });
+  if (found.length > 1) {
+    throw preconditionFailed(`The criteria match more than one ${type}`, 'multiple-matches');
+  }
+  return found.length === 1 ? { kind: 'one', doc: found[0] } : { kind: 'none' };
+}
+
+/** POST [base]/[type], with `If-None-Exist` for a conditional create. */
+export async function createInteraction(services: FhirServices, req: FhirRequest, type: string): Promise<FhirResponse> {
+  const body = resourceBody(services, req, type);
+  const { id: _ignored, ...resource } = body; // http.html#create: the server ignores a client id.
+  const ifNoneExist = req.headers['if-none-exist'];
+  if (ifNoneExist === undefined) {
+    const r = await services.resources.put(type, randomUUID(), resource as Resource, { method: 'POST' });
+    return writeReply(services, req, type, r.doc, 201, `Created ${type}/${r.doc._id}`);
+  }
+  const params = parseCriteriaString(ifNoneExist);
+  const filter = criteriaFilter(services, type, params);
+  const key = criteriaKey(type, params);
+  const outcome = await retryConflicts(() =>
+    services.store.withTransaction(async (session): Promise<Match | WriteResult> => {
+      const match = await matchOne(services, type, filter, session);
+      if (match.kind === 'one') return match;
+      const id = randomUUID();
+      await claimKey(services, session, key, id);
+      return services.resources.put(type, id, resource as Resource, { method: 'POST', session, mustNotExist: true });
+    }),
+  );
+  if ('kind' in outcome) {
+    if (outcome.kind === 'one') {
+      return writeReply(services, req, type, outcome.doc, 200, `${type}/${outcome.doc._id} already matches; nothing created`);
+    }
+    throw new Error('unreachable: no match without a write');
+  }
+  return writeReply(services, req, type, outcome.doc, 201, `Created ${type}/${outcome.doc._id}`);
+}
+
+/** PUT [base]/[type]/[id]: update, or update-as-create for a new id (http.html#update). */
+export async function updateInteraction(
+  services: FhirServices,
+  req: FhirRequest,
+  type: string,
+  id: string,
+): Promise<FhirResponse> {
+  checkId(id);
+  const resource = resourceBody(services, req, type, id);
+  const ifMatch = ifMatchOf(req);
+  const r = await guard(() => services.resources.put(type, id, resource, { method: 'PUT', ifMatch }));
+  const status = r.created ? 201 : 200;
+  return writeReply(services, req, type, r.doc, status, `${r.created ? 'Created' : 'Updated'} ${type}/${id}`);
+}
+
+/** PUT [base]/[type]?criteria: conditional update (http.html#cond-update). */
+export async function conditionalUpdateInteraction(
+  services: FhirServices,
+  req: FhirRequest,
+  type: string,
+): Promise<FhirResponse> {
+  const body = resourceBody(services, req, type);
+  const filter = criteriaFilter(services, type, req.query);
+  const key = criteriaKey(type, req.query);
+  const ifMatch = ifMatchOf(req);
+  const result = await guard(() =>
+    retryConflicts(() =>
+      services.store.withTransaction(async (session) => {
+        const match = await matchOne(services, type, filter, session);
+        if (match.kind === 'one') {
+          if (body.id !== undefined && body.id !== match.doc._id) {
+            throw preconditionFailed(`The body's id ${body.id} differs from the matching ${type}/${match.doc._id}`);
+          }
+          return services.resources.put(type, match.doc._id, body, { method: 'PUT', ifMatch, session });
+        }
+        const id = body.id ?? randomUUID();
+        checkId(id);
+        await claimKey(services, session, key, id);
+        return services.resources.put(type, id, body, { method: 'PUT', ifMatch, session });
+      }),
+    ),
+  );
+  const status = result.created ? 201 : 200;
+  return writeReply(services, req, type, result.doc, status, `${result.created ? 'Created' : 'Updated'} ${type}/${result.doc._id}`);
+}
+
+/** DELETE [base]/[type]/[id]: a soft delete; later reads answer 410 (http.html#delete). */
+export async function deleteInteraction(
+  services: FhirServices,
+  req: FhirRequest,
+  type: string,
+  id: string,
+): Promise<FhirResponse> {
+  checkId(id);
+  const ifMatch = ifMatchOf(req);
+  const doc = await guard(() => services.resources.delete(type, id, { ifMatch }));
+  return { status: 204, headers: doc ? { etag: etagOf(doc.vid) } : {} };
+}
+
+/** DELETE [base]/[type]?criteria: conditional delete of a single match (http.html#3.1.0.7.1). */
+export async function conditionalDeleteInteraction(
+  services: FhirServices,
+  req: FhirRequest,
+  type: string,
+): Promise<FhirResponse> {
+  const filter = criteriaFilter(services, type, req.query);
+  const doc = await retryConflicts(() =>
+    services.store.withTransaction(async (session) => {
+      const match = await matchOne(services, type, filter, session);
+      if (match.kind === 'none') return null;
+      return services.resources.delete(type, match.doc._id, { session });
+    }),
+  );
+  return { status: 204, headers: doc ? versionHeaders(doc.vid, doc.lu) : {} };
+}

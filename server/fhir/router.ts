@@ -1,0 +1,123 @@
+/**
+ * The FHIR router: a route table over path shapes (R4 http.html#summary), generic over every resource
+ * type in the R4 table. It maps a FhirRequest to one interaction and nothing else.
+ */
+import type { FhirRequest, FhirResponse } from './request.js';
+import { methodNotAllowed, notFound } from './outcomes.js';
+import type { FhirServices } from './services.js';
+import { capabilityInteraction } from './capability.js';
+import { historyInteraction } from './interactions/history.js';
+import { patchInteraction } from './interactions/patch.js';
+import { readInteraction, vreadInteraction } from './interactions/read.js';
+import { searchInteraction } from './interactions/search.js';
+import {
+  conditionalDeleteInteraction,
+  conditionalUpdateInteraction,
+  createInteraction,
+  deleteInteraction,
+  updateInteraction,
+} from './interactions/write.js';
+
+type Handler = (services: FhirServices, req: FhirRequest, params: Record<string, string>) => Promise<FhirResponse>;
+
+/** A CapabilityStatement interaction code (capabilitystatement.html: TypeRestfulInteraction / SystemRestfulInteraction). */
+export type InteractionCode =
+  | 'read'
+  | 'vread'
+  | 'update'
+  | 'patch'
+  | 'delete'
+  | 'history-instance'
+  | 'history-type'
+  | 'create'
+  | 'search-type'
+  | 'history-system'
+  | 'capabilities';
+
+interface Route {
+  /** Path pattern: literal segments, `:type` (a resource type), `:id`, `:vid`. */
+  pattern: string[];
+  methods: Partial<Record<string, { code?: InteractionCode; handler: Handler }>>;
+}
+
+const h = (code: InteractionCode | undefined, handler: Handler) => ({ code, handler });
+
+const routes: Route[] = [
+  { pattern: ['metadata'], methods: { GET: h('capabilities', (s, r) => capabilityInteraction(s, r, implementedInteractions())) } },
+  { pattern: ['_history'], methods: { GET: h('history-system', (s, r) => historyInteraction(s, r, {})) } },
+  {
+    pattern: [':type'],
+    methods: {
+      GET: h('search-type', (s, r, p) => searchInteraction(s, r, p.type, r.query)),
+      POST: h('create', (s, r, p) => createInteraction(s, r, p.type)),
+      PUT: h('update', (s, r, p) => conditionalUpdateInteraction(s, r, p.type)),
+      DELETE: h('delete', (s, r, p) => conditionalDeleteInteraction(s, r, p.type)),
+    },
+  },
+  { pattern: [':type', '_search'], methods: { POST: h('search-type', (s, r, p) => searchInteraction(s, r, p.type, searchParamsOfPost(r))) } },
+  { pattern: [':type', '_history'], methods: { GET: h('history-type', (s, r, p) => historyInteraction(s, r, { type: p.type })) } },
+  {
+    pattern: [':type', ':id'],
+    methods: {
+      GET: h('read', (s, r, p) => readInteraction(s, r, p.type, p.id)),
+      PUT: h('update', (s, r, p) => updateInteraction(s, r, p.type, p.id)),
+      PATCH: h('patch', (s, r, p) => patchInteraction(s, r, p.type, p.id)),
+      DELETE: h('delete', (s, r, p) => deleteInteraction(s, r, p.type, p.id)),
+    },
+  },
+  { pattern: [':type', ':id', '_history'], methods: { GET: h('history-instance', (s, r, p) => historyInteraction(s, r, { type: p.type, id: p.id })) } },
+  { pattern: [':type', ':id', '_history', ':vid'], methods: { GET: h('vread', (s, r, p) => vreadInteraction(s, r, p.type, p.id, p.vid)) } },
+];
+
+/** POST _search takes its parameters from the URL and an x-www-form-urlencoded body (search.html#Introduction). */
+function searchParamsOfPost(req: FhirRequest): Array<[string, string]> {
+  const form = typeof req.body === 'string' ? [...new URLSearchParams(req.body).entries()] : [];
+  return [...req.query, ...form];
+}
+
+function match(route: Route, segments: string[], types: ReadonlySet<string>): Record<string, string> | null {
+  if (route.pattern.length !== segments.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < segments.length; i++) {
+    const p = route.pattern[i];
+    const s = segments[i];
+    if (p === ':type') {
+      if (!types.has(s)) return null;
+    } else if (!p.startsWith(':') && p !== s) {
+      return null;
+    }
+    if (p.startsWith(':')) params[p.slice(1)] = s;
+  }
+  return params;
+}
+
+/** The interactions the route table implements, at type and system level, for the CapabilityStatement. */
+export function implementedInteractions(): { type: InteractionCode[]; system: InteractionCode[] } {
+  const type = new Set<InteractionCode>();
+  const system = new Set<InteractionCode>();
+  for (const r of routes) {
+    for (const m of Object.values(r.methods)) {
+      if (!m?.code || m.code === 'capabilities') continue;
+      (r.pattern[0] === ':type' ? type : system).add(m.code);
+    }
+  }
+  return { type: [...type], system: [...system] };
+}
+
+/** Routes a request to its interaction; 404 for unknown paths or types, 405 for unsupported methods. */
+export async function route(services: FhirServices, req: FhirRequest): Promise<FhirResponse> {
+  for (const r of routes) {
+    const params = match(r, req.segments, services.resourceTypes);
+    if (!params) continue;
+    const handler = r.methods[req.method]?.handler;
+    if (!handler) {
+      throw methodNotAllowed(`${req.method} is not supported on /${req.segments.join('/')} (allowed: ${Object.keys(r.methods).join(', ')})`);
+    }
+    return handler(services, req, params);
+  }
+  const first = req.segments[0];
+  if (first && /^[A-Z]/.test(first) && !services.resourceTypes.has(first)) {
+    throw notFound(`Unknown resource type ${JSON.stringify(first.slice(0, 64))}`);
+  }
+  throw notFound(`No FHIR interaction at /${req.segments.join('/').slice(0, 200)}`);
+}

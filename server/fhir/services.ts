@@ -1,0 +1,26 @@
+/**
+ * What the FHIR layer needs from the rest of the process, built once per app by createApp and passed
+ * down explicitly (no module singletons).
+ */
+import type { OperationOutcomeIssue } from 'fhir/r4.js';
+import type { DocumentStore } from '../storage/document-collection.js';
+import type { R4Definitions } from './definitions.js';
+import type { ResourceStore } from './resource-store.js';
+import type { SearchRegistry } from './search/registry.js';
+
+/** Validates a resource body against base R4; returns the issues (empty when valid). */
+export type ResourceValidator = (resource: unknown, expectedType: string) => OperationOutcomeIssue[];
+
+/** Dependencies of every FHIR interaction. */
+export interface FhirServices {
+  /** Public base URL of the FHIR endpoint, without trailing slash. */
+  baseUrl: string;
+  definitions: R4Definitions;
+  /** The concrete resource types the server serves (the R4 table). */
+  resourceTypes: ReadonlySet<string>;
+  store: DocumentStore;
+  resources: ResourceStore;
+  registry: SearchRegistry;
+  validate: ResourceValidator;
+  clock: () => Date;
+}

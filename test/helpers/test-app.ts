@@ -1,0 +1,35 @@
+/** Builds an app per suite on a fresh store: embedded (memory only unless a data dir is given) or MongoDB. */
+import { randomUUID } from 'node:crypto';
+import { createApp, type CcmApp } from '../../server/app.js';
+import { openEmbeddedStore } from '../../server/storage/embedded/embedded-store.js';
+import { openMongoStore } from '../../server/storage/mongodb/mongo-store.js';
+import type { DocumentStore } from '../../server/storage/document-collection.js';
+
+export const TEST_BASE = 'http://127.0.0.1:8080/fhir';
+
+/** A test application and a way to close its store. */
+export interface TestApp extends CcmApp {
+  store: DocumentStore;
+  close(): Promise<void>;
+}
+
+export type Engine = 'embedded' | 'mongodb';
+
+/** The engines a suite should run on: embedded always, MongoDB when MONGODB_URI is set. */
+export const ENGINES: Engine[] = process.env.MONGODB_URI ? ['embedded', 'mongodb'] : ['embedded'];
+
+/** Creates an app; on MongoDB each call uses a fresh database. */
+export async function makeTestApp(
+  opts: { engine?: Engine; dataDir?: string | null; bodyLimitBytes?: number; clock?: () => Date } = {},
+): Promise<TestApp> {
+  const store =
+    opts.engine === 'mongodb'
+      ? await openMongoStore(process.env.MONGODB_URI as string, { dbName: `ccm-test-${randomUUID().slice(0, 8)}` })
+      : await openEmbeddedStore({ dataDir: opts.dataDir ?? null });
+  const built = createApp({
+    config: { baseUrl: TEST_BASE, bodyLimitBytes: opts.bodyLimitBytes ?? 16 * 1024 * 1024 },
+    store,
+    clock: opts.clock,
+  });
+  return { ...built, store, close: () => store.close() };
+}
