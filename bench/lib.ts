@@ -1,0 +1,68 @@
+/** Shared pieces of the benchmarks: child processes on 127.0.0.1 and autocannon runs. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type autocannonType from 'autocannon';
+
+const require = createRequire(import.meta.url);
+const autocannon = require('autocannon') as typeof autocannonType;
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Spawns a TypeScript entry point with tsx and resolves once `ready` matches its stdout. */
+export function spawnTs(entry: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = ready.exec(out);
+      if (m) resolve({ child, match: m });
+    });
+    child.on('exit', (code) => reject(new Error(`${entry} exited with ${code}: ${out}`)));
+  });
+}
+
+/** Stops a child process and waits for it to exit. */
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** Summary of one autocannon run. */
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+/** Runs autocannon against 127.0.0.1 only. */
+export async function load(opts: { url: string; connections: number; seconds: number; paths?: () => string }): Promise<LoadResult> {
+  if (!/^http:\/\/127\.0\.0\.1:/.test(opts.url)) throw new Error('load goes to 127.0.0.1 only');
+  const make = opts.paths;
+  const r = await autocannon({
+    url: opts.url,
+    connections: opts.connections,
+    duration: opts.seconds,
+    requests: make ? [{ setupRequest: (req) => ({ ...req, path: make() }) }] : undefined,
+  });
+  const lat = r.latency as unknown as Record<string, number>;
+  return {
+    rps: Math.round(r.requests.average),
+    p50: lat.p50,
+    p95: lat.p97_5 ?? lat.p95,
+    p99: lat.p99,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+  };
+}
