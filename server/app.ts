@@ -43,7 +43,7 @@ export function createFhirServices(deps: AppDeps): FhirServices {
   const clock = deps.clock ?? (() => new Date());
   const resources = new ResourceStore({
     store: deps.store,
-    extract: (resource) => extractIndex(registry, resource),
+    extract: (resource) => extractIndex(registry, resource, { baseUrl: deps.config.baseUrl }),
     indexKeys: (type) => indexKeysFor(registry, type),
     clock,
   });

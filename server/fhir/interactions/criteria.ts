@@ -23,7 +23,7 @@ export function criteriaFilter(services: FhirServices, type: string, params: Arr
   if (criteria.length === 0) {
     throw badRequest(`A conditional interaction on ${type} needs search criteria`, undefined, 'required');
   }
-  const ir = parseSearch(services.registry, type, criteria, { strict: true, baseUrl: services.baseUrl });
+  const ir = parseSearch(services.registry, type, criteria, { strict: true, baseUrl: services.baseUrl, now: services.clock().getTime() });
   return toMongoFilter(ir) as Filter<ResourceDoc>;
 }
 

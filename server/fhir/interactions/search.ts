@@ -23,7 +23,7 @@ export async function searchInteraction(
   params: Array<[string, string]>,
 ): Promise<FhirResponse> {
   const strict = parsePrefer(req.headers.prefer).strict;
-  const ir = parseSearch(services.registry, type, params, { strict, baseUrl: services.baseUrl });
+  const ir = parseSearch(services.registry, type, params, { strict, baseUrl: services.baseUrl, now: services.clock().getTime() });
   const filter = toMongoFilter(ir) as Filter<ResourceDoc>;
   const count = countOf(req);
   const offset = offsetOf(req);

@@ -1,0 +1,178 @@
+/**
+ * Compiles the search IR into ONE MongoDB filter document over `sp`, `comp` and `_id`, executed as is by
+ * both storage engines (MongoDB natively, the embedded engine through mingo). Semantics per R4 search.html;
+ * every regex is built from escaped input. A condition on one key of an entry uses the dotted path
+ * (`sp.subject.r`), which is what the declared indexes cover; conditions on several keys of the same entry
+ * (system and code, lo and hi) use `$elemMatch` so that they must hold in the same entry.
+ */
+import type { Document, Filter } from 'mongodb';
+import type { Clause, DateMatcher, Matcher, NumberMatcher, QuantityMatcher, SimpleMatcher } from './ir.js';
+import type { SearchIR } from './ir.js';
+import { escapeRegex } from './text.js';
+
+/** A condition on the keys of one index entry (keys relative to the entry, maybe prefixed `c0.`). */
+type Cond = Record<string, unknown>;
+
+/** Merges conditions into one object, nesting them in `$and` when keys collide. */
+function merge(conds: Cond[]): Cond {
+  const out: Cond = {};
+  const rest: Cond[] = [];
+  for (const c of conds) {
+    if (Object.keys(c).some((k) => k in out)) rest.push(c);
+    else Object.assign(out, c);
+  }
+  return rest.length ? { $and: [out, ...rest] } : out;
+}
+
+/**
+ * Range comparison of a stored range [lo, hi] with the parameter range [pl, ph], both inclusive
+ * (search.html#prefix, date rows): eq = contained; ne = not contained; gt/lt = the range above/below
+ * overlaps; ge/le = that or contained; sa/eb = strictly after/before; ap = overlaps the widened range.
+ */
+function dateCond(m: DateMatcher, p: string): Cond {
+  const lo = `${p}lo`;
+  const hi = `${p}hi`;
+  const within = { [lo]: { $gte: m.lo }, [hi]: { $lte: m.hi } };
+  switch (m.prefix) {
+    case 'eq':
+      return within;
+    case 'ne':
+      return { $or: [{ [lo]: { $lt: m.lo } }, { [hi]: { $gt: m.hi } }] };
+    case 'gt':
+      return { [hi]: { $gt: m.hi } };
+    case 'lt':
+      return { [lo]: { $lt: m.lo } };
+    case 'ge':
+      return { $or: [{ [hi]: { $gt: m.hi } }, within] };
+    case 'le':
+      return { $or: [{ [lo]: { $lt: m.lo } }, within] };
+    case 'sa':
+      return { [lo]: { $gt: m.hi } };
+    case 'eb':
+      return { [hi]: { $lt: m.lo } };
+    case 'ap':
+      return { [lo]: { $lte: m.hi }, [hi]: { $gte: m.lo } };
+  }
+}
+
+/** Two operator conditions, combined on one key when the keys are the same (`{ v: { $gte, $lt } }`). */
+function both(loKey: string, loOp: Cond, hiKey: string, hiOp: Cond): Cond {
+  return loKey === hiKey ? { [loKey]: { ...loOp, ...hiOp } } : { [loKey]: loOp, [hiKey]: hiOp };
+}
+
+/**
+ * Number/quantity comparison (search.html#number): eq/ne use the implicit precision range [lo, hi);
+ * gt/lt/ge/le/sa/eb compare with the exact value; ap overlaps value ± 10%. The stored value is the range
+ * [loKey, hiKey] (both `v` for a number).
+ */
+function numberCond(m: NumberMatcher | QuantityMatcher, loKey: string, hiKey: string): Cond {
+  const v = m.value;
+  switch (m.prefix) {
+    case 'eq':
+      return both(loKey, { $gte: m.lo }, hiKey, { $lt: m.hi });
+    case 'ne':
+      return { $or: [{ [loKey]: { $lt: m.lo } }, { [hiKey]: { $gte: m.hi } }] };
+    case 'gt':
+      return { [hiKey]: { $gt: v } };
+    case 'lt':
+      return { [loKey]: { $lt: v } };
+    case 'ge':
+      return { [hiKey]: { $gte: v } };
+    case 'le':
+      return { [loKey]: { $lte: v } };
+    case 'sa':
+      return { [loKey]: { $gt: v } };
+    case 'eb':
+      return { [hiKey]: { $lt: v } };
+    case 'ap':
+      return both(loKey, { $lte: m.hi }, hiKey, { $gte: m.lo });
+  }
+}
+
+/** Quantity: the number condition plus system and code (`||code` matches the code or the unit). */
+function quantityCond(m: QuantityMatcher, p: string): Cond {
+  const conds = [numberCond(m, `${p}lo`, `${p}hi`)];
+  if (m.system !== undefined) conds.push({ [`${p}s`]: m.system });
+  if (m.code !== undefined) {
+    conds.push(
+      m.system !== undefined
+        ? { [`${p}c`]: m.code }
+        : { $or: [{ [`${p}c`]: m.code }, { [`${p}u`]: m.code }] },
+    );
+  }
+  return merge(conds);
+}
+
+/** Every URI a stored value may equal for `:above` (the value and its `/`-separated parents). */
+function uriAncestors(value: string): string[] {
+  const out = [value];
+  const scheme = value.indexOf('://');
+  for (let i = value.length - 1; i > scheme + 2; i--) if (value[i] === '/') out.push(value.slice(0, i));
+  return out;
+}
+
+/** The condition one matcher puts on one entry, keys prefixed with `p`. */
+function entryCond(m: SimpleMatcher, p: string): Cond {
+  switch (m.type) {
+    case 'token': {
+      const conds: Cond[] = [];
+      if (m.system === null) conds.push({ [`${p}s`]: { $exists: false } });
+      else if (m.system !== undefined) conds.push({ [`${p}s`]: m.system });
+      if (m.code !== undefined) conds.push({ [`${p}c`]: m.code });
+      if (m.typeSystem !== undefined) conds.push({ [`${p}ts`]: m.typeSystem, [`${p}tc`]: m.typeCode });
+      if (m.text !== undefined) conds.push({ [`${p}t`]: { $regex: `^${escapeRegex(m.text)}` } });
+      return merge(conds);
+    }
+    case 'string':
+      if (m.mode === 'exact') return { [`${p}e`]: m.value };
+      return { [`${p}v`]: { $regex: `${m.mode === 'prefix' ? '^' : ''}${escapeRegex(m.value)}` } };
+    case 'date':
+      return dateCond(m, p);
+    case 'number':
+      return numberCond(m, `${p}v`, `${p}v`);
+    case 'quantity':
+      return quantityCond(m, p);
+    case 'reference': {
+      const conds: Cond[] = [];
+      if (m.refs) conds.push({ [`${p}r`]: m.refs.length === 1 ? m.refs[0] : { $in: m.refs } });
+      if (m.idPattern) conds.push({ [`${p}r`]: { $regex: m.idPattern } });
+      if (m.identifierSystem !== undefined) conds.push({ [`${p}is`]: m.identifierSystem });
+      if (m.identifierValue !== undefined) conds.push({ [`${p}iv`]: m.identifierValue });
+      return merge(conds);
+    }
+    case 'uri':
+      if (m.mode === 'below') {
+        // search.html#uri ":below": the URI itself or one under it, on path-segment boundaries
+        const tail = m.value.endsWith('/') ? '' : '(?:$|[/?#])';
+        return { [`${p}v`]: { $regex: `^${escapeRegex(m.value)}${tail}` } };
+      }
+      return { [`${p}v`]: m.mode === 'above' ? { $in: uriAncestors(m.value) } : m.value };
+  }
+}
+
+/** The filter for one matcher on `field`: dotted paths for single-key conditions, else `$elemMatch`. */
+function matcherFilter(field: string, m: Matcher): Cond {
+  const cond =
+    m.type === 'composite' ? merge(m.parts.map((part, i) => entryCond(part, `c${i}.`))) : entryCond(m, '');
+  const keys = Object.keys(cond);
+  if (keys.length === 1 && !keys[0].startsWith('$')) return { [`${field}.${keys[0]}`]: cond[keys[0]] };
+  return { [field]: { $elemMatch: cond } };
+}
+
+/** The filter of one clause. */
+function clauseFilter(clause: Clause): Cond {
+  if (clause.kind === 'id') return { _id: clause.ids.length === 1 ? clause.ids[0] : { $in: clause.ids } };
+  const field = `sp.${clause.code}`;
+  if (clause.kind === 'missing') return { [field]: { $exists: !clause.missing } };
+  const alternatives = clause.anyOf.map((m) => matcherFilter(field, m));
+  // search.html#modifiers ":not": resources with no matching value, including those with no value at all.
+  if (clause.not) return { $nor: alternatives };
+  return alternatives.length === 1 ? alternatives[0] : { $or: alternatives };
+}
+
+/** Compiles a parsed search into one MongoDB filter document (`{}` when there is no condition). */
+export function toMongoFilter(ir: SearchIR): Filter<Document> {
+  const filters = ir.clauses.map(clauseFilter);
+  if (filters.length === 0) return {};
+  return filters.length === 1 ? filters[0] : { $and: filters };
+}
