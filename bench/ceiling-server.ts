@@ -4,7 +4,8 @@
  */
 import express from 'express';
 
-const body = process.env.CEILING_BODY ?? JSON.stringify({ resourceType: 'Observation', id: 'x', status: 'final' });
+const body =
+  process.env.CEILING_BODY ?? JSON.stringify({ resourceType: 'Observation', id: 'x', status: 'final' });
 const app = express();
 app.get('/*splat', (_req, res) => {
   res.setHeader('content-type', 'application/fhir+json; charset=utf-8');

@@ -11,7 +11,11 @@ const autocannon = require('autocannon') as typeof autocannonType;
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Spawns a TypeScript entry point with tsx and resolves once `ready` matches its stdout. */
-export function spawnTs(entry: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+export function spawnTs(
+  entry: string,
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env },
@@ -47,7 +51,12 @@ export interface LoadResult {
 }
 
 /** Runs autocannon against 127.0.0.1 only. */
-export async function load(opts: { url: string; connections: number; seconds: number; paths?: () => string }): Promise<LoadResult> {
+export async function load(opts: {
+  url: string;
+  connections: number;
+  seconds: number;
+  paths?: () => string;
+}): Promise<LoadResult> {
   if (!/^http:\/\/127\.0\.0\.1:/.test(opts.url)) throw new Error('load goes to 127.0.0.1 only');
   const make = opts.paths;
   const r = await autocannon({

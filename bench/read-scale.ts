@@ -17,7 +17,11 @@ import { openEmbeddedStore } from '../server/storage/embedded/embedded-store.js'
 import { load, spawnTs, stop } from './lib.js';
 
 const { values } = parseArgs({
-  options: { sizes: { type: 'string', default: '1000,100000' }, seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '16' } },
+  options: {
+    sizes: { type: 'string', default: '1000,100000' },
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '16' },
+  },
 });
 const sizes = values.sizes.split(',').map(Number);
 const seconds = Number(values.seconds);
@@ -28,18 +32,32 @@ function observation(i: number): Observation {
     resourceType: 'Observation',
     id: `obs-${i}`,
     status: 'final',
-    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+    category: [
+      {
+        coding: [
+          { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' },
+        ],
+      },
+    ],
     code: { coding: [{ system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }] },
     subject: { reference: `Patient/p-${i % 1000}` },
     effectiveDateTime: '2026-11-01T10:00:00Z',
-    valueQuantity: { value: 60 + (i % 40), unit: 'beats/minute', system: 'http://unitsofmeasure.org', code: '/min' },
+    valueQuantity: {
+      value: 60 + (i % 40),
+      unit: 'beats/minute',
+      system: 'http://unitsofmeasure.org',
+      code: '/min',
+    },
   };
 }
 
 /** Writes `n` Observations (current versions and history) into a fresh data directory. */
 async function seed(dir: string, n: number): Promise<void> {
   const store = await openEmbeddedStore({ dataDir: dir });
-  const services = createFhirServices({ config: { baseUrl: 'http://127.0.0.1/fhir', bodyLimitBytes: 1 << 20 }, store });
+  const services = createFhirServices({
+    config: { baseUrl: 'http://127.0.0.1/fhir', bodyLimitBytes: 1 << 20 },
+    store,
+  });
   const current = await services.resources.current('Observation');
   const history = await services.resources.history();
   const lu = new Date().toISOString();
@@ -51,7 +69,15 @@ async function seed(dir: string, n: number): Promise<void> {
       const resource = { ...observation(i), id, meta: { versionId: '1', lastUpdated: lu } };
       const index = extractIndex(services.registry, resource);
       docs.push({ _id: id, vid: 1, lu, resource, sp: index.sp, comp: index.comp });
-      hist.push({ _id: `Observation/${id}/1`, t: 'Observation', rid: id, vid: 1, lu, method: 'PUT', resource });
+      hist.push({
+        _id: `Observation/${id}/1`,
+        t: 'Observation',
+        rid: id,
+        vid: 1,
+        lu,
+        method: 'PUT',
+        resource,
+      });
     }
     await current.insertMany(docs);
     await history.insertMany(hist);
@@ -59,24 +85,51 @@ async function seed(dir: string, n: number): Promise<void> {
   await store.close();
 }
 
-const ceiling = await spawnTs('bench/ceiling-server.ts', { CEILING_BODY: JSON.stringify(observation(1)) }, /listening (\d+)/);
+const ceiling = await spawnTs(
+  'bench/ceiling-server.ts',
+  { CEILING_BODY: JSON.stringify(observation(1)) },
+  /listening (\d+)/,
+);
 const ceilingPort = ceiling.match[1];
-const report: Record<string, unknown> = { node: process.version, connections, seconds, results: [] as unknown[] };
+const report: Record<string, unknown> = {
+  node: process.version,
+  connections,
+  seconds,
+  results: [] as unknown[],
+};
 try {
-  const ceil = await load({ url: `http://127.0.0.1:${ceilingPort}/fhir/Observation/obs-1`, connections, seconds });
+  const ceil = await load({
+    url: `http://127.0.0.1:${ceilingPort}/fhir/Observation/obs-1`,
+    connections,
+    seconds,
+  });
   report.ceiling = ceil;
   for (const n of sizes) {
     const dir = mkdtempSync(path.join(tmpdir(), 'ccm-bench-read-'));
     try {
       await seed(dir, n);
       const t0 = Date.now();
-      const server = await spawnTs('server/main.ts', { DATA_DIR: dir, DEMO_DATA: 'false' }, /FHIR base:\s+(\S+)/);
+      const server = await spawnTs(
+        'server/main.ts',
+        { DATA_DIR: dir, DEMO_DATA: 'false' },
+        /FHIR base:\s+(\S+)/,
+      );
       const startMs = Date.now() - t0;
       const base = server.match[1];
       try {
         let k = 0;
-        const r = await load({ url: base, connections, seconds, paths: () => `/fhir/Observation/obs-${(k++ * 7919) % n}` });
-        (report.results as unknown[]).push({ resources: n, startMs, ...r, ratioToCeiling: Math.round((r.rps / ceil.rps) * 100) / 100 });
+        const r = await load({
+          url: base,
+          connections,
+          seconds,
+          paths: () => `/fhir/Observation/obs-${(k++ * 7919) % n}`,
+        });
+        (report.results as unknown[]).push({
+          resources: n,
+          startMs,
+          ...r,
+          ratioToCeiling: Math.round((r.rps / ceil.rps) * 100) / 100,
+        });
       } finally {
         await stop(server.child);
       }

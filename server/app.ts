@@ -6,6 +6,7 @@ import express, { type Express, type Request, type Response } from 'express';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import { loadR4Definitions } from './fhir/definitions.js';
+import { OperationRegistry } from './fhir/operations.js';
 import { ResourceStore } from './fhir/resource-store.js';
 import type { FhirServices } from './fhir/services.js';
 import { buildSearchRegistry } from './fhir/search/registry.js';
@@ -55,6 +56,7 @@ export function createFhirServices(deps: AppDeps): FhirServices {
     resources,
     registry,
     validate: (resource, expectedType) => validator.validate(resource, { expectedType }),
+    operations: new OperationRegistry(),
     clock,
   };
 }

@@ -13,7 +13,8 @@ export const MAX_COUNT = 1000;
 export function countOf(req: FhirRequest, dflt = DEFAULT_COUNT): number {
   const raw = req.query.find(([k]) => k === '_count')?.[1];
   if (raw === undefined) return dflt;
-  if (!/^\d{1,9}$/.test(raw)) throw badRequest(`_count must be a non-negative integer, not ${JSON.stringify(raw.slice(0, 40))}`);
+  if (!/^\d{1,9}$/.test(raw))
+    throw badRequest(`_count must be a non-negative integer, not ${JSON.stringify(raw.slice(0, 40))}`);
   return Math.min(Number(raw), MAX_COUNT);
 }
 
@@ -46,7 +47,10 @@ export function pageLinks(
   const links: BundleLink[] = [{ relation: 'self', url: urlOf(baseUrl, path, at(page.offset)) }];
   links.push({ relation: 'first', url: urlOf(baseUrl, path, at(0)) });
   if (page.offset > 0 && page.count > 0) {
-    links.push({ relation: 'previous', url: urlOf(baseUrl, path, at(Math.max(0, page.offset - page.count))) });
+    links.push({
+      relation: 'previous',
+      url: urlOf(baseUrl, path, at(Math.max(0, page.offset - page.count))),
+    });
   }
   if (page.count > 0 && page.offset + page.count < page.total) {
     links.push({ relation: 'next', url: urlOf(baseUrl, path, at(page.offset + page.count)) });
@@ -55,7 +59,12 @@ export function pageLinks(
 }
 
 /** A Bundle of the given type. */
-export function bundle(type: Bundle['type'], total: number | undefined, link: BundleLink[], entry: BundleEntry[]): Bundle {
+export function bundle(
+  type: Bundle['type'],
+  total: number | undefined,
+  link: BundleLink[],
+  entry: BundleEntry[],
+): Bundle {
   const b: Bundle = { resourceType: 'Bundle', type, link };
   if (total !== undefined) b.total = total;
   if (entry.length > 0) b.entry = entry;

@@ -5,6 +5,7 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4.js';
 import type { FhirRequest, FhirResponse } from './request.js';
 import type { FhirServices } from './services.js';
+import type { OperationSpec } from './operations.js';
 import type { InteractionCode } from './router.js';
 
 export const SOFTWARE_NAME = 'ccm-fhir';
@@ -12,9 +13,28 @@ export const SOFTWARE_VERSION = '0.1.0';
 
 const cache = new WeakMap<FhirServices, CapabilityStatement>();
 
+/** `{ [key]: items }` when there are items, `{}` otherwise (R4 json.html: no empty arrays). */
+function nonEmpty<K extends string, T>(key: K, items: T[]): Partial<Record<K, T[]>> {
+  return items.length > 0 ? ({ [key]: items } as Record<K, T[]>) : {};
+}
+
+function operationsOf(services: FhirServices, keep: (op: OperationSpec) => boolean) {
+  return services.operations
+    .all()
+    .filter(keep)
+    .map((op) => ({
+      name: op.name,
+      definition: op.definition ?? `${services.baseUrl}/OperationDefinition/${op.name}`,
+    }));
+}
+
 type TypeInteraction = NonNullable<CapabilityStatementRestResource['interaction']>[number]['code'];
 
-function resourceEntry(services: FhirServices, type: string, interactions: InteractionCode[]): CapabilityStatementRestResource {
+function resourceEntry(
+  services: FhirServices,
+  type: string,
+  interactions: InteractionCode[],
+): CapabilityStatementRestResource {
   return {
     type: type as CapabilityStatementRestResource['type'],
     profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
@@ -26,14 +46,20 @@ function resourceEntry(services: FhirServices, type: string, interactions: Inter
     conditionalRead: 'full-support',
     conditionalUpdate: true,
     conditionalDelete: 'single',
-    searchParam: services.registry
-      .params(type)
-      .filter((p) => p.supported)
-      .map((p) => ({
-      name: p.code,
-      type: p.type,
-      ...(p.url ? { definition: p.url } : {}),
-    })),
+    ...nonEmpty(
+      'operation',
+      operationsOf(
+        services,
+        (op) => op.levels.some((l) => l !== 'system') && (!op.types || op.types.includes(type)),
+      ),
+    ),
+    ...nonEmpty(
+      'searchParam',
+      services.registry
+        .params(type)
+        .filter((p) => p.supported)
+        .map((p) => ({ name: p.code, type: p.type, ...(p.url ? { definition: p.url } : {}) })),
+    ),
   };
 }
 
@@ -52,7 +78,10 @@ export function buildCapabilityStatement(
     publisher: 'ccm-fhir',
     kind: 'instance',
     software: { name: SOFTWARE_NAME, version: SOFTWARE_VERSION },
-    implementation: { description: 'ccm-fhir FHIR R4 server for Chronic Care Management', url: services.baseUrl },
+    implementation: {
+      description: 'ccm-fhir FHIR R4 server for Chronic Care Management',
+      url: services.baseUrl,
+    },
     fhirVersion: '4.0.1',
     format: ['application/fhir+json', 'json'],
     patchFormat: ['application/json-patch+json'],
@@ -61,6 +90,10 @@ export function buildCapabilityStatement(
         mode: 'server',
         resource: types.map((t) => resourceEntry(services, t, interactions.type)),
         interaction: interactions.system.map((code) => ({ code: code as 'history-system' })),
+        ...nonEmpty(
+          'operation',
+          operationsOf(services, (op) => op.levels.includes('system')),
+        ),
       },
     ],
   };

@@ -65,7 +65,11 @@ export const STATUS = {
 } as const;
 
 /** 400: the request itself is malformed (bad JSON, bad parameter, id mismatch). */
-export function badRequest(diagnostics: string, expression?: string | string[], code: IssueCode = 'invalid'): FhirError {
+export function badRequest(
+  diagnostics: string,
+  expression?: string | string[],
+  code: IssueCode = 'invalid',
+): FhirError {
   return new FhirError(STATUS.badRequest, [issue(code, diagnostics, expression)]);
 }
 

@@ -12,7 +12,10 @@ export function etagOf(versionId: number | string): string {
 /** Parses an ETag such as `W/"3"` or `"3"` into a version number; 400 for anything else. */
 export function parseVersionEtag(raw: string, header: string): number {
   const m = /^\s*(?:W\/)?"(\d{1,15})"\s*$/.exec(raw);
-  if (!m) throw badRequest(`${header} must be a version ETag such as W/"3", not ${JSON.stringify(raw.slice(0, 64))}`);
+  if (!m)
+    throw badRequest(
+      `${header} must be a version ETag such as W/"3", not ${JSON.stringify(raw.slice(0, 64))}`,
+    );
   return Number(m[1]);
 }
 
@@ -45,7 +48,10 @@ export function parsePrefer(raw: string | undefined): Preferences {
   const prefs: Preferences = { return: 'representation', strict: false, respondAsync: false };
   for (const token of (raw ?? '').split(/[,;]/)) {
     const [name, value] = token.split('=').map((s) => s.trim().replace(/^"|"$/g, ''));
-    if (name === 'return' && (value === 'minimal' || value === 'representation' || value === 'OperationOutcome')) {
+    if (
+      name === 'return' &&
+      (value === 'minimal' || value === 'representation' || value === 'OperationOutcome')
+    ) {
       prefs.return = value;
     } else if (name === 'handling') {
       prefs.strict = value === 'strict';

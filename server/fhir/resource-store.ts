@@ -53,14 +53,22 @@ export interface WriteResult {
 
 /** Thrown when a concurrent write changed the version this write was based on. */
 export class VersionConflict extends Error {
-  constructor(readonly type: string, readonly id: string) {
+  constructor(
+    readonly type: string,
+    readonly id: string,
+  ) {
     super(`Concurrent write to ${type}/${id}`);
   }
 }
 
 /** Thrown when If-Match names a version other than the current one. */
 export class StaleVersion extends Error {
-  constructor(readonly type: string, readonly id: string, readonly current: number | null, readonly expected: number) {
+  constructor(
+    readonly type: string,
+    readonly id: string,
+    readonly current: number | null,
+    readonly expected: number,
+  ) {
     super(`${type}/${id} is at version ${current ?? 'none'}, not ${expected}`);
   }
 }
@@ -135,14 +143,23 @@ export class ResourceStore {
     type: string,
     id: string,
     resource: Resource,
-    opts: { ifMatch?: number; method: HistoryDoc['method']; mustNotExist?: boolean; session?: StorageSession },
+    opts: {
+      ifMatch?: number;
+      method: HistoryDoc['method'];
+      mustNotExist?: boolean;
+      session?: StorageSession;
+    },
   ): Promise<WriteResult> {
     const run = (session: StorageSession) => this.putIn(session, type, id, resource, opts);
     return opts.session ? run(opts.session) : this.withRetry(type, id, opts.ifMatch, run);
   }
 
   /** Marks `type/id` deleted (a new version with no content); null when there was nothing to delete. */
-  async delete(type: string, id: string, opts: { ifMatch?: number; session?: StorageSession } = {}): Promise<ResourceDoc | null> {
+  async delete(
+    type: string,
+    id: string,
+    opts: { ifMatch?: number; session?: StorageSession } = {},
+  ): Promise<ResourceDoc | null> {
     const run = (session: StorageSession) => this.deleteIn(session, type, id, opts.ifMatch);
     return opts.session ? run(opts.session) : this.withRetry(type, id, opts.ifMatch, run);
   }
@@ -182,7 +199,11 @@ export class ResourceStore {
     if (opts.mustNotExist && cur) throw new VersionConflict(type, id);
     const vid = (cur?.vid ?? 0) + 1;
     const lu = this.nextInstant(cur?.lu);
-    const stored: Resource = { ...resource, id, meta: { ...resource.meta, versionId: String(vid), lastUpdated: lu } };
+    const stored: Resource = {
+      ...resource,
+      id,
+      meta: { ...resource.meta, versionId: String(vid), lastUpdated: lu },
+    };
     const index = this.deps.extract(stored);
     const doc: ResourceDoc = { _id: id, vid, lu, resource: stored, sp: index.sp, comp: index.comp };
     await this.swap(coll, cur, doc, session);
@@ -190,7 +211,12 @@ export class ResourceStore {
     return { doc, created: !cur || cur.deleted === true };
   }
 
-  private async deleteIn(session: StorageSession, type: string, id: string, ifMatch?: number): Promise<ResourceDoc | null> {
+  private async deleteIn(
+    session: StorageSession,
+    type: string,
+    id: string,
+    ifMatch?: number,
+  ): Promise<ResourceDoc | null> {
     const coll = await this.current(type);
     const cur = await coll.findOne({ _id: id }, { session });
     if (ifMatch !== undefined && (!cur || cur.deleted || cur.vid !== ifMatch)) {
@@ -223,8 +249,20 @@ export class ResourceStore {
     }
   }
 
-  private async appendHistory(session: StorageSession, type: string, doc: ResourceDoc, method: HistoryDoc['method']) {
-    const entry: HistoryDoc = { _id: `${type}/${doc._id}/${doc.vid}`, t: type, rid: doc._id, vid: doc.vid, lu: doc.lu, method };
+  private async appendHistory(
+    session: StorageSession,
+    type: string,
+    doc: ResourceDoc,
+    method: HistoryDoc['method'],
+  ) {
+    const entry: HistoryDoc = {
+      _id: `${type}/${doc._id}/${doc.vid}`,
+      t: type,
+      rid: doc._id,
+      vid: doc.vid,
+      lu: doc.lu,
+      method,
+    };
     if (doc.deleted) entry.deleted = true;
     if (doc.resource) entry.resource = doc.resource;
     try {

@@ -18,7 +18,11 @@ import {
   updateInteraction,
 } from './interactions/write.js';
 
-type Handler = (services: FhirServices, req: FhirRequest, params: Record<string, string>) => Promise<FhirResponse>;
+type Handler = (
+  services: FhirServices,
+  req: FhirRequest,
+  params: Record<string, string>,
+) => Promise<FhirResponse>;
 
 /** A CapabilityStatement interaction code (capabilitystatement.html: TypeRestfulInteraction / SystemRestfulInteraction). */
 export type InteractionCode =
@@ -32,7 +36,8 @@ export type InteractionCode =
   | 'create'
   | 'search-type'
   | 'history-system'
-  | 'capabilities';
+  | 'capabilities'
+  | 'operation';
 
 interface Route {
   /** Path pattern: literal segments, `:type` (a resource type), `:id`, `:vid`. */
@@ -42,9 +47,37 @@ interface Route {
 
 const h = (code: InteractionCode | undefined, handler: Handler) => ({ code, handler });
 
+/** Operations take GET and POST (and DELETE for cancelling async jobs); the registry checks each one's own. */
+const operationMethods = (handler: Handler) => ({
+  GET: h('operation', handler),
+  POST: h('operation', handler),
+  DELETE: h('operation', handler),
+});
+
 const routes: Route[] = [
-  { pattern: ['metadata'], methods: { GET: h('capabilities', (s, r) => capabilityInteraction(s, r, implementedInteractions())) } },
+  {
+    pattern: ['metadata'],
+    methods: { GET: h('capabilities', (s, r) => capabilityInteraction(s, r, implementedInteractions())) },
+  },
   { pattern: ['_history'], methods: { GET: h('history-system', (s, r) => historyInteraction(s, r, {})) } },
+  {
+    pattern: [':op'],
+    methods: operationMethods((s, r, p) =>
+      s.operations.invoke({ services: s, req: r, level: 'system' }, p.op),
+    ),
+  },
+  {
+    pattern: [':type', ':op'],
+    methods: operationMethods((s, r, p) =>
+      s.operations.invoke({ services: s, req: r, level: 'type', type: p.type }, p.op),
+    ),
+  },
+  {
+    pattern: [':type', ':id', ':op'],
+    methods: operationMethods((s, r, p) =>
+      s.operations.invoke({ services: s, req: r, level: 'instance', type: p.type, id: p.id }, p.op),
+    ),
+  },
   {
     pattern: [':type'],
     methods: {
@@ -54,8 +87,14 @@ const routes: Route[] = [
       DELETE: h('delete', (s, r, p) => conditionalDeleteInteraction(s, r, p.type)),
     },
   },
-  { pattern: [':type', '_search'], methods: { POST: h('search-type', (s, r, p) => searchInteraction(s, r, p.type, searchParamsOfPost(r))) } },
-  { pattern: [':type', '_history'], methods: { GET: h('history-type', (s, r, p) => historyInteraction(s, r, { type: p.type })) } },
+  {
+    pattern: [':type', '_search'],
+    methods: { POST: h('search-type', (s, r, p) => searchInteraction(s, r, p.type, searchParamsOfPost(r))) },
+  },
+  {
+    pattern: [':type', '_history'],
+    methods: { GET: h('history-type', (s, r, p) => historyInteraction(s, r, { type: p.type })) },
+  },
   {
     pattern: [':type', ':id'],
     methods: {
@@ -65,8 +104,16 @@ const routes: Route[] = [
       DELETE: h('delete', (s, r, p) => deleteInteraction(s, r, p.type, p.id)),
     },
   },
-  { pattern: [':type', ':id', '_history'], methods: { GET: h('history-instance', (s, r, p) => historyInteraction(s, r, { type: p.type, id: p.id })) } },
-  { pattern: [':type', ':id', '_history', ':vid'], methods: { GET: h('vread', (s, r, p) => vreadInteraction(s, r, p.type, p.id, p.vid)) } },
+  {
+    pattern: [':type', ':id', '_history'],
+    methods: {
+      GET: h('history-instance', (s, r, p) => historyInteraction(s, r, { type: p.type, id: p.id })),
+    },
+  },
+  {
+    pattern: [':type', ':id', '_history', ':vid'],
+    methods: { GET: h('vread', (s, r, p) => vreadInteraction(s, r, p.type, p.id, p.vid)) },
+  },
 ];
 
 /** POST _search takes its parameters from the URL and an x-www-form-urlencoded body (search.html#Introduction). */
@@ -83,6 +130,10 @@ function match(route: Route, segments: string[], types: ReadonlySet<string>): Re
     const s = segments[i];
     if (p === ':type') {
       if (!types.has(s)) return null;
+    } else if (p === ':op') {
+      if (!s.startsWith('$')) return null;
+    } else if (p === ':id' && s.startsWith('$')) {
+      return null;
     } else if (!p.startsWith(':') && p !== s) {
       return null;
     }
@@ -97,7 +148,7 @@ export function implementedInteractions(): { type: InteractionCode[]; system: In
   const system = new Set<InteractionCode>();
   for (const r of routes) {
     for (const m of Object.values(r.methods)) {
-      if (!m?.code || m.code === 'capabilities') continue;
+      if (!m?.code || m.code === 'capabilities' || m.code === 'operation') continue;
       (r.pattern[0] === ':type' ? type : system).add(m.code);
     }
   }
@@ -111,7 +162,9 @@ export async function route(services: FhirServices, req: FhirRequest): Promise<F
     if (!params) continue;
     const handler = r.methods[req.method]?.handler;
     if (!handler) {
-      throw methodNotAllowed(`${req.method} is not supported on /${req.segments.join('/')} (allowed: ${Object.keys(r.methods).join(', ')})`);
+      throw methodNotAllowed(
+        `${req.method} is not supported on /${req.segments.join('/')} (allowed: ${Object.keys(r.methods).join(', ')})`,
+      );
     }
     return handler(services, req, params);
   }

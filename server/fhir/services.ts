@@ -4,6 +4,7 @@
  */
 import type { OperationOutcomeIssue } from 'fhir/r4.js';
 import type { DocumentStore } from '../storage/document-collection.js';
+import type { OperationRegistry } from './operations.js';
 import type { R4Definitions } from './definitions.js';
 import type { ResourceStore } from './resource-store.js';
 import type { SearchRegistry } from './search/registry.js';
@@ -22,5 +23,7 @@ export interface FhirServices {
   resources: ResourceStore;
   registry: SearchRegistry;
   validate: ResourceValidator;
+  /** Extended operations (`$name`), registered by the modules that implement them. */
+  operations: OperationRegistry;
   clock: () => Date;
 }

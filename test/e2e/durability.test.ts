@@ -88,7 +88,9 @@ test('SIGKILL mid-stream loses no acknowledged write; history is intact; a torn 
   const latest = new Map<string, number>();
   for (const a of acks) latest.set(a.id, Math.max(latest.get(a.id) ?? 0, a.version));
   for (const [id, version] of latest) {
-    const hist = (await (await fetch(`${again.base}/Patient/${id}/_history?_count=1000`)).json()) as { total: number };
+    const hist = (await (await fetch(`${again.base}/Patient/${id}/_history?_count=1000`)).json()) as {
+      total: number;
+    };
     expect(hist.total).toBeGreaterThanOrEqual(version);
   }
   process.stdout.write(`durability: ${ackedCount} acknowledged writes before SIGKILL, ${lost.length} lost\n`);

@@ -26,7 +26,10 @@ test('npm start serves the CapabilityStatement within 10 s on an empty DATA_DIR,
   const dir = mkdtempSync(path.join(tmpdir(), 'ccm-start-'));
   dirs.push(dir);
   const t0 = Date.now();
-  const server = await startServer({ DATA_DIR: dir }, { command: 'npm', args: ['start', '--silent'], detached: true });
+  const server = await startServer(
+    { DATA_DIR: dir },
+    { command: 'npm', args: ['start', '--silent'], detached: true },
+  );
   procs.push(server);
   const res = await fetch(`${server.base}/metadata`);
   const elapsed = Date.now() - t0;

@@ -24,7 +24,9 @@ export async function makeTestApp(
 ): Promise<TestApp> {
   const store =
     opts.engine === 'mongodb'
-      ? await openMongoStore(process.env.MONGODB_URI as string, { dbName: `ccm-test-${randomUUID().slice(0, 8)}` })
+      ? await openMongoStore(process.env.MONGODB_URI as string, {
+          dbName: `ccm-test-${randomUUID().slice(0, 8)}`,
+        })
       : await openEmbeddedStore({ dataDir: opts.dataDir ?? null });
   const built = createApp({
     config: { baseUrl: TEST_BASE, bodyLimitBytes: opts.bodyLimitBytes ?? 16 * 1024 * 1024 },

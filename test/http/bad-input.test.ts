@@ -56,28 +56,46 @@ describe('malformed requests', () => {
   });
 
   test('a body over the limit is 413', async () => {
-    const big = JSON.stringify({ resourceType: 'Patient', text: { status: 'generated', div: `<div>${'x'.repeat(5 * 1024 * 1024)}</div>` } });
+    const big = JSON.stringify({
+      resourceType: 'Patient',
+      text: { status: 'generated', div: `<div>${'x'.repeat(5 * 1024 * 1024)}</div>` },
+    });
     const oo = expectOutcome(await post('Patient', big), 413);
     expect(oo.issue[0].code).toBe('too-long');
   });
 
   test('unknown elements are 400 with their expression', async () => {
-    const oo = expectOutcome(await post('Patient', JSON.stringify({ resourceType: 'Patient', nmae: [{ family: 'x' }] })), 400);
+    const oo = expectOutcome(
+      await post('Patient', JSON.stringify({ resourceType: 'Patient', nmae: [{ family: 'x' }] })),
+      400,
+    );
     expect(expressions(oo)).toContain('Patient.nmae');
   });
 
   test('wrong JSON types are 400 with their expression', async () => {
-    const oo = expectOutcome(await post('Patient', JSON.stringify({ resourceType: 'Patient', active: 'true', name: { family: 'x' } })), 400);
+    const oo = expectOutcome(
+      await post(
+        'Patient',
+        JSON.stringify({ resourceType: 'Patient', active: 'true', name: { family: 'x' } }),
+      ),
+      400,
+    );
     expect(expressions(oo)).toEqual(expect.arrayContaining(['Patient.active', 'Patient.name']));
   });
 
   test('a malformed date is 400', async () => {
-    const oo = expectOutcome(await post('Patient', JSON.stringify({ resourceType: 'Patient', birthDate: '1950-02-30' })), 400);
+    const oo = expectOutcome(
+      await post('Patient', JSON.stringify({ resourceType: 'Patient', birthDate: '1950-02-30' })),
+      400,
+    );
     expect(expressions(oo)).toEqual(['Patient.birthDate']);
   });
 
   test('a missing required element is 400', async () => {
-    const oo = expectOutcome(await post('Condition', JSON.stringify({ resourceType: 'Condition', code: { text: 'x' } })), 400);
+    const oo = expectOutcome(
+      await post('Condition', JSON.stringify({ resourceType: 'Condition', code: { text: 'x' } })),
+      400,
+    );
     expect(expressions(oo)).toContain('Condition.subject');
   });
 
@@ -90,7 +108,9 @@ describe('malformed requests', () => {
   test('a 2 MB string is 400 too-long (R4 strings are at most 1 MB)', async () => {
     const body = { resourceType: 'Patient', name: [{ family: 'f'.repeat(2 * 1024 * 1024) }] };
     const oo = expectOutcome(await post('Patient', JSON.stringify(body)), 400);
-    expect(oo.issue.some((i) => i.code === 'too-long' && i.expression?.[0] === 'Patient.name[0].family')).toBe(true);
+    expect(
+      oo.issue.some((i) => i.code === 'too-long' && i.expression?.[0] === 'Patient.name[0].family'),
+    ).toBe(true);
   });
 
   test('1,000 levels of nesting are 400, quickly and without a crash', async () => {
@@ -114,7 +134,15 @@ describe('malformed requests', () => {
 });
 
 describe('1,000 randomly mutated copies of valid resources', () => {
-  const files = exampleFiles(['CarePlan', 'Condition', 'Consent', 'Task', 'Encounter', 'Patient', 'Observation']);
+  const files = exampleFiles([
+    'CarePlan',
+    'Condition',
+    'Consent',
+    'Task',
+    'Encounter',
+    'Patient',
+    'Observation',
+  ]);
   const examples = files.map(readExample);
 
   test('each gets a 4xx OperationOutcome naming an element; none a 5xx', async () => {
@@ -128,9 +156,13 @@ describe('1,000 randomly mutated copies of valid resources', () => {
       done++;
       const res = await post(example.resourceType, JSON.stringify(m.resource));
       const oo = res.body as OperationOutcome;
-      const named = (oo.issue ?? []).some((i) => (i.expression ?? []).some((e) => e.startsWith(`${example.resourceType}.`)));
+      const named = (oo.issue ?? []).some((i) =>
+        (i.expression ?? []).some((e) => e.startsWith(`${example.resourceType}.`)),
+      );
       if (res.status !== 400 || oo.resourceType !== 'OperationOutcome' || !named) {
-        failures.push(`${m.kind} at ${m.path}: ${res.status} ${JSON.stringify(oo.issue ?? res.text).slice(0, 200)}`);
+        failures.push(
+          `${m.kind} at ${m.path}: ${res.status} ${JSON.stringify(oo.issue ?? res.text).slice(0, 200)}`,
+        );
       }
     }
     expect(failures).toEqual([]);

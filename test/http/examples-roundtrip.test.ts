@@ -30,8 +30,10 @@ describe('official R4 examples round-trip', () => {
 
   test.each(files)('%s', async (file) => {
     const example = readExample(file);
-    const created = await request(t.app).post(`/fhir/${example.resourceType}`)
-      .set('content-type', 'application/fhir+json').send(JSON.stringify(example));
+    const created = await request(t.app)
+      .post(`/fhir/${example.resourceType}`)
+      .set('content-type', 'application/fhir+json')
+      .send(JSON.stringify(example));
     expect(created.status).toBe(201);
     const read = await request(t.app).get(`/fhir/${example.resourceType}/${created.body.id}`);
     expect(read.status).toBe(200);

@@ -22,13 +22,25 @@ test('GET /fhir/metadata lists the CCM types with the implemented interactions',
   expect(cs.format).toContain('application/fhir+json');
   const rest = cs.rest?.[0];
   expect(rest?.mode).toBe('server');
-  const types = new Map<string, CapabilityStatementRestResource>(rest?.resource?.map((r) => [r.type as string, r]));
+  const types = new Map<string, CapabilityStatementRestResource>(
+    rest?.resource?.map((r) => [r.type as string, r]),
+  );
   for (const type of ['CarePlan', 'Condition', 'Consent', 'Task', 'Encounter', 'Patient']) {
     const r = types.get(type);
     expect(r).toBeDefined();
     const codes = r?.interaction?.map((i) => i.code).sort();
     expect(codes).toEqual(
-      ['create', 'delete', 'history-instance', 'history-type', 'patch', 'read', 'search-type', 'update', 'vread'].sort(),
+      [
+        'create',
+        'delete',
+        'history-instance',
+        'history-type',
+        'patch',
+        'read',
+        'search-type',
+        'update',
+        'vread',
+      ].sort(),
     );
     expect(r?.versioning).toBe('versioned-update');
     expect(r?.conditionalCreate).toBe(true);
@@ -38,5 +50,7 @@ test('GET /fhir/metadata lists the CCM types with the implemented interactions',
   expect(types.size).toBe(t.services.definitions.resourceTypes.length); // every concrete R4 resource type
   expect(types.size).toBe(146);
   expect(rest?.interaction?.map((i) => i.code)).toEqual(['history-system']);
-  expect(types.get('Condition')?.searchParam?.map((p) => p.name)).toEqual(expect.arrayContaining(['patient', 'code', '_id']));
+  expect(types.get('Condition')?.searchParam?.map((p) => p.name)).toEqual(
+    expect.arrayContaining(['patient', 'code', '_id']),
+  );
 });

@@ -23,7 +23,13 @@ function doc(i: number): ResourceDoc {
     _id: id,
     vid: 1,
     lu,
-    resource: { resourceType: 'Observation', id, meta: { versionId: '1', lastUpdated: lu }, status: 'final', code: { text: `n${i}` } } as ResourceDoc['resource'],
+    resource: {
+      resourceType: 'Observation',
+      id,
+      meta: { versionId: '1', lastUpdated: lu },
+      status: 'final',
+      code: { text: `n${i}` },
+    } as ResourceDoc['resource'],
     sp: {},
     comp: [],
   };

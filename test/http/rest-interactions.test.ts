@@ -23,7 +23,10 @@ const patient = (family: string, extra: Partial<Patient> = {}): Patient => ({
 });
 
 function create(body: object) {
-  return request(t.app).post('/fhir/Patient').set('content-type', 'application/fhir+json').send(JSON.stringify(body));
+  return request(t.app)
+    .post('/fhir/Patient')
+    .set('content-type', 'application/fhir+json')
+    .send(JSON.stringify(body));
 }
 
 describe('create (http.html#create)', () => {
@@ -66,7 +69,9 @@ describe('read and vread (http.html#read, #vread, #cread)', () => {
   let id: string;
   beforeAll(async () => {
     id = (await create(patient('Read'))).body.id;
-    await request(t.app).put(`/fhir/Patient/${id}`).set('content-type', 'application/fhir+json')
+    await request(t.app)
+      .put(`/fhir/Patient/${id}`)
+      .set('content-type', 'application/fhir+json')
       .send(JSON.stringify(patient('Read2', { id })));
   });
 
@@ -97,9 +102,13 @@ describe('read and vread (http.html#read, #vread, #cread)', () => {
 
   test('If-Modified-Since after the last update gives 304', async () => {
     const later = new Date(Date.now() + 60_000).toUTCString();
-    expect((await request(t.app).get(`/fhir/Patient/${id}`).set('if-modified-since', later)).status).toBe(304);
+    expect((await request(t.app).get(`/fhir/Patient/${id}`).set('if-modified-since', later)).status).toBe(
+      304,
+    );
     const earlier = new Date(Date.now() - 3_600_000).toUTCString();
-    expect((await request(t.app).get(`/fhir/Patient/${id}`).set('if-modified-since', earlier)).status).toBe(200);
+    expect((await request(t.app).get(`/fhir/Patient/${id}`).set('if-modified-since', earlier)).status).toBe(
+      200,
+    );
   });
 
   test('unknown id is 404, unknown type is 404, both with an OperationOutcome', async () => {
@@ -121,11 +130,15 @@ describe('read and vread (http.html#read, #vread, #cread)', () => {
 
 describe('update (http.html#update)', () => {
   test('update-as-create with a client id gives 201, then 200 with version 2', async () => {
-    const first = await request(t.app).put('/fhir/Patient/upd-1').set('content-type', 'application/fhir+json')
+    const first = await request(t.app)
+      .put('/fhir/Patient/upd-1')
+      .set('content-type', 'application/fhir+json')
       .send(JSON.stringify(patient('U1', { id: 'upd-1' })));
     expect(first.status).toBe(201);
     expect(first.headers.location).toBe(`${TEST_BASE}/Patient/upd-1/_history/1`);
-    const second = await request(t.app).put('/fhir/Patient/upd-1').set('content-type', 'application/fhir+json')
+    const second = await request(t.app)
+      .put('/fhir/Patient/upd-1')
+      .set('content-type', 'application/fhir+json')
       .send(JSON.stringify(patient('U2', { id: 'upd-1' })));
     expect(second.status).toBe(200);
     expect(second.headers.etag).toBe('W/"2"');
@@ -134,9 +147,14 @@ describe('update (http.html#update)', () => {
 
   test('If-Match with the current version succeeds; a stale one is 412', async () => {
     const put = (etag: string, family: string) =>
-      request(t.app).put('/fhir/Patient/upd-2').set('content-type', 'application/fhir+json').set('if-match', etag)
+      request(t.app)
+        .put('/fhir/Patient/upd-2')
+        .set('content-type', 'application/fhir+json')
+        .set('if-match', etag)
         .send(JSON.stringify(patient(family, { id: 'upd-2' })));
-    await request(t.app).put('/fhir/Patient/upd-2').set('content-type', 'application/fhir+json')
+    await request(t.app)
+      .put('/fhir/Patient/upd-2')
+      .set('content-type', 'application/fhir+json')
       .send(JSON.stringify(patient('A', { id: 'upd-2' })));
     expect((await put('W/"1"', 'B')).status).toBe(200);
     const stale = await put('W/"1"', 'C');
@@ -148,18 +166,24 @@ describe('update (http.html#update)', () => {
   });
 
   test('an id in the body that disagrees with the URL, or no id at all, is 400 naming Patient.id', async () => {
-    const wrong = await request(t.app).put('/fhir/Patient/upd-3').set('content-type', 'application/fhir+json')
+    const wrong = await request(t.app)
+      .put('/fhir/Patient/upd-3')
+      .set('content-type', 'application/fhir+json')
       .send(JSON.stringify(patient('X', { id: 'other' })));
     expect(wrong.status).toBe(400);
     expect(wrong.body.issue[0].expression).toEqual(['Patient.id']);
-    const missing = await request(t.app).put('/fhir/Patient/upd-3').set('content-type', 'application/fhir+json')
+    const missing = await request(t.app)
+      .put('/fhir/Patient/upd-3')
+      .set('content-type', 'application/fhir+json')
       .send(JSON.stringify(patient('X')));
     expect(missing.status).toBe(400);
     expect(missing.body.issue[0].expression).toEqual(['Patient.id']);
   });
 
   test('a body of another resourceType than the URL is 400', async () => {
-    const res = await request(t.app).put('/fhir/Patient/upd-4').set('content-type', 'application/fhir+json')
+    const res = await request(t.app)
+      .put('/fhir/Patient/upd-4')
+      .set('content-type', 'application/fhir+json')
       .send(JSON.stringify({ resourceType: 'Observation', id: 'upd-4' }));
     expect(res.status).toBe(400);
     expect(res.body.issue[0].expression).toEqual(['resourceType']);
@@ -190,7 +214,9 @@ describe('delete (http.html#delete)', () => {
   test('an update after delete brings the resource back as a new version (201)', async () => {
     const id = (await create(patient('Back'))).body.id;
     await request(t.app).delete(`/fhir/Patient/${id}`);
-    const res = await request(t.app).put(`/fhir/Patient/${id}`).set('content-type', 'application/fhir+json')
+    const res = await request(t.app)
+      .put(`/fhir/Patient/${id}`)
+      .set('content-type', 'application/fhir+json')
       .send(JSON.stringify(patient('Back2', { id })));
     expect(res.status).toBe(201);
     expect(res.body.meta.versionId).toBe('3');
@@ -199,13 +225,17 @@ describe('delete (http.html#delete)', () => {
 
 describe('history (http.html#history)', () => {
   test('instance, type and system history with _count paging and _since', async () => {
-    await request(t.app).put('/fhir/Organization/h-1').set('content-type', 'application/fhir+json')
+    await request(t.app)
+      .put('/fhir/Organization/h-1')
+      .set('content-type', 'application/fhir+json')
       .send(JSON.stringify({ resourceType: 'Organization', id: 'h-1', name: 'v1' }));
     await new Promise((r) => setTimeout(r, 5));
     const mid = new Date().toISOString();
     await new Promise((r) => setTimeout(r, 5));
     for (const name of ['v2', 'v3']) {
-      await request(t.app).put('/fhir/Organization/h-1').set('content-type', 'application/fhir+json')
+      await request(t.app)
+        .put('/fhir/Organization/h-1')
+        .set('content-type', 'application/fhir+json')
         .send(JSON.stringify({ resourceType: 'Organization', id: 'h-1', name }));
     }
     const inst = await request(t.app).get('/fhir/Organization/h-1/_history?_count=2');
@@ -216,10 +246,14 @@ describe('history (http.html#history)', () => {
     expect(next.startsWith(`${TEST_BASE}/Organization/h-1/_history?`)).toBe(true);
     const page2 = await request(t.app).get('/fhir' + next.slice(TEST_BASE.length));
     expect(page2.body.entry.map((e: { resource: { name: string } }) => e.resource.name)).toEqual(['v1']);
-    const since = await request(t.app).get(`/fhir/Organization/h-1/_history?_since=${encodeURIComponent(mid)}`);
+    const since = await request(t.app).get(
+      `/fhir/Organization/h-1/_history?_since=${encodeURIComponent(mid)}`,
+    );
     expect(since.body.total).toBe(2);
     const type = await request(t.app).get('/fhir/Organization/_history');
-    expect(type.body.entry.every((e: { fullUrl: string }) => e.fullUrl.startsWith(`${TEST_BASE}/Organization/`))).toBe(true);
+    expect(
+      type.body.entry.every((e: { fullUrl: string }) => e.fullUrl.startsWith(`${TEST_BASE}/Organization/`)),
+    ).toBe(true);
     const system = await request(t.app).get('/fhir/_history?_count=1');
     expect(system.body.entry).toHaveLength(1);
     expect(system.body.total).toBeGreaterThanOrEqual(3);
@@ -253,8 +287,10 @@ describe('conditional interactions (http.html#ccreate, #cond-update, #3.1.0.7.1)
 
   test('conditional update: no match creates, one match updates, two matches is 412', async () => {
     const put = (mrn: string, family: string) =>
-      request(t.app).put(`/fhir/Patient?identifier=${encodeURIComponent(`http://example.org/mrn|${mrn}`)}`)
-        .set('content-type', 'application/fhir+json').send(JSON.stringify(withMrn(mrn, family)));
+      request(t.app)
+        .put(`/fhir/Patient?identifier=${encodeURIComponent(`http://example.org/mrn|${mrn}`)}`)
+        .set('content-type', 'application/fhir+json')
+        .send(JSON.stringify(withMrn(mrn, family)));
     const created = await put('U-1', 'One');
     expect(created.status).toBe(201);
     const updated = await put('U-1', 'Two');
@@ -268,7 +304,9 @@ describe('conditional interactions (http.html#ccreate, #cond-update, #3.1.0.7.1)
 
   test('conditional delete removes the single match', async () => {
     const c = await create(withMrn('D-1', 'Gone'));
-    const res = await request(t.app).delete(`/fhir/Patient?identifier=${encodeURIComponent('http://example.org/mrn|D-1')}`);
+    const res = await request(t.app).delete(
+      `/fhir/Patient?identifier=${encodeURIComponent('http://example.org/mrn|D-1')}`,
+    );
     expect(res.status).toBe(204);
     expect((await request(t.app).get(`/fhir/Patient/${c.body.id}`)).status).toBe(410);
   });
@@ -277,27 +315,45 @@ describe('conditional interactions (http.html#ccreate, #cond-update, #3.1.0.7.1)
 describe('patch (http.html#patch, JSON Patch)', () => {
   test('applies a JSON Patch as a new version; a failing test op is 422; another content type is 415', async () => {
     const id = (await create(patient('Patch'))).body.id;
-    const res = await request(t.app).patch(`/fhir/Patient/${id}`).set('content-type', 'application/json-patch+json')
+    const res = await request(t.app)
+      .patch(`/fhir/Patient/${id}`)
+      .set('content-type', 'application/json-patch+json')
       .set('if-match', 'W/"1"')
-      .send(JSON.stringify([{ op: 'replace', path: '/gender', value: 'male' }, { op: 'add', path: '/active', value: true }]));
+      .send(
+        JSON.stringify([
+          { op: 'replace', path: '/gender', value: 'male' },
+          { op: 'add', path: '/active', value: true },
+        ]),
+      );
     expect(res.status).toBe(200);
     expect(res.body.gender).toBe('male');
     expect(res.body.active).toBe(true);
     expect(res.body.meta.versionId).toBe('2');
-    const failing = await request(t.app).patch(`/fhir/Patient/${id}`).set('content-type', 'application/json-patch+json')
+    const failing = await request(t.app)
+      .patch(`/fhir/Patient/${id}`)
+      .set('content-type', 'application/json-patch+json')
       .send(JSON.stringify([{ op: 'test', path: '/gender', value: 'female' }]));
     expect(failing.status).toBe(422);
-    const invalid = await request(t.app).patch(`/fhir/Patient/${id}`).set('content-type', 'application/json-patch+json')
+    const invalid = await request(t.app)
+      .patch(`/fhir/Patient/${id}`)
+      .set('content-type', 'application/json-patch+json')
       .send(JSON.stringify([{ op: 'replace', path: '/gender', value: 42 }]));
     expect(invalid.status).toBe(400);
     expect(invalid.body.issue[0].expression).toEqual(['Patient.gender']);
-    const stale = await request(t.app).patch(`/fhir/Patient/${id}`).set('content-type', 'application/json-patch+json')
-      .set('if-match', 'W/"1"').send(JSON.stringify([{ op: 'remove', path: '/active' }]));
+    const stale = await request(t.app)
+      .patch(`/fhir/Patient/${id}`)
+      .set('content-type', 'application/json-patch+json')
+      .set('if-match', 'W/"1"')
+      .send(JSON.stringify([{ op: 'remove', path: '/active' }]));
     expect(stale.status).toBe(412);
-    const wrongType = await request(t.app).patch(`/fhir/Patient/${id}`).set('content-type', 'application/fhir+json')
+    const wrongType = await request(t.app)
+      .patch(`/fhir/Patient/${id}`)
+      .set('content-type', 'application/fhir+json')
       .send(JSON.stringify({ resourceType: 'Parameters' }));
     expect(wrongType.status).toBe(415);
-    const changesId = await request(t.app).patch(`/fhir/Patient/${id}`).set('content-type', 'application/json-patch+json')
+    const changesId = await request(t.app)
+      .patch(`/fhir/Patient/${id}`)
+      .set('content-type', 'application/json-patch+json')
       .send(JSON.stringify([{ op: 'replace', path: '/id', value: 'other' }]));
     expect(changesId.status).toBe(422);
   });
@@ -310,11 +366,16 @@ describe('formats (http.html#mime)', () => {
     expect(a.body.resourceType).toBe('OperationOutcome');
     expect((await request(t.app).get('/fhir/metadata?_format=xml')).status).toBe(406);
     expect((await request(t.app).get('/fhir/metadata?_format=json')).status).toBe(200);
-    expect((await request(t.app).get('/fhir/metadata').set('accept', 'text/html, */*;q=0.1')).status).toBe(200);
+    expect((await request(t.app).get('/fhir/metadata').set('accept', 'text/html, */*;q=0.1')).status).toBe(
+      200,
+    );
   });
 
   test('an XML or text body is 415', async () => {
-    const res = await request(t.app).post('/fhir/Patient').set('content-type', 'application/fhir+xml').send('<Patient/>');
+    const res = await request(t.app)
+      .post('/fhir/Patient')
+      .set('content-type', 'application/fhir+xml')
+      .send('<Patient/>');
     expect(res.status).toBe(415);
     expect(res.body.resourceType).toBe('OperationOutcome');
   });
@@ -327,7 +388,10 @@ describe('formats (http.html#mime)', () => {
   });
 
   test('unsupported methods are 405', async () => {
-    const res = await request(t.app).patch('/fhir/Patient').set('content-type', 'application/json-patch+json').send('[]');
+    const res = await request(t.app)
+      .patch('/fhir/Patient')
+      .set('content-type', 'application/json-patch+json')
+      .send('[]');
     expect(res.status).toBe(405);
   });
 });

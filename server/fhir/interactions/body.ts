@@ -8,7 +8,12 @@ import { badRequest, invalidResource } from '../outcomes.js';
 import type { FhirServices } from '../services.js';
 
 /** Returns the request body as a resource of `type`, or throws a 400 OperationOutcome naming the problem. */
-export function resourceBody(services: FhirServices, req: FhirRequest, type: string, urlId?: string): Resource {
+export function resourceBody(
+  services: FhirServices,
+  req: FhirRequest,
+  type: string,
+  urlId?: string,
+): Resource {
   const body = req.body;
   if (body === undefined) throw badRequest(`A ${type} resource body is required`, undefined, 'required');
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -16,12 +21,21 @@ export function resourceBody(services: FhirServices, req: FhirRequest, type: str
   }
   const rt = (body as { resourceType?: unknown }).resourceType;
   if (rt !== type) {
-    throw badRequest(`resourceType ${JSON.stringify(rt)} does not match the URL's type ${type}`, 'resourceType', 'invalid');
+    throw badRequest(
+      `resourceType ${JSON.stringify(rt)} does not match the URL's type ${type}`,
+      'resourceType',
+      'invalid',
+    );
   }
   if (urlId !== undefined) {
     const id = (body as { id?: unknown }).id;
-    if (id === undefined) throw badRequest(`The body of an update must carry id ${urlId}`, `${type}.id`, 'required');
-    if (id !== urlId) throw badRequest(`The body's id ${JSON.stringify(id)} does not match the URL's id ${urlId}`, `${type}.id`);
+    if (id === undefined)
+      throw badRequest(`The body of an update must carry id ${urlId}`, `${type}.id`, 'required');
+    if (id !== urlId)
+      throw badRequest(
+        `The body's id ${JSON.stringify(id)} does not match the URL's id ${urlId}`,
+        `${type}.id`,
+      );
   }
   const issues = services.validate(body, type);
   if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) throw invalidResource(issues);

@@ -9,7 +9,8 @@ import { parseSearch, RESULT_PARAMETERS } from '../search/parse.js';
 import { toMongoFilter } from '../search/to-mongo.js';
 import type { FhirServices } from '../services.js';
 
-const selecting = (params: Array<[string, string]>) => params.filter(([k]) => !RESULT_PARAMETERS.has(k.split(':')[0]));
+const selecting = (params: Array<[string, string]>) =>
+  params.filter(([k]) => !RESULT_PARAMETERS.has(k.split(':')[0]));
 
 /** Parses the query string of an `If-None-Exist` header (with or without a leading `?` or `Type?`). */
 export function parseCriteriaString(raw: string): Array<[string, string]> {
@@ -18,12 +19,20 @@ export function parseCriteriaString(raw: string): Array<[string, string]> {
 }
 
 /** The MongoDB filter selecting what conditional criteria match; 400 when they select nothing definite. */
-export function criteriaFilter(services: FhirServices, type: string, params: Array<[string, string]>): Filter<ResourceDoc> {
+export function criteriaFilter(
+  services: FhirServices,
+  type: string,
+  params: Array<[string, string]>,
+): Filter<ResourceDoc> {
   const criteria = selecting(params);
   if (criteria.length === 0) {
     throw badRequest(`A conditional interaction on ${type} needs search criteria`, undefined, 'required');
   }
-  const ir = parseSearch(services.registry, type, criteria, { strict: true, baseUrl: services.baseUrl, now: services.clock().getTime() });
+  const ir = parseSearch(services.registry, type, criteria, {
+    strict: true,
+    baseUrl: services.baseUrl,
+    now: services.clock().getTime(),
+  });
   return toMongoFilter(ir) as Filter<ResourceDoc>;
 }
 

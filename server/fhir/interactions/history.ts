@@ -20,7 +20,10 @@ function instantParam(req: FhirRequest, name: string): string | undefined {
   const raw = req.query.find(([k]) => k === name)?.[1];
   if (raw === undefined) return undefined;
   const ms = INSTANT.test(raw) ? Date.parse(raw.length === 4 ? `${raw}-01-01` : raw) : NaN;
-  if (Number.isNaN(ms)) throw badRequest(`${name} must be an instant such as 2026-01-31T12:00:00Z, not ${JSON.stringify(raw.slice(0, 40))}`);
+  if (Number.isNaN(ms))
+    throw badRequest(
+      `${name} must be an instant such as 2026-01-31T12:00:00Z, not ${JSON.stringify(raw.slice(0, 40))}`,
+    );
   return new Date(ms).toISOString();
 }
 
@@ -47,7 +50,8 @@ export async function historyInteraction(
 ): Promise<FhirResponse> {
   if (scope.id !== undefined && scope.type !== undefined) {
     checkId(scope.id);
-    if (!(await services.resources.read(scope.type, scope.id))) throw notFound(`${scope.type}/${scope.id} is not known`);
+    if (!(await services.resources.read(scope.type, scope.id)))
+      throw notFound(`${scope.type}/${scope.id} is not known`);
   }
   const count = countOf(req);
   const offset = offsetOf(req);
@@ -59,12 +63,21 @@ export async function historyInteraction(
   const coll = await services.resources.history();
   const [total, docs] = await Promise.all([
     coll.countDocuments(filter),
-    count === 0 ? Promise.resolve([]) : coll.find(filter, { sort: { lu: -1, _id: -1 }, skip: offset, limit: count }).toArray(),
+    count === 0
+      ? Promise.resolve([])
+      : coll.find(filter, { sort: { lu: -1, _id: -1 }, skip: offset, limit: count }).toArray(),
   ]);
-  const path = [scope.type, scope.id ? encodeURIComponent(scope.id) : undefined, '_history'].filter(Boolean).join('/');
+  const path = [scope.type, scope.id ? encodeURIComponent(scope.id) : undefined, '_history']
+    .filter(Boolean)
+    .join('/');
   const params: Array<[string, string]> = [['_before', before]];
   if (since) params.unshift(['_since', since]);
-  const body = bundle('history', total, pageLinks(services.baseUrl, path, params, { offset, count, total }), docs.map((h) => entryOf(services, h)));
+  const body = bundle(
+    'history',
+    total,
+    pageLinks(services.baseUrl, path, params, { offset, count, total }),
+    docs.map((h) => entryOf(services, h)),
+  );
   const headers: Record<string, string> = {};
   if (docs[0]) headers['last-modified'] = httpDate(docs[0].lu);
   return { status: 200, headers, body };

@@ -11,7 +11,10 @@ const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /** Rejects ids that R4 datatypes.html#id does not allow. */
 export function checkId(id: string): void {
-  if (!ID.test(id)) throw badRequest(`Invalid resource id ${JSON.stringify(id.slice(0, 80))}: ids are 1-64 of A-Z a-z 0-9 - .`);
+  if (!ID.test(id))
+    throw badRequest(
+      `Invalid resource id ${JSON.stringify(id.slice(0, 80))}: ids are 1-64 of A-Z a-z 0-9 - .`,
+    );
 }
 
 function notModified(req: FhirRequest, vid: number, lu: string): boolean {
@@ -30,7 +33,12 @@ function notModified(req: FhirRequest, vid: number, lu: string): boolean {
 }
 
 /** GET [base]/[type]/[id] */
-export async function readInteraction(services: FhirServices, req: FhirRequest, type: string, id: string): Promise<FhirResponse> {
+export async function readInteraction(
+  services: FhirServices,
+  req: FhirRequest,
+  type: string,
+  id: string,
+): Promise<FhirResponse> {
   checkId(id);
   const doc = await services.resources.read(type, id);
   if (!doc) throw notFound(`${type}/${id} is not known`);
@@ -49,7 +57,8 @@ export async function vreadInteraction(
   vidText: string,
 ): Promise<FhirResponse> {
   checkId(id);
-  if (!/^[1-9]\d{0,14}$/.test(vidText)) throw notFound(`${type}/${id} has no version ${JSON.stringify(vidText.slice(0, 40))}`);
+  if (!/^[1-9]\d{0,14}$/.test(vidText))
+    throw notFound(`${type}/${id} has no version ${JSON.stringify(vidText.slice(0, 40))}`);
   const doc = await services.resources.vread(type, id, Number(vidText));
   if (!doc) throw notFound(`${type}/${id}/_history/${vidText} is not known`);
   if (doc.deleted) throw gone(`${type}/${id} version ${vidText} is a deletion`, { etag: etagOf(doc.vid) });

@@ -23,26 +23,41 @@ export async function searchInteraction(
   params: Array<[string, string]>,
 ): Promise<FhirResponse> {
   const strict = parsePrefer(req.headers.prefer).strict;
-  const ir = parseSearch(services.registry, type, params, { strict, baseUrl: services.baseUrl, now: services.clock().getTime() });
+  const ir = parseSearch(services.registry, type, params, {
+    strict,
+    baseUrl: services.baseUrl,
+    now: services.clock().getTime(),
+  });
   const filter = toMongoFilter(ir) as Filter<ResourceDoc>;
   const count = countOf(req);
   const offset = offsetOf(req);
   const [total, docs] = await Promise.all([
     services.resources.count(type, filter),
-    count === 0 ? Promise.resolve([]) : services.resources.find(type, filter, { sort: { _id: 1 }, skip: offset, limit: count }),
+    count === 0
+      ? Promise.resolve([])
+      : services.resources.find(type, filter, { sort: { _id: 1 }, skip: offset, limit: count }),
   ]);
   const ignored = new Set(ir.ignored.map((p) => `${p.name}=${p.value}`));
   // The self link shows what was applied: the selecting parameters, then the paging that pageLinks adds.
-  const applied = params.filter(([k, v]) => !RESULT_PARAMETERS.has(k.split(':')[0]) && !ignored.has(`${k}=${v}`));
+  const applied = params.filter(
+    ([k, v]) => !RESULT_PARAMETERS.has(k.split(':')[0]) && !ignored.has(`${k}=${v}`),
+  );
   const entries: BundleEntry[] = docs.map((d) => ({
     fullUrl: `${services.baseUrl}/${type}/${encodeURIComponent(d._id)}`,
     resource: d.resource,
     search: { mode: 'match' },
   }));
   if (ir.ignored.length > 0) {
-    const warnings = ir.ignored.map((p) => issue('not-supported', `Parameter ${p.name} was ignored: ${p.reason}`, undefined, 'warning'));
+    const warnings = ir.ignored.map((p) =>
+      issue('not-supported', `Parameter ${p.name} was ignored: ${p.reason}`, undefined, 'warning'),
+    );
     entries.push({ resource: operationOutcome(warnings), search: { mode: 'outcome' } });
   }
-  const body = bundle('searchset', total, pageLinks(services.baseUrl, type, applied, { offset, count, total }), entries);
+  const body = bundle(
+    'searchset',
+    total,
+    pageLinks(services.baseUrl, type, applied, { offset, count, total }),
+    entries,
+  );
   return { status: 200, headers: {}, body };
 }

@@ -6,7 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Filter } from 'mongodb';
 import type { Resource } from 'fhir/r4.js';
-import { isDuplicateKeyError, type StorageSession, type StoredDocument } from '../../storage/document-collection.js';
+import {
+  isDuplicateKeyError,
+  type StorageSession,
+  type StoredDocument,
+} from '../../storage/document-collection.js';
 import type { FhirRequest, FhirResponse } from '../request.js';
 import { preconditionFailed } from '../outcomes.js';
 import { etagOf, parseVersionEtag } from '../preconditions.js';
@@ -58,7 +62,12 @@ async function retryConflicts<R>(fn: () => Promise<R>): Promise<R> {
  * Claims the conditional key of `criteria` for a new resource id inside `session`: exactly one of several
  * racing transactions can claim it, the others fail with VersionConflict and run their search again.
  */
-async function claimKey(services: FhirServices, session: StorageSession, key: string, rid: string): Promise<void> {
+async function claimKey(
+  services: FhirServices,
+  session: StorageSession,
+  key: string,
+  rid: string,
+): Promise<void> {
   const keys = services.store.collection<ConditionalKey>(CONDITIONAL_KEYS);
   const prior = await keys.findOne({ _id: key }, { session });
   if (prior) {
@@ -85,7 +94,11 @@ async function matchOne(
 }
 
 /** POST [base]/[type], with `If-None-Exist` for a conditional create. */
-export async function createInteraction(services: FhirServices, req: FhirRequest, type: string): Promise<FhirResponse> {
+export async function createInteraction(
+  services: FhirServices,
+  req: FhirRequest,
+  type: string,
+): Promise<FhirResponse> {
   const body = resourceBody(services, req, type);
   const { id: _ignored, ...resource } = body; // http.html#create: the server ignores a client id.
   const ifNoneExist = req.headers['if-none-exist'];
@@ -102,12 +115,23 @@ export async function createInteraction(services: FhirServices, req: FhirRequest
       if (match.kind === 'one') return match;
       const id = randomUUID();
       await claimKey(services, session, key, id);
-      return services.resources.put(type, id, resource as Resource, { method: 'POST', session, mustNotExist: true });
+      return services.resources.put(type, id, resource as Resource, {
+        method: 'POST',
+        session,
+        mustNotExist: true,
+      });
     }),
   );
   if ('kind' in outcome) {
     if (outcome.kind === 'one') {
-      return writeReply(services, req, type, outcome.doc, 200, `${type}/${outcome.doc._id} already matches; nothing created`);
+      return writeReply(
+        services,
+        req,
+        type,
+        outcome.doc,
+        200,
+        `${type}/${outcome.doc._id} already matches; nothing created`,
+      );
     }
     throw new Error('unreachable: no match without a write');
   }
@@ -145,7 +169,9 @@ export async function conditionalUpdateInteraction(
         const match = await matchOne(services, type, filter, session);
         if (match.kind === 'one') {
           if (body.id !== undefined && body.id !== match.doc._id) {
-            throw preconditionFailed(`The body's id ${body.id} differs from the matching ${type}/${match.doc._id}`);
+            throw preconditionFailed(
+              `The body's id ${body.id} differs from the matching ${type}/${match.doc._id}`,
+            );
           }
           return services.resources.put(type, match.doc._id, body, { method: 'PUT', ifMatch, session });
         }
@@ -157,7 +183,14 @@ export async function conditionalUpdateInteraction(
     ),
   );
   const status = result.created ? 201 : 200;
-  return writeReply(services, req, type, result.doc, status, `${result.created ? 'Created' : 'Updated'} ${type}/${result.doc._id}`);
+  return writeReply(
+    services,
+    req,
+    type,
+    result.doc,
+    status,
+    `${result.created ? 'Created' : 'Updated'} ${type}/${result.doc._id}`,
+  );
 }
 
 /** DELETE [base]/[type]/[id]: a soft delete; later reads answer 410 (http.html#delete). */
