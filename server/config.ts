@@ -35,7 +35,14 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-function integer(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number, problems: string[]): number {
+function integer(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  dflt: number,
+  min: number,
+  max: number,
+  problems: string[],
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return dflt;
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
@@ -83,7 +90,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = integer(env, 'PORT', 8080, 0, 65535, problems);
   const host = env.HOST || '127.0.0.1';
   const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL=${env.LOG_LEVEL}: expected one of ${LOG_LEVELS.join(', ')}`);
+  if (!LOG_LEVELS.includes(logLevel))
+    problems.push(`LOG_LEVEL=${env.LOG_LEVEL}: expected one of ${LOG_LEVELS.join(', ')}`);
   let bodyLimitBytes = 16 * 1024 * 1024;
   if (env.BODY_LIMIT) {
     bodyLimitBytes = parseByteSize(env.BODY_LIMIT);

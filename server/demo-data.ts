@@ -9,7 +9,12 @@ import type { Bundle, Resource } from 'fhir/r4.js';
 import type { FhirServices } from './fhir/services.js';
 import type { StoredDocument } from './storage/document-collection.js';
 
-export const DEMO_PRACTICE_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'demo-practice.json');
+export const DEMO_PRACTICE_FILE = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'fixtures',
+  'demo-practice.json',
+);
 
 const SYSTEM_COLLECTION = 'system';
 const MARKER_ID = 'demo-data-loaded';
@@ -31,10 +36,13 @@ export async function loadDemoData(services: FhirServices, file = DEMO_PRACTICE_
   for (const r of resources) {
     const issues = services.validate(r, r.resourceType).filter((i) => i.severity === 'error');
     if (issues.length > 0 || !r.id) {
-      throw new Error(`Demo fixture ${r.resourceType}/${r.id} is invalid: ${JSON.stringify(issues).slice(0, 500)}`);
+      throw new Error(
+        `Demo fixture ${r.resourceType}/${r.id} is invalid: ${JSON.stringify(issues).slice(0, 500)}`,
+      );
     }
   }
-  for (const r of resources) await services.resources.put(r.resourceType, r.id as string, r, { method: 'PUT' });
+  for (const r of resources)
+    await services.resources.put(r.resourceType, r.id as string, r, { method: 'PUT' });
   await system.insertOne({ _id: MARKER_ID, at: services.clock().toISOString(), count: resources.length });
   return resources.length;
 }

@@ -14,7 +14,10 @@ import { requestIdOf } from './request-id.js';
 /** Decodes path segments below the mount point; 400 for malformed percent-encoding. */
 function segmentsOf(path: string): string[] {
   try {
-    return path.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+    return path
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => decodeURIComponent(s));
   } catch {
     throw badRequest('Malformed percent-encoding in the URL path');
   }
@@ -52,7 +55,14 @@ export function toFhirRequest(req: Request): FhirRequest {
   const segments = segmentsOf(req.path);
   const headers: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-  return { method: req.method, segments, query: queryOf(req.originalUrl), headers, requestId: requestIdOf(req), ...bodyOf(req, segments) };
+  return {
+    method: req.method,
+    segments,
+    query: queryOf(req.originalUrl),
+    headers,
+    requestId: requestIdOf(req),
+    ...bodyOf(req, segments),
+  };
 }
 
 /** Writes a FhirResponse in the negotiated media type, pretty-printed with `_pretty=true`. */

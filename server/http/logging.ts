@@ -14,7 +14,13 @@ export function requestLogger(logger: Logger) {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       const level = res.statusCode >= 500 ? 'error' : 'info';
       logger[level](
-        { reqId: requestIdOf(req), method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 100) / 100 },
+        {
+          reqId: requestIdOf(req),
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: Math.round(ms * 100) / 100,
+        },
         'request',
       );
     });

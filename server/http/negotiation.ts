@@ -18,7 +18,8 @@ const FORMAT_ALIASES = new Map([
 export function responseType(format: string | undefined, accept: string | undefined): string {
   if (format !== undefined) {
     const chosen = FORMAT_ALIASES.get(format.trim().toLowerCase().split(';')[0]);
-    if (!chosen) throw notAcceptable(`_format=${format.slice(0, 60)} is not produced by this server; use json`);
+    if (!chosen)
+      throw notAcceptable(`_format=${format.slice(0, 60)} is not produced by this server; use json`);
     return chosen;
   }
   if (accept === undefined || accept.trim() === '') return 'application/fhir+json';
@@ -32,11 +33,14 @@ export function responseType(format: string | undefined, accept: string | undefi
     .filter((r) => r.q > 0)
     .sort((a, b) => b.q - a.q);
   for (const r of ranges) {
-    if (r.type === 'application/fhir+json' || r.type === 'application/json+fhir') return 'application/fhir+json';
+    if (r.type === 'application/fhir+json' || r.type === 'application/json+fhir')
+      return 'application/fhir+json';
     if (r.type === 'application/json' || r.type === 'text/json') return 'application/json';
     if (r.type === '*/*' || r.type === 'application/*') return 'application/fhir+json';
   }
-  throw notAcceptable(`None of the accepted types (${accept.slice(0, 100)}) is produced; this server answers application/fhir+json`);
+  throw notAcceptable(
+    `None of the accepted types (${accept.slice(0, 100)}) is produced; this server answers application/fhir+json`,
+  );
 }
 
 /** Media type without parameters, lower-cased. */
@@ -45,7 +49,11 @@ export function mediaType(contentType: string | undefined): string | undefined {
 }
 
 /** Checks a request body's media type for the method; throws 415 when it is not accepted. */
-export function checkBodyType(method: string, type: string | undefined, isSearch: boolean): 'json' | 'patch' | 'form' {
+export function checkBodyType(
+  method: string,
+  type: string | undefined,
+  isSearch: boolean,
+): 'json' | 'patch' | 'form' {
   if (method === 'PATCH') {
     if (type === 'application/json-patch+json') return 'patch';
     throw unsupportedMediaType(`PATCH bodies must be application/json-patch+json, not ${type ?? 'untyped'}`);
