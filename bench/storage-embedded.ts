@@ -71,6 +71,35 @@ async function insertRate(
   };
 }
 
+async function replaceRate(
+  store: EmbeddedStore,
+  writers: number,
+  total: number,
+): Promise<Record<string, number>> {
+  const coll = store.collection('Observation');
+  const before = store.stats();
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: writers }, async () => {
+      while (next < total) {
+        const i = next++ % 2000;
+        const current = await coll.findOne({ _id: `Observation/${i}` });
+        const vid = (current?.vid as number) ?? 1;
+        await coll.replaceOne({ _id: `Observation/${i}`, vid }, { ...makeDoc(i), vid: vid + 1 });
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  const after = store.stats();
+  return {
+    writers,
+    writes: total,
+    versionCheckedReplacesPerSecond: Math.round(total / seconds),
+    fsyncsPerWrite: Number(((after.fsyncs - before.fsyncs) / total).toFixed(3)),
+  };
+}
+
 function timeMicros(iterations: number, fn: (i: number) => Promise<unknown>): Promise<number> {
   return (async () => {
     const start = performance.now();
@@ -117,6 +146,7 @@ async function main(): Promise<void> {
     await store.collection('Observation').createIndex({ 'sp.patient.r': 1 });
     const single = await insertRate(store, 1, 2000, 0);
     const concurrent = await insertRate(store, 16, 10000, 1_000_000);
+    const replaces = await replaceRate(store, 16, 5000);
     const stats = store.stats();
     await store.close();
     const reads = await readLatency();
@@ -125,6 +155,7 @@ async function main(): Promise<void> {
         {
           node: process.version,
           durableInserts: [single, concurrent],
+          durableReplaces: replaces,
           journal: { records: stats.records, fsyncs: stats.fsyncs, bytes: stats.bytes },
           reads,
         },

@@ -1,0 +1,157 @@
+/**
+ * Durability for the embedded engine: recovery at open, the group-committed journal, and compaction.
+ *
+ * Compaction from generation G to G+1, crash-safe at every step:
+ *   1. synchronously capture every collection (immutable document versions) and queue a rotation to
+ *      `journal-(G+1)` in the same tick, so records of later writes land in the new journal;
+ *   2. once the rotation is done (old journal durable, new one created), write `snapshot-(G+1).snap.tmp`,
+ *      fsync, rename to `snapshot-(G+1).snap`, fsync the directory;
+ *   3. delete the files of generations <= G.
+ * A crash before the rename leaves snapshot G (or none) + journals G and G+1: recovery replays both.
+ * A crash after it leaves snapshot G+1 + journal G+1 (and garbage that recovery deletes).
+ */
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fsyncDir } from './fs-util.js';
+import { encodeOps } from './journal-format.js';
+import { JournalWriter, type JournalCounters } from './journal-writer.js';
+import { journalName, recover, snapshotName, type RecoveryInfo } from './recovery.js';
+import { writeSnapshot, type RecoveredCollection, type SnapshotCollection } from './snapshot.js';
+
+/** Points where a test can observe (or copy) the files during a compaction. */
+export type CompactionStep = 'rotated' | 'snapshot-written' | 'snapshot-renamed' | 'done';
+
+/** Durability settings. */
+export interface PersistenceOptions {
+  compactAfterBytes: number;
+  onCompactionStep?: (step: CompactionStep) => void | Promise<void>;
+}
+
+/** Durability counters. */
+export interface PersistenceStats extends JournalCounters {
+  journalBytes: number;
+  generation: number;
+  compactions: number;
+  lastCompactionError: string | null;
+  recovery: RecoveryInfo;
+}
+
+/** The journal + snapshot files of one data directory. */
+export class Persistence {
+  private capture: () => SnapshotCollection[] = () => [];
+  private compacting: Promise<void> | null = null;
+  private closing = false;
+  private compactions = 0;
+  private lastCompactionError: string | null = null;
+  private writer!: JournalWriter;
+
+  private constructor(
+    private readonly dir: string,
+    private generation: number,
+    private readonly options: PersistenceOptions,
+    private readonly recovery: RecoveryInfo,
+  ) {}
+
+  /** Recovers `dir` and opens its journal for appending. */
+  static async open(
+    dir: string,
+    options: PersistenceOptions,
+  ): Promise<{ persistence: Persistence; collections: Map<string, RecoveredCollection> }> {
+    const recovered = await recover(dir);
+    const persistence = new Persistence(dir, recovered.generation, options, recovered.info);
+    persistence.writer = await JournalWriter.open(
+      join(dir, journalName(recovered.generation)),
+      recovered.journalSize,
+      (w) => persistence.afterDurable(w),
+    );
+    return { persistence, collections: recovered.collections };
+  }
+
+  /** Sets how to capture the in-memory state for a snapshot (called once by the store). */
+  attach(capture: () => SnapshotCollection[]): void {
+    this.capture = capture;
+  }
+
+  /** The error that stopped the journal, if any. */
+  get failure(): unknown {
+    return this.writer.failed;
+  }
+
+  /** Appends one record holding the serialised operations; resolves once it is fsynced. */
+  append(serialized: readonly string[]): Promise<void> {
+    return this.writer.append(encodeOps(serialized));
+  }
+
+  /** Compacts now (or joins the compaction in progress). */
+  compact(): Promise<void> {
+    this.compacting ??= this.runCompaction().finally(() => {
+      this.compacting = null;
+    });
+    return this.compacting;
+  }
+
+  private afterDurable(writer: JournalWriter): void {
+    if (this.closing || this.compacting || writer.size < this.options.compactAfterBytes) return;
+    this.compact().catch((err: unknown) => {
+      this.lastCompactionError = err instanceof Error ? err.message : String(err);
+    });
+  }
+
+  private async step(step: CompactionStep): Promise<void> {
+    await this.options.onCompactionStep?.(step);
+  }
+
+  private async runCompaction(): Promise<void> {
+    const next = this.generation + 1;
+    // Capture and rotation are queued in the same synchronous block: no write can fall between them.
+    const collections = this.capture();
+    const rotated = this.writer.rotate(join(this.dir, journalName(next)));
+    this.generation = next;
+    await rotated;
+    await this.step('rotated');
+    await writeSnapshot(join(this.dir, snapshotName(next)), collections, () => this.step('snapshot-written'));
+    await this.step('snapshot-renamed');
+    await this.removeOlderThan(next);
+    this.compactions++;
+    this.lastCompactionError = null;
+    await this.step('done');
+  }
+
+  private async removeOlderThan(gen: number): Promise<void> {
+    const pattern = /^(?:journal|snapshot)-(\d+)\.(?:log|snap)$/;
+    const names = await readdir(this.dir);
+    const old = names.filter((n) => {
+      const m = pattern.exec(n);
+      return m !== null && Number(m[1]) < gen;
+    });
+    for (const n of old) await rm(join(this.dir, n), { force: true });
+    if (old.length > 0) await fsyncDir(this.dir);
+  }
+
+  /** Waits for a running compaction, makes every queued record durable and closes the journal. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.compacting?.catch(() => undefined);
+    await this.writer.close();
+  }
+
+  /** Counters for tests and benchmarks. */
+  stats(): PersistenceStats {
+    return {
+      ...this.writer.counters,
+      journalBytes: this.writer.size,
+      generation: this.generation,
+      compactions: this.compactions,
+      lastCompactionError: this.lastCompactionError,
+      recovery: this.recovery,
+    };
+  }
+
+  /** File names of the current generation (for tests). */
+  files(): { journal: string; snapshot: string } {
+    return {
+      journal: join(this.dir, journalName(this.generation)),
+      snapshot: join(this.dir, snapshotName(this.generation)),
+    };
+  }
+}

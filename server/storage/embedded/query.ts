@@ -1,0 +1,79 @@
+/** Query execution: compiled mingo predicates over planned candidates, then sort, skip, limit and projection. */
+import { Query } from 'mingo/query';
+import type { FindOptions, StoredDocument } from '../document-collection.js';
+import { sortDocuments } from './compare.js';
+import { cloneDoc, type PlainObject } from './json.js';
+import { MINGO_OPTIONS } from './mingo-context.js';
+import { planQuery, type PlannerSource } from './planner.js';
+
+/** A compiled filter. */
+export type Predicate = (doc: StoredDocument) => boolean;
+
+/** Documents that matched, and how they were found. */
+export interface MatchResult {
+  docs: StoredDocument[];
+  examined: number;
+  indexName: string | null;
+}
+
+/** Compiles a filter with mingo (MongoDB semantics), with fast paths for `{}` and `{_id: string}`. */
+export function compileFilter(filter: PlainObject): Predicate {
+  const keys = Object.keys(filter);
+  if (keys.length === 0) return () => true;
+  if (keys.length === 1 && keys[0] === '_id' && typeof filter._id === 'string') {
+    const id = filter._id;
+    return (doc) => doc._id === id;
+  }
+  const query = new Query(filter, MINGO_OPTIONS);
+  return (doc) => query.test(doc);
+}
+
+/**
+ * Finds the committed documents of `src` matching `filter`, skipping ids for which `exclude` is true and
+ * stopping after `stopAfter` matches.
+ */
+export function matchDocuments(
+  src: PlannerSource,
+  filter: PlainObject,
+  exclude: ((id: string) => boolean) | null,
+  stopAfter = Infinity,
+): MatchResult {
+  const test = compileFilter(filter);
+  const plan = planQuery(filter, src);
+  const docs: StoredDocument[] = [];
+  let examined = 0;
+  if (stopAfter <= 0) return { docs, examined, indexName: plan ? plan.indexName : null };
+  const ids: Iterable<string> = plan ? plan.ids : src.docs.keys();
+  for (const id of ids) {
+    if (exclude && exclude(id)) continue;
+    const doc = src.docs.get(id);
+    if (!doc) continue;
+    examined++;
+    if (test(doc)) {
+      docs.push(doc);
+      if (docs.length >= stopAfter) break;
+    }
+  }
+  return { docs, examined, indexName: plan ? plan.indexName : null };
+}
+
+/** How many matches a find needs before it can stop early (no sort: skip + limit). */
+export function matchesNeeded(options: FindOptions | undefined): number {
+  if (!options || (options.sort && Object.keys(options.sort).length > 0)) return Infinity;
+  const limit = Math.abs(options.limit ?? 0);
+  return limit === 0 ? Infinity : (options.skip ?? 0) + limit;
+}
+
+/** Applies sort, skip, limit and projection, and returns private copies for the caller. */
+export function finishFind(matches: StoredDocument[], options: FindOptions | undefined): StoredDocument[] {
+  let docs = matches;
+  if (options?.sort && Object.keys(options.sort).length > 0) docs = sortDocuments(docs, options.sort);
+  const skip = Math.max(0, options?.skip ?? 0);
+  const limit = Math.abs(options?.limit ?? 0);
+  if (skip > 0 || limit > 0) docs = docs.slice(skip, limit > 0 ? skip + limit : undefined);
+  if (options?.projection && Object.keys(options.projection).length > 0) {
+    const projected = new Query({}, MINGO_OPTIONS).find(docs, options.projection).all() as StoredDocument[];
+    return projected.map(cloneDoc);
+  }
+  return docs.map(cloneDoc);
+}
