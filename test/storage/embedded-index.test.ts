@@ -1,5 +1,4 @@
 /** Embedded engine: secondary indexes and the query planner (100k documents, selectivity, equivalence). */
-import { performance } from 'node:perf_hooks';
 import { beforeAll, afterAll, describe, expect, test } from '@jest/globals';
 import type { DocumentCollection, StoredDocument } from '../../server/storage/document-collection.js';
 import { openEmbeddedStore, type EmbeddedStore } from '../../server/storage/embedded/embedded-store.js';
@@ -38,16 +37,13 @@ describe('100,000 documents', () => {
   });
   afterAll(() => store.close());
 
-  test('a read by _id examines one document and takes microseconds', async () => {
+  test('a read by _id examines one document', async () => {
     expect(await c.explain({ _id: 'Observation/4242' })).toEqual({
       indexName: '_id_',
       docsExamined: 1,
       nReturned: 1,
     });
-    const start = performance.now();
-    for (let i = 0; i < 5000; i++) await c.findOne({ _id: `Observation/${(i * 7919) % N}` });
-    const micros = ((performance.now() - start) * 1000) / 5000;
-    expect(micros).toBeLessThan(100);
+    expect((await c.findOne({ _id: `Observation/${N - 1}` }))?._id).toBe(`Observation/${N - 1}`);
   });
 
   test('indexed equality and $elemMatch examine only the matches; an unindexed field scans everything', async () => {
@@ -115,14 +111,13 @@ describe('100,000 documents', () => {
     });
   });
 
-  test('a patient-scoped query with sort and limit stays well under a millisecond', async () => {
-    const filter = (i: number): Record<string, unknown> => ({
-      'sp.patient': { $elemMatch: { r: `Patient/${i % 1000}` } },
-    });
-    for (let i = 0; i < 200; i++) await c.find(filter(i), { sort: { lu: -1 }, limit: 20 }).toArray();
-    const start = performance.now();
-    for (let i = 0; i < 1000; i++) await c.find(filter(i), { sort: { lu: -1 }, limit: 20 }).toArray();
-    expect(((performance.now() - start) * 1000) / 1000).toBeLessThan(1000);
+  test('a patient-scoped query with sort and limit examines only that patient\'s documents', async () => {
+    const filter = { 'sp.patient': { $elemMatch: { r: 'Patient/42' } } };
+    const plan = await c.explain(filter, { sort: { lu: -1 }, limit: 20 });
+    expect(plan.indexName).toBe('sp.patient.r_1');
+    expect(plan.docsExamined).toBe(100);
+    expect(plan.nReturned).toBe(20);
+    expect(await c.find(filter, { sort: { lu: -1 }, limit: 20 }).toArray()).toHaveLength(20);
   });
 });
 

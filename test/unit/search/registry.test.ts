@@ -12,12 +12,6 @@ describe('search registry', () => {
   const registry = testRegistry();
   const defs = loadR4Definitions();
 
-  test('builds well under a second', () => {
-    const start = performance.now();
-    buildSearchRegistry(defs);
-    expect(performance.now() - start).toBeLessThan(1000);
-  });
-
   test('every official SearchParameter is registered on each of its concrete base types', () => {
     expect(defs.searchParameters).toHaveLength(1375);
     for (const sp of defs.searchParameters) {
