@@ -15,4 +15,7 @@ export default {
   testPathIgnorePatterns: withMongo ? ['/node_modules/'] : ['/node_modules/', '/test/storage/mongodb'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 60000,
+  // Suites load the R4 definitions and big fixtures: recycle a worker once it holds this much, so a run of
+  // every suite stays within memory on a small machine.
+  workerIdleMemoryLimit: '1500MB',
 };
