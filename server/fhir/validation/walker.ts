@@ -58,13 +58,15 @@ export function walkObject(
   path: string,
   depth: number,
   isResource: boolean,
+  hasValue = false,
 ): void {
   if (depth > MAX_DEPTH) {
     report(ctx, 'too-costly', `Content nested deeper than ${MAX_DEPTH} levels is not accepted`, path);
     return;
   }
   const keys = Object.keys(obj);
-  if (!isResource && (keys.length === 0 || (keys.length === 1 && keys[0] === 'id'))) {
+  // ele-1: the `_name` object of a primitive that has a value belongs to an element with a value.
+  if (!isResource && !hasValue && (keys.length === 0 || (keys.length === 1 && keys[0] === 'id'))) {
     report(
       ctx,
       'structure',
@@ -164,7 +166,8 @@ function walkProperty(
     report(ctx, 'structure', `${slot.element.name} has at most one value and must not be an array`, path);
   else if (value !== undefined) walkValue(ctx, value, slot, path, depth);
   if (ext !== undefined) {
-    if (isObject(ext)) walkObject(ctx, ext, ctx.model.primitiveElement, path, depth + 1, false);
+    if (isObject(ext))
+      walkObject(ctx, ext, ctx.model.primitiveElement, path, depth + 1, false, value != null);
     else
       report(ctx, 'structure', `_${slot.element.name} must be a JSON object with id and/or extension`, path);
   }
@@ -233,7 +236,7 @@ function walkArray(
       else walkValue(ctx, v, slot, itemPath, depth);
     }
     if (e !== null) {
-      if (isObject(e)) walkObject(ctx, e, ctx.model.primitiveElement, itemPath, depth + 1, false);
+      if (isObject(e)) walkObject(ctx, e, ctx.model.primitiveElement, itemPath, depth + 1, false, v !== null);
       else report(ctx, 'structure', `_${name} items must be JSON objects or null`, itemPath);
     }
   }

@@ -1,0 +1,59 @@
+/**
+ * Everything the server builds from profiles/ at start: the conformance resources, the bundled terminology,
+ * the compiled profiles, the resource validator used on every write, and the $validate, $expand,
+ * $validate-code and $lookup operations. createFhirServices (server/app.ts) calls this once.
+ */
+import type { R4Definitions } from '../definitions.js';
+import type { OperationSpec } from '../operations.js';
+import { terminologyOperations } from '../terminology/operations.js';
+import { createTerminology } from '../terminology/setup.js';
+import type { Terminology } from '../terminology/terminology.js';
+import { createBaseValidator } from '../validation/base-validator.js';
+import {
+  createResourceValidator,
+  type ResourceValidator,
+  type UnknownProfilePolicy,
+} from '../validation/resource-validator.js';
+import { validateOperation } from '../validation/validate-operation.js';
+import { loadConformance, type ConformanceSet } from './conformance.js';
+import { createProfileValidator, type ProfileValidator } from './profile-validator.js';
+
+/** The conformance part of the FHIR services. */
+export interface ConformanceServices {
+  conformance: ConformanceSet;
+  terminology: Terminology;
+  profiles: ProfileValidator;
+  validator: ResourceValidator;
+  /** $validate, ValueSet/$expand, ValueSet/$validate-code, CodeSystem/$lookup. */
+  operations: OperationSpec[];
+}
+
+/** Options of the conformance services. */
+export interface ConformanceOptions {
+  /** What a write claiming an unknown profile gets (default reject: 400). */
+  unknownProfiles?: UnknownProfilePolicy;
+  /** The profiles/ folder (default: the checkout's). */
+  profilesDir?: string;
+}
+
+/** Loads profiles/, compiles the profiles and builds the validator and operations. */
+export function createConformanceServices(
+  defs: R4Definitions,
+  options: ConformanceOptions = {},
+): ConformanceServices {
+  const conformance = loadConformance(options.profilesDir);
+  const terminology = createTerminology(defs, conformance);
+  const profiles = createProfileValidator(defs, conformance, terminology);
+  const validator = createResourceValidator(
+    createBaseValidator(defs),
+    profiles,
+    options.unknownProfiles ?? 'reject',
+  );
+  return {
+    conformance,
+    terminology,
+    profiles,
+    validator,
+    operations: [validateOperation(validator), ...terminologyOperations(terminology)],
+  };
+}

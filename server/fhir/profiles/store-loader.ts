@@ -1,0 +1,67 @@
+/**
+ * Makes the conformance resources readable and searchable through the normal REST API (R4
+ * conformance-module.html: canonical resources are found by `url` and `version`): our StructureDefinitions,
+ * ValueSets, CodeSystems and SearchParameters, the US Core ones we load, and the OperationDefinitions of
+ * the registered operations are written into the store at start. Idempotent: a resource is only written
+ * when it is missing or its content changed, so restarts add no versions.
+ */
+import type { Resource } from 'fhir/r4.js';
+import { CCM_BASE } from '../../ccm/vocabulary.js';
+import type { FhirServices } from '../services.js';
+import { loadConformance, type ConformanceSet } from './conformance.js';
+import { jsonEqual } from './json-match.js';
+
+/** What the load did. */
+export interface ConformanceLoadReport {
+  written: number;
+  unchanged: number;
+}
+
+function withoutMeta(r: Resource): Omit<Resource, 'meta'> {
+  const { meta: _meta, ...rest } = r;
+  return rest;
+}
+
+/** The resources to serve: profiles/ plus our OperationDefinitions. */
+export function conformanceResources(services: FhirServices, set: ConformanceSet): Resource[] {
+  const operationDefinitions = services.operations
+    .all()
+    .flatMap((op) =>
+      op.operationDefinition?.url?.startsWith(`${CCM_BASE}/`) ? [op.operationDefinition] : [],
+    );
+  return [
+    ...set.structureDefinitions,
+    ...set.valueSets,
+    ...set.codeSystems,
+    ...set.searchParameters,
+    ...operationDefinitions,
+  ];
+}
+
+/** True when the stored current version of `r` has the same content. */
+async function unchanged(services: FhirServices, r: Resource): Promise<boolean> {
+  const current = await services.resources.read(r.resourceType, r.id as string);
+  return (
+    !!current &&
+    !current.deleted &&
+    !!current.resource &&
+    jsonEqual(withoutMeta(current.resource), withoutMeta(r))
+  );
+}
+
+/**
+ * Writes the conformance resources that are missing or changed; called by main.ts and test apps. The writes
+ * run concurrently so that the embedded engine's group commit shares its fsyncs among them.
+ */
+export async function loadConformanceResources(
+  services: FhirServices,
+  set: ConformanceSet = loadConformance(),
+): Promise<ConformanceLoadReport> {
+  const all = conformanceResources(services, set);
+  const same = await Promise.all(all.map((r) => unchanged(services, r)));
+  const changed = all.filter((_, i) => !same[i]);
+  await Promise.all(
+    changed.map((r) => services.resources.put(r.resourceType, r.id as string, r, { method: 'PUT' })),
+  );
+  return { written: changed.length, unchanged: all.length - changed.length };
+}
