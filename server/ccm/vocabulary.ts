@@ -69,6 +69,12 @@ export const CS = {
   taskType: cs('ccm-task-type'),
   /** The consent policy (Consent.policyRule). */
   consentPolicy: cs('ccm-consent-policy'),
+  /** How consent was obtained (EXTENSION.consentMethod). */
+  consentMethod: cs('ccm-consent-method'),
+  /** How the patient was given a copy of the care plan (EXTENSION.patientCopy `method`). */
+  patientCopyMethod: cs('ccm-patient-copy-method'),
+  /** Medical decision making levels (EXTENSION.medicalDecisionMaking). */
+  mdmLevel: cs('ccm-mdm-level'),
 } as const;
 
 /** Codes of CS.category. */
@@ -168,8 +174,46 @@ export const SYSTEM = {
   consentScope: 'http://terminology.hl7.org/CodeSystem/consentscope',
 } as const;
 
+/** Encounter.class code (SYSTEM.actCode) of an initiating visit: ambulatory. */
+export const VISIT_CLASS = 'AMB';
+
 /** LOINC 59284-0 "Patient Consent": the Consent.category every CCM consent carries. */
 export const LOINC_PATIENT_CONSENT = '59284-0';
 
 /** How a CCM time entry is recognised: an Encounter of class VR whose serviceType is a CS.program code. */
 export const TIME_ENTRY_CLASS = 'VR';
+
+const vs = (name: string) => `${CCM_BASE}/ValueSet/${name}`;
+
+/** Our ValueSets (profiles/): one per CodeSystem with all its codes, plus the status/intent subsets. */
+export const VS = {
+  category: vs('ccm-category'),
+  activity: vs('ccm-activity'),
+  timeRole: vs('ccm-time-role'),
+  program: vs('ccm-program'),
+  consentElement: vs('ccm-consent-element'),
+  timeExclusion: vs('ccm-time-exclusion'),
+  taskType: vs('ccm-task-type'),
+  consentPolicy: vs('ccm-consent-policy'),
+  consentMethod: vs('ccm-consent-method'),
+  patientCopyMethod: vs('ccm-patient-copy-method'),
+  mdmLevel: vs('ccm-mdm-level'),
+  /** Consent.status of a CCM consent: active (accepted) | rejected (declined) | inactive (revoked). */
+  consentStatus: vs('ccm-consent-status'),
+  /** Task.intent of a CCM task: plan | order. */
+  taskIntent: vs('ccm-task-intent'),
+} as const;
+
+/** Codes of CS.consentPolicy. */
+export const CONSENT_POLICY = {
+  /** The CMS CCM consent requirements (ccm-rules.md, gate 1). */
+  cmsCcm: 'cms-ccm',
+} as const;
+
+/** Values of the `method` sub-extension of EXTENSION.patientCopy. */
+export const PATIENT_COPY_METHOD = ['paper', 'portal', 'email', 'mail', 'other'] as const;
+
+/** v3 ParticipationType: the system of Consent.provision.actor.role. */
+export const PARTICIPATION_TYPE = 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType';
+/** PPRF (primary performer): the role that marks the billing practitioner in Consent.provision.actor. */
+export const BILLING_PRACTITIONER_ROLE = 'PPRF';

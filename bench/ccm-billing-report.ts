@@ -1,0 +1,202 @@
+/**
+ * $ccm-billing-report at practice scale on the embedded engine: 10,000 enrolled patients (two chronic
+ * conditions, consent, care plan with copy, initiating visit) with 8 time entries each in the month, seeded
+ * straight into a fresh DATA_DIR; the server (server/main.ts) runs in its own process on 127.0.0.1; requests
+ * are timed fetches (the whole body read). Prints a JSON report: start-up, the first (cold) request that
+ * loads the practice model, warm requests (Bundle and CSV) with p50/min/max and body size, one request
+ * after 10% of the patients got a new time entry through the REST API (incremental path), and the ceiling
+ * of this machine for moving the same Bundle bytes (a bare Express process serving them from memory).
+ *
+ *   npx tsx bench/ccm-billing-report.ts [--patients 10000] [--entries 8] [--runs 10]
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { FhirResource } from 'fhir/r4.js';
+import { createFhirServices } from '../server/app.js';
+import { REFRESH_MARGIN_MS } from '../server/ccm/fhir/read-model.js';
+import type { HistoryDoc, ResourceDoc } from '../server/fhir/resource-store.js';
+import { extractIndex } from '../server/fhir/search/extract.js';
+import { openEmbeddedStore } from '../server/storage/embedded/embedded-store.js';
+import { enrolled } from '../test/helpers/ccm-scenarios.js';
+import { spawnTs, stop } from './lib.js';
+
+const { values } = parseArgs({
+  options: {
+    patients: { type: 'string', default: '10000' },
+    entries: { type: 'string', default: '8' },
+    runs: { type: 'string', default: '10' },
+  },
+});
+const PATIENTS = Number(values.patients);
+const ENTRIES = Number(values.entries);
+const RUNS = Number(values.runs);
+const MONTH = '2026-03';
+
+/** One patient's resources: enrolled in January, 8 entries of 2-6 minutes spread over March. */
+function patient(i: number): FhirResource[] {
+  const s = enrolled(`bp-${i}`);
+  for (let k = 0; k < ENTRIES; k++) {
+    const day = String(2 + k * 3).padStart(2, '0');
+    const minutes = 2 + ((i + k) % 5);
+    const role = k === 0 && i % 3 === 0 ? 'billing-practitioner' : 'clinical-staff';
+    s.time({
+      start: `2026-03-${day}T14:${String(i % 60).padStart(2, '0')}:00Z`,
+      minutes,
+      seconds: (i * 7 + k) % 60,
+      role,
+    });
+  }
+  return s.resources;
+}
+
+/** Writes the practice into a fresh data directory (current versions, index entries and history). */
+async function seed(dir: string): Promise<number> {
+  const store = await openEmbeddedStore({ dataDir: dir });
+  const services = createFhirServices({
+    config: { baseUrl: 'http://127.0.0.1/fhir', bodyLimitBytes: 1 << 20 },
+    store,
+  });
+  const lu = new Date().toISOString();
+  const history = await services.resources.history();
+  let written = 0;
+  for (let start = 0; start < PATIENTS; start += 500) {
+    const byType = new Map<string, ResourceDoc[]>();
+    const hist: HistoryDoc[] = [];
+    for (let i = start; i < Math.min(PATIENTS, start + 500); i++) {
+      for (const r of patient(i)) {
+        const resource = { ...r, meta: { versionId: '1', lastUpdated: lu } } as FhirResource;
+        const index = extractIndex(services.registry, resource);
+        const docs = byType.get(r.resourceType) ?? [];
+        docs.push({ _id: r.id as string, vid: 1, lu, resource, sp: index.sp, comp: index.comp });
+        byType.set(r.resourceType, docs);
+        hist.push({
+          _id: `${r.resourceType}/${r.id}/1`,
+          t: r.resourceType,
+          rid: r.id as string,
+          vid: 1,
+          lu,
+          method: 'PUT',
+          resource,
+        });
+      }
+    }
+    for (const [type, docs] of byType) await (await services.resources.current(type)).insertMany(docs);
+    await history.insertMany(hist);
+    written += hist.length;
+  }
+  await store.close();
+  return written;
+}
+
+/** Times one request, reading the whole body. */
+async function timed(
+  url: string,
+  accept: string,
+): Promise<{ ms: number; serverMs: number; bytes: number; status: number; body: ArrayBuffer }> {
+  const t0 = performance.now();
+  const res = await fetch(url, { headers: { accept } });
+  const body = await res.arrayBuffer();
+  const serverMs = Number(/dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '')?.[1] ?? NaN);
+  return {
+    ms: Math.round(performance.now() - t0),
+    serverMs,
+    bytes: body.byteLength,
+    status: res.status,
+    body,
+  };
+}
+
+/** Adds one 5-minute time entry for every tenth patient through the REST API (PUT). */
+async function changeTenPercent(base: string): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < PATIENTS; i += 10) {
+    const entry = enrolled(`bp-${i}`)
+      .time({ start: '2026-03-27T15:00:00Z', minutes: 5 })
+      .resources.at(-1) as FhirResource;
+    const res = await fetch(`${base}/Encounter/${entry.id}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: JSON.stringify(entry),
+    });
+    if (res.status !== 201) throw new Error(`PUT ${entry.id}: ${res.status} ${await res.text()}`);
+    n++;
+  }
+  return n;
+}
+
+/** The ceiling for moving `bytes`: a bare Express process serving them, timed the same way. */
+async function ceiling(dir: string, body: ArrayBuffer): Promise<Record<string, number>> {
+  const file = path.join(dir, 'ceiling-body.json');
+  writeFileSync(file, Buffer.from(body));
+  const srv = await spawnTs('bench/ccm-ceiling-server.ts', { CEILING_FILE: file }, /listening (\d+)/);
+  try {
+    return await series(`http://127.0.0.1:${srv.match[1]}/bundle`, 'application/fhir+json');
+  } finally {
+    await stop(srv.child);
+  }
+}
+
+/** The median of some numbers. */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** p50/min/max of repeated requests (client-side, whole body read) and the server's own p50 (Server-Timing). */
+async function series(url: string, accept: string): Promise<Record<string, number>> {
+  const times: number[] = [];
+  const server: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const r = await timed(url, accept);
+    if (r.status !== 200) throw new Error(`${url}: ${r.status}`);
+    times.push(r.ms);
+    if (!Number.isNaN(r.serverMs)) server.push(r.serverMs);
+    bytes = r.bytes;
+  }
+  const out: Record<string, number> = {
+    p50: median(times),
+    min: Math.min(...times),
+    max: Math.max(...times),
+    bytes,
+  };
+  if (server.length > 0) out.serverP50 = Math.round(median(server));
+  return out;
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'ccm-bench-report-'));
+const report: Record<string, unknown> = {
+  node: process.version,
+  patients: PATIENTS,
+  entriesPerPatient: ENTRIES,
+  month: MONTH,
+  runs: RUNS,
+};
+try {
+  const t0 = Date.now();
+  report.resources = await seed(dir);
+  report.seedMs = Date.now() - t0;
+  const t1 = Date.now();
+  const server = await spawnTs('server/main.ts', { DATA_DIR: dir, DEMO_DATA: 'false' }, /FHIR base:\s+(\S+)/);
+  report.startMs = Date.now() - t1;
+  try {
+    const url = `${server.match[1]}/$ccm-billing-report?month=${MONTH}`;
+    const cold = await timed(url, 'application/fhir+json');
+    report.cold = { ms: cold.ms, serverMs: Math.round(cold.serverMs), bytes: cold.bytes };
+    // the change-only refresh re-reads a safety margin; measure once writes are older than it
+    await new Promise((r) => setTimeout(r, REFRESH_MARGIN_MS));
+    report.warmBundle = await series(url, 'application/fhir+json');
+    report.warmCsv = await series(url, 'text/csv');
+    report.ceilingSameBundleBytes = await ceiling(dir, cold.body);
+    report.changedPatients = await changeTenPercent(server.match[1]);
+    const after = await timed(url, 'application/fhir+json');
+    report.afterChangesBundle = { ms: after.ms, serverMs: Math.round(after.serverMs), bytes: after.bytes };
+  } finally {
+    await stop(server.child);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

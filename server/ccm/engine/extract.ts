@@ -1,0 +1,195 @@
+/**
+ * Reads FHIR resources into the engine's compact records (engine/record.ts), following the agreed CCM
+ * resource shapes (profiles/: ccm-condition, ccm-consent, ccm-careplan, ccm-time-entry). Pure functions:
+ * a resource in, a record (or undefined when the resource is not CCM-relevant) out.
+ */
+import type {
+  CarePlan,
+  CodeableConcept,
+  Condition,
+  Consent,
+  Encounter,
+  Extension,
+  Reference,
+} from 'fhir/r4.js';
+import { endInstantOf, instantOf } from '../time/zone.js';
+import {
+  BILLING_PRACTITIONER_ROLE,
+  CATEGORY,
+  CS,
+  EXTENSION,
+  PARTICIPATION_TYPE,
+  SYSTEM,
+  TIME_ENTRY_CLASS,
+  VISIT_CLASS,
+} from '../vocabulary.js';
+import type {
+  CarePlanRecord,
+  ConditionRecord,
+  ConsentRecord,
+  TimeEntryRecord,
+  VisitRecord,
+} from './record.js';
+
+/** True when a CodeableConcept has a coding `system|code`. */
+export function hasCoding(cc: CodeableConcept | undefined, system: string, code: string): boolean {
+  return (cc?.coding ?? []).some((c) => c.system === system && c.code === code);
+}
+
+/** The code of the first coding of a system in a CodeableConcept. */
+export function codeIn(cc: CodeableConcept | undefined, system: string): string | undefined {
+  return (cc?.coding ?? []).find((c) => c.system === system)?.code;
+}
+
+/** The extensions of a URL. */
+function extensions(owner: { extension?: Extension[] }, url: string): Extension[] {
+  return (owner.extension ?? []).filter((e) => e.url === url);
+}
+
+/** A local reference string, or undefined. */
+function refOf(r: Reference | undefined): string | undefined {
+  return r?.reference;
+}
+
+/** Attestation of a Condition: true when both booleans are true, false when either is false. */
+function attestationOf(condition: Condition): boolean | undefined {
+  const ext = extensions(condition, EXTENSION.chronicAttestation)[0];
+  if (!ext) return undefined;
+  const sub = (name: string) => extensions(ext, name)[0]?.valueBoolean;
+  const duration = sub('expectedDuration');
+  const risk = sub('significantRisk');
+  if (duration === false || risk === false) return false;
+  return duration === true && risk === true ? true : undefined;
+}
+
+/** A Condition as a record (every Condition is; relevance is decided by the engine). */
+export function conditionRecord(c: Condition, tz: string): ConditionRecord {
+  return {
+    ref: `Condition/${c.id}`,
+    codings: (c.code?.coding ?? []).map((x) => ({ system: x.system, code: x.code, display: x.display })),
+    ...(c.code?.text ? { text: c.code.text } : {}),
+    clinicalStatus: c.clinicalStatus?.coding?.[0]?.code,
+    verificationStatus: c.verificationStatus?.coding?.[0]?.code,
+    attested: attestationOf(c),
+    onset: instantOf(c.onsetDateTime ?? c.onsetPeriod?.start, tz),
+    abatement: instantOf(c.abatementDateTime ?? c.abatementPeriod?.end, tz),
+  };
+}
+
+/** True when a Consent is a CCM consent (category CS.category#ccm-consent). */
+export function isCcmConsent(c: Consent): boolean {
+  return (c.category ?? []).some((cc) => hasCoding(cc, CS.category, CATEGORY.consent));
+}
+
+/** A CCM Consent as a record, or undefined for other consents. */
+export function consentRecord(c: Consent, tz: string): ConsentRecord | undefined {
+  if (!isCcmConsent(c)) return undefined;
+  const provision = c.provision;
+  const actor = (provision?.actor ?? []).find((a) =>
+    hasCoding(a.role, PARTICIPATION_TYPE, BILLING_PRACTITIONER_ROLE),
+  );
+  const method = extensions(c, EXTENSION.consentMethod)[0];
+  const periodStart = instantOf(provision?.period?.start, tz);
+  return {
+    ref: `Consent/${c.id}`,
+    status: c.status,
+    obtainedAt: instantOf(c.dateTime, tz) ?? periodStart,
+    periodStart,
+    periodEnd: endInstantOf(provision?.period?.end, tz),
+    practitioner: refOf(actor?.reference),
+    method: method?.valueCode ?? method?.valueCoding?.code,
+    elements: extensions(c, EXTENSION.consentElementExplained).flatMap((e) =>
+      e.valueCoding?.system === CS.consentElement && e.valueCoding.code ? [e.valueCoding.code] : [],
+    ),
+  };
+}
+
+/** A CCM CarePlan as a record, or undefined for other care plans. */
+export function carePlanRecord(p: CarePlan, tz: string): CarePlanRecord | undefined {
+  if (!(p.category ?? []).some((cc) => hasCoding(cc, CS.category, CATEGORY.carePlan))) return undefined;
+  const copy = extensions(p, EXTENSION.patientCopy)[0];
+  const copyDate = copy ? extensions(copy, 'date')[0]?.valueDateTime : undefined;
+  return {
+    ref: `CarePlan/${p.id}`,
+    status: p.status,
+    periodStart: instantOf(p.period?.start, tz),
+    periodEnd: endInstantOf(p.period?.end, tz),
+    created: instantOf(p.created, tz),
+    author: refOf(p.author),
+    copyGivenAt: instantOf(copyDate, tz),
+    copyGiven: copy !== undefined,
+    revisions: extensions(p, EXTENSION.substantialRevision).flatMap((e) => {
+      const t = instantOf(e.valueDateTime, tz);
+      return t === undefined ? [] : [t];
+    }),
+    addresses: (p.addresses ?? []).flatMap((r) => (r.reference ? [r.reference] : [])),
+  };
+}
+
+/** Seconds of a time entry: `length` in minutes (UCUM min/h/s), else the period's whole seconds. */
+function secondsOf(e: Encounter, start: number | undefined, end: number | undefined): number {
+  const len = e.length;
+  if (len?.value !== undefined && len.value >= 0) {
+    const unit = len.code ?? len.unit;
+    const factor = unit === 'h' ? 3600 : unit === 's' ? 1 : 60;
+    return Math.round(len.value * factor);
+  }
+  if (start !== undefined && end !== undefined && end > start) return Math.floor((end - start) / 1000);
+  return 0;
+}
+
+/** A time entry as a record, or undefined when the Encounter is not a CCM time entry. */
+export function timeEntryRecord(e: Encounter, tz: string): TimeEntryRecord | undefined {
+  if (e.class?.code !== TIME_ENTRY_CLASS) return undefined;
+  const programme = codeIn(e.serviceType, CS.program);
+  if (!programme) return undefined;
+  const participant = (e.participant ?? []).find((p) => (p.type ?? []).some((t) => codeIn(t, CS.timeRole)));
+  const role = participant
+    ? (participant.type ?? []).map((t) => codeIn(t, CS.timeRole)).find(Boolean)
+    : undefined;
+  const exclusion = extensions(e, EXTENSION.timeExclusion)[0];
+  const mdm = extensions(e, EXTENSION.medicalDecisionMaking)[0];
+  const start = instantOf(e.period?.start, tz);
+  const end = instantOf(e.period?.end, tz);
+  return {
+    ref: `Encounter/${e.id}`,
+    status: e.status,
+    programme,
+    role,
+    individual: refOf(participant?.individual ?? e.participant?.[0]?.individual),
+    start,
+    end,
+    seconds: secondsOf(e, start, end),
+    exclusion: exclusion ? (exclusion.valueCoding?.code ?? 'excluded') : undefined,
+    mdm: mdm?.valueCode ?? mdm?.valueCoding?.code,
+    reasons: (e.reasonReference ?? []).flatMap((r) => (r.reference ? [r.reference] : [])),
+  };
+}
+
+/** Encounter.type codes that make an initiating visit, as `system|code` (CPT E/M range and HCPCS list). */
+export function visitCodeSet(cptRange: [string, string], hcpcs: string[]): Set<string> {
+  const out = new Set<string>();
+  for (let n = Number(cptRange[0]); n <= Number(cptRange[1]); n++) out.add(`${SYSTEM.cpt}|${n}`);
+  for (const h of hcpcs) out.add(`${SYSTEM.hcpcs}|${h}`);
+  return out;
+}
+
+/** An ambulatory Encounter (class AMB) with a CPT or HCPCS type as a possible initiating visit, else undefined. */
+export function visitRecord(e: Encounter, tz: string): VisitRecord | undefined {
+  if (e.class?.code !== VISIT_CLASS) return undefined;
+  const codes = (e.type ?? []).flatMap((t) =>
+    (t.coding ?? []).flatMap((c) =>
+      (c.system === SYSTEM.cpt || c.system === SYSTEM.hcpcs) && c.code ? [`${c.system}|${c.code}`] : [],
+    ),
+  );
+  if (codes.length === 0) return undefined;
+  return {
+    ref: `Encounter/${e.id}`,
+    status: e.status,
+    codes,
+    participants: (e.participant ?? []).flatMap((p) =>
+      p.individual?.reference ? [p.individual.reference] : [],
+    ),
+    start: instantOf(e.period?.start, tz),
+  };
+}

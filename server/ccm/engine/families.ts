@@ -1,0 +1,91 @@
+/**
+ * Code families and full blocks (ccm-rules.md, "Codes"): exactly one family per programme and month, chosen
+ * by what was documented — complex when moderate/high MDM and a care-plan revision are documented that month,
+ * personal when all counted time is the billing practitioner's own, staff otherwise. A base code needs its
+ * whole threshold in seconds (19 min 59 s is not 20 minutes), each add-on unit a whole further block, up to
+ * the add-on's cap. Seconds are never rounded up.
+ */
+import type { BillingRules, CodeFamily } from '../rules/types.js';
+import type { ProgrammeSeconds } from './time.js';
+
+/** One billable line. */
+export interface BillingLine {
+  code: string;
+  system: 'cpt' | 'hcpcs';
+  units: number;
+}
+
+/** The family of a programme for a month, and why it was chosen. */
+export interface FamilyChoice {
+  family: CodeFamily;
+  reason: string;
+}
+
+/** The families of a programme, by selection. */
+function familyOf(
+  rules: BillingRules,
+  programme: string,
+  selection: CodeFamily['selection'],
+): CodeFamily | undefined {
+  return rules.families.find((f) => f.programme === programme && f.selection === selection);
+}
+
+/** Chooses the one family of a programme from what was documented. */
+export function chooseFamily(
+  rules: BillingRules,
+  programme: string,
+  seconds: ProgrammeSeconds,
+  complex: { mdm: boolean; revised: boolean },
+): FamilyChoice | undefined {
+  const complexFamily = familyOf(rules, programme, 'complex');
+  if (complexFamily && complex.mdm && (complex.revised || !rules.complex.carePlanRevisionInMonth)) {
+    return {
+      family: complexFamily,
+      reason: 'complex: moderate/high MDM and a care-plan revision documented this month',
+    };
+  }
+  const personal = familyOf(rules, programme, 'personal');
+  if (personal && seconds['clinical-staff'] === 0 && seconds['billing-practitioner'] > 0) {
+    return { family: personal, reason: "personal: all counted time is the billing practitioner's own" };
+  }
+  const staff = familyOf(rules, programme, 'staff');
+  if (!staff) return undefined;
+  const why = complexFamily
+    ? complex.mdm
+      ? 'non-complex: MDM documented but no care-plan revision this month'
+      : 'non-complex: no moderate/high MDM documented this month'
+    : 'clinical staff time';
+  return { family: staff, reason: why };
+}
+
+/** Seconds that count toward a family (its counted roles). */
+export function familySeconds(family: CodeFamily, seconds: ProgrammeSeconds): number {
+  return family.countedRoles.reduce(
+    (sum, role) => sum + (role === 'non-clinical-staff' ? 0 : seconds[role]),
+    0,
+  );
+}
+
+/** The billable lines of a family for a number of counted seconds (full blocks only, add-on capped). */
+export function linesFor(family: CodeFamily, seconds: number): BillingLine[] {
+  const threshold = family.base.thresholdMinutes * 60;
+  if (seconds < threshold) return [];
+  const lines: BillingLine[] = [{ code: family.base.code, system: family.base.system, units: 1 }];
+  const blocks = Math.floor((seconds - threshold) / (family.addOn.blockMinutes * 60));
+  const units = family.addOn.cap === null ? blocks : Math.min(blocks, family.addOn.cap);
+  if (units > 0) lines.push({ code: family.addOn.code, system: family.addOn.system, units });
+  return lines;
+}
+
+/** The next code the family would reach with more time, and the seconds still needed; none at the cap. */
+export function nextThreshold(
+  family: CodeFamily,
+  seconds: number,
+): { code: string; secondsToGo: number } | undefined {
+  const threshold = family.base.thresholdMinutes * 60;
+  if (seconds < threshold) return { code: family.base.code, secondsToGo: threshold - seconds };
+  const block = family.addOn.blockMinutes * 60;
+  const done = Math.floor((seconds - threshold) / block);
+  if (family.addOn.cap !== null && done >= family.addOn.cap) return undefined;
+  return { code: family.addOn.code, secondsToGo: threshold + (done + 1) * block - seconds };
+}

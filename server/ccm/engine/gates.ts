@@ -1,0 +1,149 @@
+/**
+ * The monthly gates (ccm-rules.md, "Gates"): consent, two or more chronic conditions, comprehensive care
+ * plan, initiating visit, no conflicting programme. Every gate reports passed/failed with structured reasons;
+ * a failure is never a silent drop.
+ */
+import type { CodeFamily, GateName } from '../rules/types.js';
+import { monthOf, monthRange, shiftMonth } from '../time/zone.js';
+import type { CarePlanFinding } from './care-plan.js';
+import type { ConditionsFinding } from './conditions.js';
+import type { ConsentFinding } from './consent.js';
+import type { EngineContext } from './context.js';
+import { practitionerOf, type PatientRecord, type TimeEntryRecord, type VisitRecord } from './record.js';
+
+/** The result of one gate. */
+export interface GateResult {
+  name: GateName;
+  passed: boolean;
+  reasons: string[];
+}
+
+/** A gate result from its reasons (no reasons = passed). */
+function gate(name: GateName, reasons: string[]): GateResult {
+  return { name, passed: reasons.length === 0, reasons };
+}
+
+/** Gate 1: consent on file, complete, naming the practitioner who bills this month. */
+export function consentGate(
+  consent: ConsentFinding,
+  inMonth: TimeEntryRecord[],
+  record: PatientRecord,
+): GateResult {
+  const reasons = [...consent.problems];
+  if (consent.practitioner && (consent.status === 'accepted' || consent.status === 'revoked-this-month')) {
+    const others = new Set<string>();
+    for (const e of inMonth) {
+      const who = practitionerOf(record, e.individual);
+      if (e.programme === 'ccm' && e.role === 'billing-practitioner' && who && who !== consent.practitioner)
+        others.add(who);
+    }
+    for (const who of others) {
+      reasons.push(
+        `Billing-practitioner time this month by ${who}, but ${consent.consent?.ref} names ${consent.practitioner}: ` +
+          'a new consent is needed when the billing practitioner changes',
+      );
+    }
+  }
+  return gate('consent', reasons);
+}
+
+/** Gate 2: enough distinct chronic conditions, each with an ICD-10-CM code for the claim. */
+export function conditionsGate(
+  found: ConditionsFinding,
+  family: CodeFamily | undefined,
+  ctx: EngineContext,
+): GateResult {
+  const needed = family?.minChronicGroups ?? 2;
+  const requireCode = ctx.rules.chronicConditions.requireClaimCode;
+  const usable = found.groups.filter((g) => !requireCode || g.icd10);
+  const reasons: string[] = [];
+  if (usable.length < needed) {
+    const names = usable.map((g) => g.name).join('; ') || 'none';
+    reasons.push(
+      `${usable.length} distinct chronic condition(s) (${names}); ${family?.id ?? 'CCM'} needs at least ${needed}`,
+    );
+    for (const g of found.groups)
+      if (requireCode && !g.icd10) reasons.push(`${g.name} has no ICD-10-CM code for the claim`);
+    for (const n of found.toReview) reasons.push(`${n.ref} (${n.name}) ${n.reason}`);
+  }
+  return gate('chronic-conditions', reasons);
+}
+
+/** Gate 3: a care plan in effect and a copy given to the patient. */
+export function carePlanGate(found: CarePlanFinding): GateResult {
+  return gate('care-plan', found.problems);
+}
+
+/** The qualifying initiating visits of the billing practitioner, oldest first. */
+export function qualifyingVisits(
+  record: PatientRecord,
+  practitioner: string,
+  ctx: EngineContext,
+): VisitRecord[] {
+  return record.visits
+    .filter(
+      (v) =>
+        v.start !== undefined &&
+        !['cancelled', 'entered-in-error', 'planned'].includes(v.status) &&
+        v.codes.some((c) => ctx.visitCodes.has(c)) &&
+        v.participants.some((p) => practitionerOf(record, p) === practitioner),
+    )
+    .sort((a, b) => (a.start as number) - (b.start as number));
+}
+
+/** Gate 4: an E/M, AWV or IPPE visit by the billing practitioner within the year before CCM started. */
+export function initiatingVisitGate(
+  record: PatientRecord,
+  consent: ConsentFinding,
+  ctx: EngineContext,
+): GateResult & { visit?: VisitRecord } {
+  if (!consent.practitioner || consent.startedAt === undefined) {
+    return gate('initiating-visit', [
+      'Cannot check the initiating visit: no consent naming the billing practitioner',
+    ]);
+  }
+  const firstMonth = monthOf(consent.startedAt, ctx.tz);
+  const from = monthRange(shiftMonth(firstMonth, -ctx.rules.initiatingVisit.lookbackMonths), ctx.tz).start;
+  const to = monthRange(firstMonth, ctx.tz).end;
+  const visits = qualifyingVisits(record, consent.practitioner, ctx).filter(
+    (v) => (v.start as number) >= from && (v.start as number) < to,
+  );
+  if (visits.length > 0) return { ...gate('initiating-visit', []), visit: visits[visits.length - 1] };
+  const { cptRange, hcpcs } = ctx.rules.initiatingVisit;
+  return gate('initiating-visit', [
+    `No initiating visit (E/M ${cptRange[0]}-${cptRange[1]}, AWV or IPPE ${hcpcs.join('/')}) by ${consent.practitioner} ` +
+      `from ${shiftMonth(firstMonth, -ctx.rules.initiatingVisit.lookbackMonths)} to ${firstMonth} (CCM started ${firstMonth})`,
+  ]);
+}
+
+/** Gate 5: no conflicting programme (PCM, APCM) by the same practitioner in the month. */
+export function conflictGate(
+  record: PatientRecord,
+  inMonth: TimeEntryRecord[],
+  primary: string,
+  practitioner: string | undefined,
+  ctx: EngineContext,
+): GateResult {
+  const reasons: string[] = [];
+  const hasPrimaryTime = inMonth.some((e) => e.programme === primary && e.status === 'finished');
+  for (const programme of ctx.rules.conflictingProgrammes) {
+    if (programme === primary || !hasPrimaryTime) continue;
+    const entries = inMonth.filter((e) => e.programme === programme && e.status === 'finished');
+    if (entries.length === 0) continue;
+    const who = new Set(
+      entries
+        .filter((e) => e.role === 'billing-practitioner')
+        .map((e) => practitionerOf(record, e.individual)),
+    );
+    if (who.size === 0) {
+      reasons.push(
+        `${programme.toUpperCase()} time this month whose practitioner is not identified: it may conflict with ${primary.toUpperCase()}`,
+      );
+    } else if (practitioner === undefined || who.has(practitioner)) {
+      reasons.push(
+        `${programme.toUpperCase()} by ${practitioner ?? 'the same practitioner'} in the same month as ${primary.toUpperCase()}: bill one programme`,
+      );
+    }
+  }
+  return gate('no-conflict', reasons);
+}

@@ -1,0 +1,121 @@
+/**
+ * The compact, already-interpreted view of one patient's CCM-relevant resources that the pure engine works
+ * on. Instants are epoch milliseconds, computed once (partial dates in the practice zone) when a resource is
+ * read, so that evaluating a month for 10,000 patients never parses a date or walks a resource again.
+ */
+
+/** A coded diagnosis of a Condition. */
+export interface RecordCoding {
+  system?: string;
+  code?: string;
+  display?: string;
+}
+
+/** A Condition (the agreed ccm-condition shape). */
+export interface ConditionRecord {
+  ref: string;
+  codings: RecordCoding[];
+  text?: string;
+  clinicalStatus?: string;
+  verificationStatus?: string;
+  /** true when both attestation booleans are true, false when either is false, undefined without one. */
+  attested?: boolean;
+  onset?: number;
+  abatement?: number;
+}
+
+/** A CCM Consent (category CS.category#ccm-consent). */
+export interface ConsentRecord {
+  ref: string;
+  status: string;
+  /** When consent was obtained (Consent.dateTime), or provision.period.start without one. */
+  obtainedAt?: number;
+  periodStart?: number;
+  /** Last instant covered (provision.period.end; a revoked consent ends at the end of its month). */
+  periodEnd?: number;
+  /** The billing practitioner: provision.actor with role PPRF, as `Practitioner/id` or as given. */
+  practitioner?: string;
+  method?: string;
+  elements: string[];
+}
+
+/** A CCM CarePlan (category CS.category#ccm-care-plan). */
+export interface CarePlanRecord {
+  ref: string;
+  status: string;
+  periodStart?: number;
+  periodEnd?: number;
+  created?: number;
+  author?: string;
+  /** When the patient was given a copy (EXTENSION.patientCopy `date`), if recorded. */
+  copyGivenAt?: number;
+  /** True when a patient copy is recorded without a date. */
+  copyGiven: boolean;
+  revisions: number[];
+  addresses: string[];
+}
+
+/** A time entry (Encounter, class VR, serviceType a CS.program code). */
+export interface TimeEntryRecord {
+  ref: string;
+  status: string;
+  programme: string;
+  /** CS.timeRole code, or undefined when the entry names none. */
+  role?: string;
+  /** participant.individual reference as given (Practitioner/x or PractitionerRole/y). */
+  individual?: string;
+  start?: number;
+  end?: number;
+  seconds: number;
+  /** CS.timeExclusion code when the minutes were counted toward another service. */
+  exclusion?: string;
+  mdm?: string;
+  reasons: string[];
+}
+
+/** An Encounter that may be an initiating visit (E/M, AWV or IPPE). */
+export interface VisitRecord {
+  ref: string;
+  status: string;
+  /** `system|code` of every Encounter.type coding. */
+  codes: string[];
+  /** participant.individual references as given. */
+  participants: string[];
+  start?: number;
+}
+
+/** Everything the engine reads about one patient. */
+export interface PatientRecord {
+  /** `Patient/id`. */
+  patient: string;
+  name?: string;
+  conditions: ConditionRecord[];
+  consents: ConsentRecord[];
+  carePlans: CarePlanRecord[];
+  timeEntries: TimeEntryRecord[];
+  visits: VisitRecord[];
+  /** PractitionerRole/x → Practitioner/y, for comparing practitioners named either way. */
+  roleToPractitioner: Record<string, string>;
+}
+
+/** An empty record for a patient. */
+export function emptyRecord(patient: string): PatientRecord {
+  return {
+    patient,
+    conditions: [],
+    consents: [],
+    carePlans: [],
+    timeEntries: [],
+    visits: [],
+    roleToPractitioner: {},
+  };
+}
+
+/** The Practitioner a reference stands for (a PractitionerRole is resolved through the record's table). */
+export function practitionerOf(
+  record: Pick<PatientRecord, 'roleToPractitioner'>,
+  ref: string | undefined,
+): string | undefined {
+  if (!ref) return undefined;
+  return ref.startsWith('PractitionerRole/') ? (record.roleToPractitioner[ref] ?? ref) : ref;
+}

@@ -1,0 +1,177 @@
+/**
+ * OperationDefinition resources (R4 operationdefinition.html) of the three CCM operations, listed in the
+ * CapabilityStatement by their canonical URLs under http://ccm-fhir.org/fhir/OperationDefinition/.
+ */
+import type { OperationDefinition, OperationDefinitionParameter } from 'fhir/r4.js';
+import { CCM_BASE } from '../vocabulary.js';
+
+type Param = OperationDefinitionParameter;
+
+/** The canonical URL of one of our OperationDefinitions. */
+export function operationUrl(code: string): string {
+  return `${CCM_BASE}/OperationDefinition/${code}`;
+}
+
+const out = (
+  name: string,
+  type: string,
+  min: number,
+  max: string,
+  documentation: string,
+  part?: Param[],
+): Param => ({
+  name,
+  use: 'out',
+  min,
+  max,
+  documentation,
+  ...(part ? { part } : { type: type as Param['type'] }),
+});
+const month: Param = {
+  name: 'month',
+  use: 'in',
+  min: 1,
+  max: '1',
+  type: 'string',
+  documentation: 'The calendar month YYYY-MM, in the practice time zone (PRACTICE_TIMEZONE)',
+};
+
+const gate = out(
+  'gate',
+  '',
+  0,
+  '*',
+  'One per gate (consent, chronic-conditions, care-plan, initiating-visit, no-conflict)',
+  [
+    out('name', 'code', 1, '1', 'The gate'),
+    out('passed', 'boolean', 1, '1', 'Whether it passed'),
+    out('reason', 'string', 0, '*', 'Why it failed'),
+  ],
+);
+const group = out('condition-group', '', 0, '*', 'One per distinct chronic condition', [
+  out('name', 'string', 1, '1', 'Condition group name'),
+  out('group', 'code', 0, '1', 'Group id (CMS Chronic Conditions Warehouse category where one exists)'),
+  out('chronic', 'code', 1, '1', 'yes | ask'),
+  out('attested', 'boolean', 1, '1', 'A clinician attested both criteria'),
+  out('icd10', 'Coding', 0, '1', 'ICD-10-CM code for the claim'),
+  out('evidence', 'Reference', 1, '*', 'The Conditions'),
+]);
+
+/** The month-summary output parameters (also each patient entry of the billing report). */
+const SUMMARY_OUT: Param[] = [
+  out('patient', 'Reference', 1, '1', 'The patient'),
+  out('month', 'string', 1, '1', 'YYYY-MM'),
+  out('timezone', 'string', 1, '1', 'IANA time zone of the month boundaries'),
+  out('rules-version', 'string', 1, '1', 'Billing rules in force'),
+  out('programme', 'code', 1, '1', 'ccm | pcm'),
+  out('family', 'code', 0, '1', 'The documented code family (base code)'),
+  out('family-reason', 'string', 0, '1', 'Why that family'),
+  out('billable', 'boolean', 1, '1', 'Every gate passed and a threshold was reached'),
+  out('consent-status', 'code', 1, '1', 'none | accepted | declined | revoked | revoked-this-month'),
+  out('billing-practitioner', 'Reference', 0, '1', 'The consent provision actor'),
+  out('seconds', '', 1, '*', 'Seconds per programme and role', [
+    out('programme', 'code', 1, '1', 'ccm, pcm, ...'),
+    out('clinical-staff', 'integer', 1, '1', 'Counted clinical staff seconds'),
+    out('billing-practitioner', 'integer', 1, '1', 'Counted billing practitioner seconds'),
+    out('excluded', 'integer', 1, '1', 'Seconds that do not count'),
+  ]),
+  out('counted-seconds', 'integer', 1, '1', 'Seconds counting toward the family'),
+  out('line', '', 0, '*', 'One per billable code', [
+    out('code', 'Coding', 1, '1', 'CPT or HCPCS code'),
+    out('units', 'integer', 1, '1', 'Units'),
+  ]),
+  out('next-threshold', '', 0, '1', 'The next code more time would reach', [
+    out('code', 'Coding', 1, '1', 'Code'),
+    out('seconds-to-go', 'integer', 1, '1', 'Seconds still needed'),
+  ]),
+  gate,
+  group,
+  out('excluded-time', '', 0, '*', 'Time entries that do not count', [
+    out('time-entry', 'Reference', 1, '1', 'The Encounter'),
+    out('reason', 'string', 1, '1', 'Why'),
+  ]),
+  out('evidence', '', 1, '1', 'References behind the result', [
+    out('time-entry', 'Reference', 0, '*', 'Counted time entries'),
+    out('consent', 'Reference', 0, '1', 'Consent'),
+    out('care-plan', 'Reference', 0, '1', 'Care plan'),
+    out('condition', 'Reference', 0, '*', 'Counted conditions'),
+    out('initiating-visit', 'Reference', 0, '1', 'Initiating visit'),
+  ]),
+];
+
+/** Common fields of our OperationDefinitions. */
+function definition(
+  code: string,
+  title: string,
+  description: string,
+  level: 'system' | 'instance',
+  parameter: Param[],
+): OperationDefinition {
+  return {
+    resourceType: 'OperationDefinition',
+    id: code,
+    url: operationUrl(code),
+    name: title.replace(/[^A-Za-z0-9]/g, ''),
+    title,
+    status: 'active',
+    kind: 'operation',
+    publisher: 'ccm-fhir',
+    description,
+    affectsState: false,
+    code,
+    ...(level === 'instance' ? { resource: ['Patient'] } : {}),
+    system: level === 'system',
+    type: false,
+    instance: level === 'instance',
+    parameter,
+  };
+}
+
+export const ELIGIBILITY_DEFINITION = definition(
+  'ccm-eligibility',
+  'CCM eligibility',
+  'Whether the patient has two or more distinct chronic conditions (CCM eligible), with consent and care-plan status and a reason for every unmet requirement.',
+  'instance',
+  [
+    out('patient', 'Reference', 1, '1', 'The patient'),
+    out('eligible', 'boolean', 1, '1', 'Two or more distinct chronic conditions with ICD-10-CM codes'),
+    out('as-of', 'string', 1, '1', 'The instant evaluated'),
+    group,
+    out('condition-to-review', '', 0, '*', 'Conditions a clinician must attest', [
+      out('condition', 'Reference', 1, '1', 'Condition'),
+      out('name', 'string', 1, '1', 'Name'),
+      out('reason', 'string', 1, '1', 'Why'),
+    ]),
+    out('not-chronic', '', 0, '*', 'Conditions that do not count', [
+      out('condition', 'Reference', 1, '1', 'Condition'),
+      out('name', 'string', 1, '1', 'Name'),
+      out('reason', 'string', 1, '1', 'Why'),
+    ]),
+    out('consent', '', 1, '1', 'Consent status', [
+      out('status', 'code', 1, '1', 'none | accepted | declined | revoked | revoked-this-month'),
+    ]),
+    out('care-plan', '', 1, '1', 'Care plan status', [
+      out('status', 'code', 1, '1', 'none | not-in-effect | no-copy | ok'),
+    ]),
+    out('reason', '', 0, '*', 'One per unmet requirement', [
+      out('requirement', 'code', 1, '1', 'chronic-conditions | consent | care-plan'),
+      out('text', 'string', 1, '1', 'Reason'),
+    ]),
+  ],
+);
+
+export const MONTH_SUMMARY_DEFINITION = definition(
+  'ccm-month-summary',
+  'CCM month summary',
+  'Seconds per role, billable CCM/PCM codes, gates and evidence for one patient and one calendar month in the practice time zone.',
+  'instance',
+  [month, ...SUMMARY_OUT],
+);
+
+export const BILLING_REPORT_DEFINITION = definition(
+  'ccm-billing-report',
+  'CCM billing report',
+  'The month summary of every patient with CCM/PCM time or consent in force, as a Bundle of Parameters (first entry: totals per code), or as CSV with Accept: text/csv or _format=csv.',
+  'system',
+  [month, out('return', 'Bundle', 1, '1', 'Bundle (collection) of Parameters, or text/csv')],
+);

@@ -1,0 +1,150 @@
+/**
+ * Output of the CCM operations as FHIR Parameters (R4 parameters.html): one named parameter per fact, with
+ * `part`s for structured facts (a line, a gate, a condition group). The OperationDefinitions in
+ * operation-definitions.ts describe the same names.
+ */
+import type { Coding, Parameters, ParametersParameter, Reference } from 'fhir/r4.js';
+import type { GroupFinding } from '../engine/conditions.js';
+import type { Eligibility } from '../engine/eligibility.js';
+import type { BillingLine } from '../engine/families.js';
+import type { GateResult } from '../engine/gates.js';
+import type { MonthSummary } from '../engine/month-summary.js';
+import { codeSystemUri } from '../rules/billing-rules.js';
+import { SYSTEM } from '../vocabulary.js';
+
+type P = ParametersParameter;
+
+const ref = (reference: string, display?: string): Reference =>
+  display ? { reference, display } : { reference };
+const str = (name: string, valueString: string): P => ({ name, valueString });
+const code = (name: string, valueCode: string): P => ({ name, valueCode });
+const int = (name: string, valueInteger: number): P => ({ name, valueInteger });
+const bool = (name: string, valueBoolean: boolean): P => ({ name, valueBoolean });
+const refP = (name: string, reference: string, display?: string): P => ({
+  name,
+  valueReference: ref(reference, display),
+});
+
+/** The Coding of a billing code (CPT or HCPCS). */
+export function billingCoding(line: Pick<BillingLine, 'code' | 'system'>): Coding {
+  return { system: codeSystemUri(line.system), code: line.code };
+}
+
+/** One billable line. */
+function lineParam(line: BillingLine): P {
+  return {
+    name: 'line',
+    part: [{ name: 'code', valueCoding: billingCoding(line) }, int('units', line.units)],
+  };
+}
+
+/** One gate with its reasons. */
+function gateParam(g: GateResult): P {
+  return {
+    name: 'gate',
+    part: [code('name', g.name), bool('passed', g.passed), ...g.reasons.map((r) => str('reason', r))],
+  };
+}
+
+/** One distinct chronic condition. */
+export function groupParam(g: GroupFinding): P {
+  const part: P[] = [str('name', g.name)];
+  if (g.groupId) part.push(code('group', g.groupId));
+  part.push(code('chronic', g.chronic), bool('attested', g.attested));
+  if (g.icd10) part.push({ name: 'icd10', valueCoding: { system: SYSTEM.icd10cm, code: g.icd10 } });
+  for (const c of g.conditions) part.push(refP('evidence', c));
+  return { name: 'condition-group', part };
+}
+
+/** Seconds of each programme with time (always ccm). */
+function secondsParams(s: MonthSummary): P[] {
+  return [...s.seconds.entries()].map(([programme, sec]) => ({
+    name: 'seconds',
+    part: [
+      code('programme', programme),
+      int('clinical-staff', sec['clinical-staff']),
+      int('billing-practitioner', sec['billing-practitioner']),
+      int('excluded', sec.excluded),
+    ],
+  }));
+}
+
+/** The evidence references of a month. */
+function evidenceParam(s: MonthSummary): P {
+  const part: P[] = s.timeEntries.map((e) => refP('time-entry', e.ref));
+  if (s.consent.consent) part.push(refP('consent', s.consent.consent.ref));
+  if (s.carePlan.plan) part.push(refP('care-plan', s.carePlan.plan.ref));
+  for (const g of s.conditions.groups) for (const c of g.conditions) part.push(refP('condition', c));
+  if (s.initiatingVisit) part.push(refP('initiating-visit', s.initiatingVisit.ref));
+  return { name: 'evidence', part };
+}
+
+/** The parameters of one patient's month, shared by $ccm-month-summary and each report entry. */
+export function monthSummaryParameters(s: MonthSummary): Parameters {
+  const parameter: P[] = [
+    refP('patient', s.patient, s.name),
+    str('month', s.month),
+    str('timezone', s.timezone),
+    str('rules-version', s.rulesVersion),
+    code('programme', s.programme),
+  ];
+  if (s.family) parameter.push(code('family', s.family.id), str('family-reason', s.familyReason ?? ''));
+  parameter.push(bool('billable', s.billable), code('consent-status', s.consent.status));
+  if (s.practitioner) parameter.push(refP('billing-practitioner', s.practitioner));
+  parameter.push(...secondsParams(s), int('counted-seconds', s.countedSeconds));
+  parameter.push(...s.lines.map(lineParam));
+  if (s.next) {
+    parameter.push({
+      name: 'next-threshold',
+      part: [
+        { name: 'code', valueCoding: billingCoding(nextLine(s)) },
+        int('seconds-to-go', s.next.secondsToGo),
+      ],
+    });
+  }
+  parameter.push(...s.gates.map(gateParam));
+  parameter.push(...s.conditions.groups.map(groupParam));
+  for (const x of s.excluded)
+    parameter.push({
+      name: 'excluded-time',
+      part: [refP('time-entry', x.entry.ref), str('reason', x.reason)],
+    });
+  parameter.push(evidenceParam(s));
+  return { resourceType: 'Parameters', parameter };
+}
+
+/** The code system of the next threshold's code (the family's base or add-on). */
+function nextLine(s: MonthSummary): Pick<BillingLine, 'code' | 'system'> {
+  const f = s.family;
+  const next = s.next as { code: string };
+  const system = f && f.addOn.code === next.code ? f.addOn.system : (f?.base.system ?? 'cpt');
+  return { code: next.code, system };
+}
+
+/** The parameters of $ccm-eligibility. */
+export function eligibilityParameters(e: Eligibility, asOf: string): Parameters {
+  const parameter: P[] = [refP('patient', e.patient), bool('eligible', e.eligible), str('as-of', asOf)];
+  parameter.push(...e.conditions.groups.map(groupParam));
+  for (const n of e.conditions.toReview) {
+    parameter.push({
+      name: 'condition-to-review',
+      part: [refP('condition', n.ref), str('name', n.name), str('reason', n.reason)],
+    });
+  }
+  for (const n of e.conditions.notCounted) {
+    parameter.push({
+      name: 'not-chronic',
+      part: [refP('condition', n.ref), str('name', n.name), str('reason', n.reason)],
+    });
+  }
+  const consent: P[] = [code('status', e.consent.status)];
+  if (e.consent.consent) consent.push(refP('consent', e.consent.consent.ref));
+  if (e.consent.practitioner) consent.push(refP('billing-practitioner', e.consent.practitioner));
+  parameter.push({ name: 'consent', part: consent });
+  const plan: P[] = [code('status', e.carePlan.status)];
+  if (e.carePlan.plan) plan.push(refP('care-plan', e.carePlan.plan.ref));
+  parameter.push({ name: 'care-plan', part: plan });
+  for (const u of e.unmet)
+    parameter.push({ name: 'reason', part: [code('requirement', u.requirement), str('text', u.reason)] });
+  return { resourceType: 'Parameters', parameter };
+}

@@ -1,0 +1,234 @@
+/**
+ * The practice-wide records for a month, from the cached type views (read-model.ts): one bulk query per
+ * resource type when a view is first used or a new month window is asked for, change-only queries after
+ * that. Records are rebuilt only for patients whose resources changed, and each carries a stamp that
+ * changes with it, so that evaluations can be reused until the patient's data changes. Refreshes are
+ * serialised so concurrent reports share them.
+ */
+import type {
+  CarePlan,
+  Condition,
+  Consent,
+  Encounter,
+  Patient,
+  PractitionerRole,
+  Resource,
+} from 'fhir/r4.js';
+import type { FhirServices } from '../../fhir/services.js';
+import type { EngineContext } from '../engine/context.js';
+import {
+  carePlanRecord,
+  conditionRecord,
+  consentRecord,
+  timeEntryRecord,
+  visitRecord,
+} from '../engine/extract.js';
+import type {
+  CarePlanRecord,
+  ConditionRecord,
+  ConsentRecord,
+  PatientRecord,
+  TimeEntryRecord,
+  VisitRecord,
+} from '../engine/record.js';
+import { monthOf, monthRange, shiftMonth } from '../time/zone.js';
+import { CATEGORY, VISIT_CLASS } from '../vocabulary.js';
+import { displayName } from './patient-loader.js';
+import { TypeView } from './read-model.js';
+
+const DAY = 24 * 3600 * 1000;
+const ACTIVE_STATUSES = ['active', 'recurrence', 'relapse'];
+
+/** The records of a month and their change stamps. */
+export interface PracticeRecords {
+  records: ReadonlyMap<string, PatientRecord>;
+  /** patient → stamp; a patient's stamp changes whenever its record does. */
+  stamps: ReadonlyMap<string, number>;
+  /** Changes when practitioner roles change (they affect every record). */
+  globalStamp: number;
+}
+
+/** The patient a reference names, when it is a local Patient reference. */
+function patientOf(reference: string | undefined): string | undefined {
+  return reference?.startsWith('Patient/') ? reference : undefined;
+}
+
+/** A reader that files a value under the resource's patient. */
+function forPatient<R extends Resource, T>(
+  pick: (r: R) => string | undefined,
+  read: (r: R) => T | undefined,
+) {
+  return (resource: Resource) => {
+    const patient = patientOf(pick(resource as R));
+    const value = patient ? read(resource as R) : undefined;
+    return patient && value !== undefined ? { patient, value } : undefined;
+  };
+}
+
+/** Active conditions only (a condition that stops being active leaves the view). */
+const activeCondition = (tz: string) => (c: Condition) =>
+  ACTIVE_STATUSES.includes(c.clinicalStatus?.coding?.[0]?.code ?? '') ? conditionRecord(c, tz) : undefined;
+
+/** Every patient's records, kept in memory and refreshed from the store. */
+export class PracticeModel {
+  private readonly patients: TypeView<string | null>;
+  private readonly conditions: TypeView<ConditionRecord>;
+  private readonly consents: TypeView<ConsentRecord>;
+  private readonly plans: TypeView<CarePlanRecord>;
+  private readonly entries: TypeView<TimeEntryRecord>;
+  private readonly visits: TypeView<VisitRecord>;
+  private readonly roles: TypeView<string>;
+  private readonly dirty = new Set<string>();
+  private readonly records = new Map<string, PatientRecord>();
+  private readonly stamps = new Map<string, number>();
+  private readonly roleToPractitioner: Record<string, string> = {};
+  private rolesDirty = false;
+  private globalStamp = 0;
+  private stampCounter = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly services: FhirServices,
+    private readonly tz: string,
+  ) {
+    const mark = (p: string) => this.dirty.add(p);
+    this.patients = new TypeView(
+      'Patient',
+      (r) => ({ patient: `Patient/${r.id}`, value: displayName((r as Patient).name) ?? null }),
+      mark,
+    );
+    this.conditions = new TypeView(
+      'Condition',
+      forPatient((c: Condition) => c.subject?.reference, activeCondition(tz)),
+      mark,
+    );
+    this.consents = new TypeView(
+      'Consent',
+      forPatient(
+        (c: Consent) => c.patient?.reference,
+        (c) => consentRecord(c, tz),
+      ),
+      mark,
+    );
+    this.plans = new TypeView(
+      'CarePlan',
+      forPatient(
+        (p: CarePlan) => p.subject?.reference,
+        (p) => carePlanRecord(p, tz),
+      ),
+      mark,
+    );
+    const subject = (e: Encounter) => e.subject?.reference;
+    this.entries = new TypeView(
+      'Encounter',
+      forPatient(subject, (e) => timeEntryRecord(e, tz)),
+      mark,
+      (v) => v.start,
+    );
+    this.visits = new TypeView(
+      'Encounter',
+      forPatient(subject, (e) => visitRecord(e, tz)),
+      mark,
+      (v) => v.start,
+    );
+    this.roles = new TypeView(
+      'PractitionerRole',
+      (r) => {
+        const p = (r as PractitionerRole).practitioner?.reference;
+        return p ? { patient: '', value: p } : undefined;
+      },
+      () => {
+        this.rolesDirty = true;
+      },
+    );
+  }
+
+  /** Runs `fn` after every earlier refresh finished (one refresh at a time). */
+  private serial<R>(fn: () => Promise<R>): Promise<R> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Brings every view up to date and loads what the month needs. */
+  private async prepare(ctx: EngineContext): Promise<void> {
+    const s = this.services;
+    const now = s.clock();
+    const views = [
+      this.patients,
+      this.conditions,
+      this.consents,
+      this.plans,
+      this.entries,
+      this.visits,
+      this.roles,
+    ];
+    for (const v of views) await v.refresh(s, now);
+    await this.patients.load(s, {});
+    await this.roles.load(s, {});
+    await this.conditions.load(s, { 'sp.clinical-status.c': { $in: ACTIVE_STATUSES } });
+    await this.consents.load(s, { 'sp.category.c': CATEGORY.consent });
+    await this.plans.load(s, { 'sp.category.c': CATEGORY.carePlan });
+    const lo = ctx.month.start - 2 * DAY;
+    const hi = ctx.month.end + 2 * DAY;
+    await this.entries.load(s, { 'sp.date.lo': { $gte: lo, $lt: hi } }, [lo, hi]);
+    // the bulk filter matches visit codes without their system; the engine checks the system
+    const visitCodes = [...ctx.visitCodes].map((c) => c.split('|')[1]);
+    const from = this.visitWindowStart(ctx, lo);
+    const visitFilter = {
+      'sp.date.lo': { $gte: from, $lt: hi },
+      'sp.class.c': VISIT_CLASS,
+      'sp.type.c': { $in: visitCodes },
+    };
+    await this.visits.load(s, visitFilter, [from, hi]);
+  }
+
+  /** How far back initiating visits are needed: the lookback before the earliest consent on file. */
+  private visitWindowStart(ctx: EngineContext, lo: number): number {
+    let earliest = lo;
+    for (const slot of this.consents.slots.values()) {
+      if (slot.value.obtainedAt !== undefined && slot.value.obtainedAt < earliest)
+        earliest = slot.value.obtainedAt;
+    }
+    const firstMonth = monthOf(earliest, this.tz);
+    return (
+      monthRange(shiftMonth(firstMonth, -ctx.rules.initiatingVisit.lookbackMonths), this.tz).start - 2 * DAY
+    );
+  }
+
+  /** The records of every patient with CCM data or current conditions, for a month. */
+  recordsFor(ctx: EngineContext): Promise<PracticeRecords> {
+    return this.serial(async () => {
+      await this.prepare(ctx);
+      this.rebuild();
+      return { records: this.records, stamps: this.stamps, globalStamp: this.globalStamp };
+    });
+  }
+
+  /** Rebuilds the records of the patients that changed since the last rebuild. */
+  private rebuild(): void {
+    if (this.rolesDirty) {
+      for (const k of Object.keys(this.roleToPractitioner)) delete this.roleToPractitioner[k];
+      for (const [id, slot] of this.roles.slots)
+        this.roleToPractitioner[`PractitionerRole/${id}`] = slot.value;
+      this.rolesDirty = false;
+      this.globalStamp++;
+    }
+    for (const patient of this.dirty) {
+      const record: PatientRecord = {
+        patient,
+        conditions: this.conditions.valuesOf(patient),
+        consents: this.consents.valuesOf(patient),
+        carePlans: this.plans.valuesOf(patient),
+        timeEntries: this.entries.valuesOf(patient),
+        visits: this.visits.valuesOf(patient),
+        roleToPractitioner: this.roleToPractitioner,
+      };
+      const name = this.patients.valuesOf(patient)[0];
+      if (name) record.name = name;
+      this.records.set(patient, record);
+      this.stamps.set(patient, ++this.stampCounter);
+    }
+    this.dirty.clear();
+  }
+}

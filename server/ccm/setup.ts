@@ -1,0 +1,64 @@
+/**
+ * Wires the CCM engine into a server: the classifier (with a user-supplied AHRQ chronic condition indicator
+ * CSV when configured), the cached practice model, and the three CCM operations in the operation table.
+ * createFhirServices calls `setupCcm`; createApp reads the same instance back with `ccmOf` for the dashboard.
+ */
+import { readFileSync } from 'node:fs';
+import type { FhirServices } from '../fhir/services.js';
+import { loadChronicIndicatorCsv, type ChronicIndicatorTable } from './classification/ahrq-cci.js';
+import { ConditionClassifier } from './classification/classify.js';
+import { ccmOperations } from './fhir/operations.js';
+import { PracticeModel } from './fhir/practice-model.js';
+import { ReportService } from './fhir/report-service.js';
+import { isValidTimeZone } from './time/zone.js';
+
+/** The CCM parts of one server. */
+export interface CcmSetup {
+  timezone: string;
+  classifier: ConditionClassifier;
+  model: PracticeModel;
+  reports: ReportService;
+  /** The loaded AHRQ table, when one was configured. */
+  chronicIndicators?: ChronicIndicatorTable;
+}
+
+/** CCM options (from Config / AppDeps). */
+export interface CcmOptions {
+  /** IANA zone of the practice; America/New_York by default. */
+  timezone?: string;
+  /** Path of an AHRQ chronic condition indicator CSV. */
+  chronicIndicatorCsv?: string;
+}
+
+export const DEFAULT_PRACTICE_TIMEZONE = 'America/New_York';
+
+const setups = new WeakMap<FhirServices, CcmSetup>();
+
+/** Builds the CCM parts for a set of services and registers the operations; throws on a bad option. */
+export function setupCcm(services: FhirServices, opts: CcmOptions = {}): CcmSetup {
+  const timezone = opts.timezone ?? DEFAULT_PRACTICE_TIMEZONE;
+  if (!isValidTimeZone(timezone)) throw new Error(`Not an IANA time zone: ${timezone}`);
+  const chronicIndicators = opts.chronicIndicatorCsv
+    ? loadChronicIndicatorCsv(readFileSync(opts.chronicIndicatorCsv, 'utf8'), opts.chronicIndicatorCsv).table
+    : undefined;
+  const classifier = new ConditionClassifier(chronicIndicators);
+  const model = new PracticeModel(services, timezone);
+  const reports = new ReportService(model);
+  for (const op of ccmOperations({ timezone, classifier }, reports)) services.operations.register(op);
+  const setup: CcmSetup = {
+    timezone,
+    classifier,
+    model,
+    reports,
+    ...(chronicIndicators ? { chronicIndicators } : {}),
+  };
+  setups.set(services, setup);
+  return setup;
+}
+
+/** The CCM parts set up for these services. */
+export function ccmOf(services: FhirServices): CcmSetup {
+  const s = setups.get(services);
+  if (!s) throw new Error('setupCcm was not called for these services');
+  return s;
+}

@@ -1,0 +1,366 @@
+/**
+ * Billing vectors, part 2: the gates of ccm-rules.md — consent (given mid-month, declined, revoked effective
+ * at the end of the month, practitioner change without a new consent, incomplete record), two or more chronic
+ * conditions (distinct groups, not codes; misleading names; attestation), the care plan and its copy, the
+ * initiating visit (and G0506), and the complex family with and without its documentation.
+ */
+import { describe, test } from '@jest/globals';
+import { CcmScenario, DR_B, enrolled, enrolledRevised } from '../../helpers/ccm-scenarios.js';
+import { checkVector, type Vector } from '../../helpers/ccm-vectors.js';
+
+const MONTH = '2026-03';
+const T1 = '2026-03-10T10:00:00-04:00';
+const T2 = '2026-03-20T10:00:00-04:00';
+
+/** A patient like `enrolled()` but built from parts, for gate scenarios. */
+function base(
+  o: {
+    conditions?: Array<
+      [string, { snomed?: boolean; attested?: boolean; clinical?: string; verification?: string }?]
+    >;
+    consent?: boolean;
+    plan?: boolean;
+    visit?: boolean;
+  } = {},
+): CcmScenario {
+  const s = new CcmScenario();
+  for (const [code, opts] of o.conditions ?? [['E11.9'], ['I10']]) s.condition(code, opts ?? {});
+  if (o.consent !== false) s.consent({ at: '2026-01-05T10:00:00-05:00' });
+  if (o.plan !== false) s.carePlan({ start: '2026-01-05T11:00:00-05:00' });
+  if (o.visit !== false) s.visit({ at: '2025-12-10T09:00:00-05:00' });
+  return s;
+}
+const staff25 = (s: CcmScenario) => s.time({ start: T2, minutes: 25 });
+
+const consent: Vector[] = [
+  {
+    name: 'consent given mid-month: minutes before it do not count',
+    month: MONTH,
+    scenario: () =>
+      base({ consent: false })
+        .consent({ at: '2026-03-15T09:00:00-04:00' })
+        .visit({ at: '2026-03-15T08:30:00-04:00' })
+        .time({ start: T1, minutes: 15 })
+        .time({ start: T2, minutes: 25 }),
+    lines: ['99490×1'],
+    seconds: { staff: 1500, excluded: 900 },
+  },
+  {
+    name: 'no consent on file',
+    month: MONTH,
+    scenario: () => staff25(base({ consent: false })),
+    lines: [],
+    failing: ['consent', 'initiating-visit'],
+    reason: 'No CCM consent',
+  },
+  {
+    name: 'consent declined',
+    month: MONTH,
+    scenario: () =>
+      staff25(base({ consent: false }).consent({ at: '2026-02-02T10:00:00-05:00', status: 'rejected' })),
+    lines: [],
+    failing: ['consent', 'initiating-visit'],
+    reason: 'declined',
+  },
+  {
+    name: 'declined after an earlier acceptance: the latest consent decides',
+    month: MONTH,
+    scenario: () => staff25(enrolled().consent({ at: '2026-02-20T10:00:00-05:00', status: 'rejected' })),
+    lines: [],
+    failing: ['consent', 'initiating-visit'],
+  },
+  {
+    name: 'revoked on 10 March: effective at the end of March, March is billable',
+    month: MONTH,
+    scenario: () =>
+      staff25(
+        base({ consent: false }).consent({
+          at: '2026-01-05T10:00:00-05:00',
+          status: 'inactive',
+          end: '2026-03-31T23:59:59-04:00',
+        }),
+      ),
+    lines: ['99490×1'],
+  },
+  {
+    name: 'revoked in March: April is not billable',
+    month: '2026-04',
+    scenario: () =>
+      base({ consent: false })
+        .consent({ at: '2026-01-05T10:00:00-05:00', status: 'inactive', end: '2026-03-31T23:59:59-04:00' })
+        .time({ start: '2026-04-08T10:00:00-04:00', minutes: 25 }),
+    lines: [],
+    failing: ['consent', 'initiating-visit'],
+    reason: 'effective at the end of 2026-03',
+  },
+  {
+    name: 'revoked in March, the entry at 23:30 on 31 March still counts for March',
+    month: MONTH,
+    scenario: () =>
+      base({ consent: false })
+        .consent({ at: '2026-01-05T10:00:00-05:00', status: 'inactive', end: '2026-03' })
+        .time({ start: '2026-03-31T23:30:00-04:00', minutes: 20 }),
+    lines: ['99490×1'],
+  },
+  {
+    name: 'billing practitioner changed without a new consent',
+    month: MONTH,
+    scenario: () => enrolled().time({ start: T1, minutes: 35, role: 'billing-practitioner', who: DR_B }),
+    lines: [],
+    failing: ['consent'],
+    reason: 'a new consent is needed',
+  },
+  {
+    name: 'billing practitioner changed with a new consent and a visit by the new practitioner',
+    month: MONTH,
+    scenario: () =>
+      enrolled()
+        .consent({ at: '2026-02-20T10:00:00-05:00', who: DR_B })
+        .visit({ at: '2026-02-20T09:00:00-05:00', who: DR_B })
+        .time({ start: T1, minutes: 35, role: 'billing-practitioner', who: DR_B }),
+    lines: ['99491×1'],
+  },
+  {
+    name: 'consent without the four elements explained',
+    month: MONTH,
+    scenario: () =>
+      staff25(
+        base({ consent: false }).consent({
+          at: '2026-01-05T10:00:00-05:00',
+          elements: ['service-available', 'cost-sharing'],
+        }),
+      ),
+    lines: [],
+    failing: ['consent'],
+    reason: 'one-practitioner-per-month, stop-any-time',
+  },
+  {
+    name: 'consent without its method (verbal or written)',
+    month: MONTH,
+    scenario: () =>
+      staff25(base({ consent: false }).consent({ at: '2026-01-05T10:00:00-05:00', method: null })),
+    lines: [],
+    failing: ['consent'],
+  },
+];
+
+const conditions: Vector[] = [
+  {
+    name: 'fewer than two chronic groups (hypertension only)',
+    month: MONTH,
+    scenario: () => staff25(base({ conditions: [['I10']] })),
+    lines: [],
+    failing: ['chronic-conditions'],
+    reason: '1 distinct chronic condition',
+  },
+  {
+    name: 'two codes of one group (E11.9 and E11.65) are one condition',
+    month: MONTH,
+    scenario: () => staff25(base({ conditions: [['E11.9'], ['E11.65']] })),
+    lines: [],
+    failing: ['chronic-conditions'],
+  },
+  {
+    name: 'two SNOMED CT concepts (Synthea diabetes and hypertension) with mapped ICD-10-CM codes',
+    month: MONTH,
+    scenario: () =>
+      staff25(
+        base({
+          conditions: [
+            ['44054006', { snomed: true }],
+            ['59621000', { snomed: true }],
+          ],
+        }),
+      ),
+    lines: ['99490×1'],
+  },
+  {
+    name: 'chronic sinusitis does not count',
+    month: MONTH,
+    scenario: () => staff25(base({ conditions: [['J32.9'], ['I10']] })),
+    lines: [],
+    failing: ['chronic-conditions'],
+  },
+  {
+    name: 'migraine ("ask") counts once a clinician attested it',
+    month: MONTH,
+    scenario: () => staff25(base({ conditions: [['G43.909', { attested: true }], ['I10']] })),
+    lines: ['99490×1'],
+  },
+  {
+    name: 'migraine ("ask") without attestation does not count',
+    month: MONTH,
+    scenario: () => staff25(base({ conditions: [['G43.909'], ['I10']] })),
+    lines: [],
+    failing: ['chronic-conditions'],
+    reason: 'needs a clinician attestation',
+  },
+  {
+    name: 'an unknown code is "ask", never silently chronic',
+    month: MONTH,
+    scenario: () => staff25(base({ conditions: [['Q99.9'], ['I10']] })),
+    lines: [],
+    failing: ['chronic-conditions'],
+  },
+  {
+    name: 'a clinician attested diabetes is not chronic for this patient',
+    month: MONTH,
+    scenario: () => staff25(base({ conditions: [['E11.9', { attested: false }], ['I10']] })),
+    lines: [],
+    failing: ['chronic-conditions'],
+  },
+  {
+    name: 'a resolved condition does not count',
+    month: MONTH,
+    scenario: () => staff25(base({ conditions: [['E11.9', { clinical: 'resolved' }], ['I10']] })),
+    lines: [],
+    failing: ['chronic-conditions'],
+  },
+  {
+    name: 'an entered-in-error condition does not count',
+    month: MONTH,
+    scenario: () => staff25(base({ conditions: [['E11.9', { verification: 'entered-in-error' }], ['I10']] })),
+    lines: [],
+    failing: ['chronic-conditions'],
+  },
+];
+
+const plansAndVisits: Vector[] = [
+  {
+    name: 'no care plan',
+    month: MONTH,
+    scenario: () => staff25(base({ plan: false })),
+    lines: [],
+    failing: ['care-plan'],
+    reason: 'No CCM care plan',
+  },
+  {
+    name: 'care plan without a record of the patient copy',
+    month: MONTH,
+    scenario: () =>
+      staff25(base({ plan: false }).carePlan({ start: '2026-01-05T11:00:00-05:00', copy: null })),
+    lines: [],
+    failing: ['care-plan'],
+    reason: 'copy',
+  },
+  {
+    name: 'care plan still a draft',
+    month: MONTH,
+    scenario: () =>
+      staff25(base({ plan: false }).carePlan({ start: '2026-01-05T11:00:00-05:00', status: 'draft' })),
+    lines: [],
+    failing: ['care-plan'],
+  },
+  {
+    name: 'missing initiating visit',
+    month: MONTH,
+    scenario: () => staff25(base({ visit: false })),
+    lines: [],
+    failing: ['initiating-visit'],
+  },
+  {
+    name: 'initiating visit more than a year before CCM started',
+    month: MONTH,
+    scenario: () => staff25(base({ visit: false }).visit({ at: '2024-12-15T09:00:00-05:00' })),
+    lines: [],
+    failing: ['initiating-visit'],
+  },
+  {
+    name: 'initiating visit by another practitioner',
+    month: MONTH,
+    scenario: () => staff25(base({ visit: false }).visit({ at: '2025-12-10T09:00:00-05:00', who: DR_B })),
+    lines: [],
+    failing: ['initiating-visit'],
+  },
+  {
+    name: 'an annual wellness visit (G0439) is an initiating visit',
+    month: MONTH,
+    scenario: () =>
+      staff25(base({ visit: false }).visit({ at: '2025-06-10T09:00:00-04:00', codes: ['G0439'] })),
+    lines: ['99490×1'],
+  },
+  {
+    name: 'G0506 is reported in the month of the initiating visit that carries it',
+    month: MONTH,
+    scenario: () =>
+      base({ consent: false, visit: false })
+        .consent({ at: '2026-03-02T10:30:00-05:00' })
+        .visit({ at: '2026-03-02T10:00:00-05:00', codes: ['99215', 'G0506'] })
+        .time({ start: T2, minutes: 22 }),
+    lines: ['99490×1', 'G0506×1'],
+  },
+];
+
+const complexity: Vector[] = [
+  {
+    name: 'complex with moderate MDM and a care-plan revision: 99487',
+    month: MONTH,
+    scenario: () =>
+      enrolledRevised()
+        .time({ start: T1, minutes: 10, role: 'billing-practitioner', mdm: 'moderate' })
+        .time({ start: T2, minutes: 55 }),
+    lines: ['99487×1'],
+    family: '99487',
+  },
+  {
+    name: 'complex documentation without MDM: non-complex 99490 family',
+    month: MONTH,
+    scenario: () =>
+      enrolledRevised()
+        .time({ start: T1, minutes: 10, role: 'billing-practitioner' })
+        .time({ start: T2, minutes: 55 }),
+    lines: ['99490×1', '99439×2'],
+    family: '99490',
+  },
+  {
+    name: 'high MDM without a care-plan revision this month: 99490 family',
+    month: MONTH,
+    scenario: () =>
+      enrolled()
+        .time({ start: T1, minutes: 10, role: 'billing-practitioner', mdm: 'high' })
+        .time({ start: T2, minutes: 55 }),
+    lines: ['99490×1', '99439×2'],
+    family: '99490',
+  },
+  {
+    name: 'low MDM is not complex',
+    month: MONTH,
+    scenario: () =>
+      enrolledRevised()
+        .time({ start: T1, minutes: 10, role: 'billing-practitioner', mdm: 'low' })
+        .time({ start: T2, minutes: 55 }),
+    lines: ['99490×1', '99439×2'],
+    family: '99490',
+  },
+  {
+    name: 'staff and practitioner time together count toward 99490 (25 + 15 = 40)',
+    month: MONTH,
+    scenario: () =>
+      enrolled()
+        .time({ start: T1, minutes: 25 })
+        .time({ start: T2, minutes: 15, role: 'billing-practitioner' }),
+    lines: ['99490×1', '99439×1'],
+    family: '99490',
+    seconds: { staff: 1500, practitioner: 900 },
+  },
+  {
+    name: "practitioner's own time only, 25 min: the 99491 family, nothing billable",
+    month: MONTH,
+    scenario: () => enrolled().time({ start: T1, minutes: 25, role: 'billing-practitioner' }),
+    lines: [],
+    family: '99491',
+  },
+];
+
+describe('billing vectors: consent', () => {
+  test.each(consent.map((v) => [v.name, v] as const))('%s', (_n, v) => checkVector(v));
+});
+describe('billing vectors: chronic conditions', () => {
+  test.each(conditions.map((v) => [v.name, v] as const))('%s', (_n, v) => checkVector(v));
+});
+describe('billing vectors: care plan and initiating visit', () => {
+  test.each(plansAndVisits.map((v) => [v.name, v] as const))('%s', (_n, v) => checkVector(v));
+});
+describe('billing vectors: complex CCM and personal vs staff time', () => {
+  test.each(complexity.map((v) => [v.name, v] as const))('%s', (_n, v) => checkVector(v));
+});
