@@ -1,0 +1,82 @@
+/**
+ * Builds the SMART mode for createApp from the configuration and the store: the signing key (keys.ts),
+ * the client registry (clients.ts), the auth state on the store's `auth_state` collection (ttl-store.ts)
+ * and the practice users and browser sessions given by the caller.
+ */
+import type { JSONWebKeySet } from 'jose';
+import type { DocumentStore } from '../storage/document-collection.js';
+import { loadClientRegistry, type ClientRegistration } from './clients.js';
+import { jwksFetcher } from './jwks-fetch.js';
+import { loadSigningKeys, type SigningKeys } from './keys.js';
+import {
+  DEFAULT_SETTINGS,
+  publicUrls,
+  type BrowserSessions,
+  type SmartAccess,
+  type SmartSettings,
+  type UserDirectory,
+} from './smart-access.js';
+import { CollectionTtlStore, type TtlStore } from './ttl-store.js';
+
+/** The configuration the SMART mode reads (see config.ts). */
+export interface SmartConfig {
+  baseUrl: string;
+  dataDir?: string;
+  /** SMART_SIGNING_KEY_FILE */
+  signingKeyFile?: string;
+  /** SMART_CLIENTS_FILE */
+  clientsFile?: string;
+  /** SMART_DEMO_CLIENTS */
+  demoClients?: boolean;
+  /** ACCESS_TOKEN_SECONDS */
+  accessTokenSeconds?: number;
+}
+
+/** Everything createSmartAccess needs; the optional parts are for tests. */
+export interface SmartDeps {
+  config: SmartConfig;
+  store: DocumentStore;
+  users: UserDirectory;
+  sessions: BrowserSessions;
+  clock?: () => Date;
+  keys?: SigningKeys;
+  state?: TtlStore;
+  extraClients?: ClientRegistration[];
+  settings?: Partial<SmartSettings>;
+  fetchJwks?: (url: string) => Promise<JSONWebKeySet>;
+}
+
+/** Builds the SMART mode (`access` of createApp). */
+export async function createSmartAccess(deps: SmartDeps): Promise<SmartAccess> {
+  const clock = deps.clock ?? (() => new Date());
+  const { origin, authBase } = publicUrls(deps.config.baseUrl);
+  const keys =
+    deps.keys ??
+    (await loadSigningKeys({
+      file: deps.config.signingKeyFile,
+      store: deps.store,
+      dataDir: deps.config.dataDir,
+    }));
+  const clients = loadClientRegistry({
+    origin,
+    demoClients: deps.config.demoClients ?? true,
+    file: deps.config.clientsFile,
+    extra: deps.extraClients,
+  });
+  const settings: SmartSettings = { ...DEFAULT_SETTINGS, ...deps.settings };
+  if (deps.config.accessTokenSeconds) settings.accessTokenSeconds = deps.config.accessTokenSeconds;
+  return {
+    mode: 'smart',
+    issuer: deps.config.baseUrl,
+    authBase,
+    origin,
+    keys,
+    clients,
+    state: deps.state ?? new CollectionTtlStore(deps.store, clock),
+    users: deps.users,
+    sessions: deps.sessions,
+    settings,
+    clock,
+    fetchJwks: deps.fetchJwks ?? jwksFetcher(clock),
+  };
+}

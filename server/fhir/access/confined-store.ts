@@ -1,0 +1,56 @@
+/**
+ * A read view of the resource store confined to what a token may read: every query on a current-version
+ * collection is ANDed with the access rule of its type, so searches, `_include`/`_revinclude`, chains,
+ * compartment searches and `$everything` only ever see permitted resources, and totals and paging stay
+ * right (SMART App Launch 2.2 scopes-and-launch-context.html; R4 security.html#AccessDenied).
+ */
+import type { Filter } from 'mongodb';
+import type { DocumentCollection } from '../../storage/document-collection.js';
+import type { ResourceDoc, ResourceStore } from '../resource-store.js';
+import type { FhirServices } from '../services.js';
+import type { AccessContext } from './context.js';
+import { ruleFilter, ruleFor } from './policy.js';
+
+const READ_PERMS = ['r', 's'] as const;
+
+function and(a: Filter<ResourceDoc>, b: Filter<ResourceDoc>): Filter<ResourceDoc> {
+  return Object.keys(a).length === 0 ? b : { $and: [a, b] };
+}
+
+/** A collection whose queries are ANDed with `restriction`; writes pass through unchanged. */
+function restricted(
+  coll: DocumentCollection<ResourceDoc>,
+  restriction: Filter<ResourceDoc>,
+): DocumentCollection<ResourceDoc> {
+  return {
+    collectionName: coll.collectionName,
+    find: (f, o) => coll.find(and(f, restriction), o),
+    findOne: (f, o) => coll.findOne(and(f, restriction), o),
+    countDocuments: (f, o) => coll.countDocuments(and(f, restriction), o),
+    explain: (f, o) => coll.explain(and(f, restriction), o),
+    insertOne: (d, o) => coll.insertOne(d, o),
+    insertMany: (d, o) => coll.insertMany(d, o),
+    replaceOne: (f, d, o) => coll.replaceOne(f, d, o),
+    updateOne: (f, u, o) => coll.updateOne(f, u, o),
+    deleteOne: (f, o) => coll.deleteOne(f, o),
+    deleteMany: (f, o) => coll.deleteMany(f, o),
+    createIndex: (k, o) => coll.createIndex(k, o),
+  };
+}
+
+/** The services of one request with reads of current versions confined to what `auth` may read. */
+export function confinedServices(services: FhirServices, auth: AccessContext): FhirServices {
+  const base = services.resources;
+  const filters = new Map<string, Filter<ResourceDoc> | undefined>();
+  const filterOf = (type: string) => {
+    if (!filters.has(type)) filters.set(type, ruleFilter(ruleFor(services, auth, type, READ_PERMS)));
+    return filters.get(type);
+  };
+  const view = Object.create(base) as ResourceStore;
+  view.current = async (type: string) => {
+    const coll = await base.current(type);
+    const f = filterOf(type);
+    return f ? restricted(coll, f) : coll;
+  };
+  return { ...services, resources: view };
+}
