@@ -1,19 +1,74 @@
 /**
- * Type-level search (R4 search.html): the query is parsed to the search IR and compiled to one MongoDB
- * filter over the index entries stored beside each resource; both engines execute that filter. Results
- * are ordered by id and paged with `_count`; unknown parameters are ignored (reported in an outcome entry
- * and left out of the `self` link) or, with `Prefer: handling=strict`, rejected with 400.
+ * Search (R4 search.html), shared by type search, compartment search and Patient/$everything: the query is
+ * parsed to the search IR, its chains, `_has` and `_list` are resolved by running their inner searches
+ * first, and each type's IR is compiled to ONE MongoDB filter document that both engines execute unchanged.
+ * Result controls (`_sort`, `_count`, `_total`, `_include`, `_revinclude`, `_summary`, `_elements`) are
+ * applied around it; pages come from a snapshot of the ordered matches so that paging is stable.
+ * Unknown or unsupported parameters are ignored (reported in an outcome entry and left out of the `self`
+ * link) or, with `Prefer: handling=strict`, rejected with 400 naming the parameter (search.html#errors).
  */
-import type { BundleEntry } from 'fhir/r4.js';
-import type { Filter } from 'mongodb';
+import type { BundleEntry, OperationOutcomeIssue } from 'fhir/r4.js';
 import type { FhirRequest, FhirResponse } from '../request.js';
-import { bundle, countOf, offsetOf, pageLinks } from '../bundle.js';
+import { bundle } from '../bundle.js';
 import { issue, operationOutcome } from '../outcomes.js';
 import { parsePrefer } from '../preconditions.js';
 import type { ResourceDoc } from '../resource-store.js';
+import { parseControls, type Controls } from '../search/controls.js';
+import { executeSearch, MAX_SNAPSHOT, type SearchPage } from '../search/execute.js';
+import { resolveIncludes, MAX_INCLUDED, type IncludeResult } from '../search/include.js';
+import type { IgnoredParam, SearchIR } from '../search/ir.js';
+import { searchLinks } from '../search/links.js';
 import { parseSearch, RESULT_PARAMETERS } from '../search/parse.js';
-import { toMongoFilter } from '../search/to-mongo.js';
+import { compileResolved } from '../search/resolve.js';
+import { sortText, type TypedDoc } from '../search/sort.js';
+import { shapeResource } from '../search/summary.js';
 import type { FhirServices } from '../services.js';
+
+/** A search over one or more types, however it was addressed. */
+export interface SearchSpec {
+  /** Path below the base for the links (`Condition`, `Patient/1/*`, `Patient/1/$everything`). */
+  path: string;
+  /** The parsed selection per type (compartment clauses included). */
+  irs: SearchIR[];
+  /** Result-control parameters as given. */
+  control: Array<[string, string]>;
+  /** The selection parameters that were applied, as given (for the `self` link). */
+  applied: Array<[string, string]>;
+  /** Selection parameters that were not applied. */
+  ignored: IgnoredParam[];
+  strict: boolean;
+  /** Extra include rules (e.g. $everything's referenced resources) and the types they may add. */
+  extraIncludes?: Controls['include'];
+  allowIncludedType?: (type: string) => boolean;
+}
+
+/** Whether the query is strict (`Prefer: handling=strict`). */
+export function isStrict(req: FhirRequest): boolean {
+  return parsePrefer(req.headers.prefer).strict;
+}
+
+/** Parses the query of a search on `type` with the server's options. */
+export function parseFor(
+  services: FhirServices,
+  type: string,
+  params: Array<[string, string]>,
+  strict: boolean,
+): SearchIR {
+  return parseSearch(services.registry, type, params, {
+    strict,
+    baseUrl: services.baseUrl,
+    now: services.clock().getTime(),
+  });
+}
+
+/** The selection parameters of `params` that `ir` applied, in the order given. */
+export function appliedSelection(
+  params: Array<[string, string]>,
+  ignored: IgnoredParam[],
+): Array<[string, string]> {
+  const skipped = new Set(ignored.map((p) => `${p.name}=${p.value}`));
+  return params.filter(([k, v]) => !RESULT_PARAMETERS.has(k.split(':')[0]) && !skipped.has(`${k}=${v}`));
+}
 
 /** GET [base]/[type]?params and POST [base]/[type]/_search */
 export async function searchInteraction(
@@ -22,42 +77,111 @@ export async function searchInteraction(
   type: string,
   params: Array<[string, string]>,
 ): Promise<FhirResponse> {
-  const strict = parsePrefer(req.headers.prefer).strict;
-  const ir = parseSearch(services.registry, type, params, {
+  const strict = isStrict(req);
+  const ir = parseFor(services, type, params, strict);
+  return runSearch(services, {
+    path: type,
+    irs: [ir],
+    control: ir.control,
+    applied: appliedSelection(params, ir.ignored),
+    ignored: ir.ignored,
     strict,
-    baseUrl: services.baseUrl,
-    now: services.clock().getTime(),
   });
-  const filter = toMongoFilter(ir) as Filter<ResourceDoc>;
-  const count = countOf(req);
-  const offset = offsetOf(req);
-  const [total, docs] = await Promise.all([
-    services.resources.count(type, filter),
-    count === 0
-      ? Promise.resolve([])
-      : services.resources.find(type, filter, { sort: { _id: 1 }, skip: offset, limit: count }),
-  ]);
-  const ignored = new Set(ir.ignored.map((p) => `${p.name}=${p.value}`));
-  // The self link shows what was applied: the selecting parameters, then the paging that pageLinks adds.
-  const applied = params.filter(
-    ([k, v]) => !RESULT_PARAMETERS.has(k.split(':')[0]) && !ignored.has(`${k}=${v}`),
+}
+
+/** The identity of a search for its paging token: path, applied selection in a canonical order, sort. */
+function searchKey(spec: SearchSpec, controls: Controls): string {
+  const selection = spec.applied.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).sort();
+  return `${spec.path}?${selection.join('&')}#${sortText(controls.sort)}`;
+}
+
+/** Runs a search and builds its searchset Bundle. */
+export async function runSearch(services: FhirServices, spec: SearchSpec): Promise<FhirResponse> {
+  const controls = parseControls(
+    services.registry,
+    spec.irs.map((ir) => ir.resourceType),
+    spec.control,
+    spec.strict,
   );
-  const entries: BundleEntry[] = docs.map((d) => ({
-    fullUrl: `${services.baseUrl}/${type}/${encodeURIComponent(d._id)}`,
-    resource: d.resource,
-    search: { mode: 'match' },
-  }));
-  if (ir.ignored.length > 0) {
-    const warnings = ir.ignored.map((p) =>
-      issue('not-supported', `Parameter ${p.name} was ignored: ${p.reason}`, undefined, 'warning'),
+  const resolveCtx = { resources: services.resources, baseUrl: services.baseUrl };
+  const filters = await Promise.all(spec.irs.map((ir) => compileResolved(resolveCtx, ir)));
+  const page = await executeSearch(
+    { resources: services.resources, store: services.store, now: services.clock().getTime() },
+    {
+      sources: spec.irs.map((ir, i) => ({ type: ir.resourceType, filter: filters[i] })),
+      sort: controls.sort,
+      count: controls.count,
+      offset: controls.offset,
+      page: controls.page,
+      key: searchKey(spec, controls),
+    },
+  );
+  const includes = await resolveIncludes(
+    { resources: services.resources, registry: services.registry, allowType: spec.allowIncludedType },
+    page.matches,
+    [...controls.include, ...(spec.extraIncludes ?? [])],
+    controls.revinclude,
+  );
+  const links = searchLinks(services.baseUrl, spec.path, [...spec.applied, ...controls.applied], {
+    offset: page.offset,
+    count: controls.count,
+    size: page.size,
+    snapshot: page.snapshot,
+    hasNext: page.hasNext,
+  });
+  const entries = [
+    ...page.matches.map((m) => entryOf(services, m, 'match', controls)),
+    ...includes.included.map((m) => entryOf(services, m, 'include', undefined)),
+    ...outcomeEntry(spec, controls, page, includes),
+  ];
+  const total = controls.total === 'none' ? undefined : page.total;
+  return { status: 200, headers: {}, body: bundle('searchset', total, links, entries) };
+}
+
+/** A Bundle entry with an absolute fullUrl; matches are shaped by `_summary` / `_elements`. */
+function entryOf(
+  services: FhirServices,
+  m: TypedDoc<ResourceDoc>,
+  mode: 'match' | 'include',
+  controls: Controls | undefined,
+): BundleEntry {
+  const stored = m.doc.resource;
+  const resource =
+    stored && controls
+      ? shapeResource(services.definitions, stored, controls.summary, controls.elements)
+      : stored;
+  return {
+    fullUrl: `${services.baseUrl}/${m.type}/${encodeURIComponent(m.doc._id)}`,
+    resource,
+    search: { mode },
+  };
+}
+
+/** The warnings entry: ignored parameters, truncated results (search.html#errors: mode `outcome`). */
+function outcomeEntry(
+  spec: SearchSpec,
+  controls: Controls,
+  page: SearchPage,
+  inc: IncludeResult,
+): BundleEntry[] {
+  const warn = (text: string): OperationOutcomeIssue => issue('not-supported', text, undefined, 'warning');
+  const issues = [...spec.ignored, ...controls.ignored].map((p) =>
+    warn(`Parameter ${p.name}=${p.value} was ignored: ${p.reason}`),
+  );
+  if (page.truncated) {
+    issues.push(
+      issue(
+        'too-costly',
+        `Only the first ${MAX_SNAPSHOT} of ${page.total} matches can be paged through`,
+        undefined,
+        'warning',
+      ),
     );
-    entries.push({ resource: operationOutcome(warnings), search: { mode: 'outcome' } });
   }
-  const body = bundle(
-    'searchset',
-    total,
-    pageLinks(services.baseUrl, type, applied, { offset, count, total }),
-    entries,
-  );
-  return { status: 200, headers: {}, body };
+  if (inc.truncated) {
+    issues.push(
+      issue('too-costly', `Included resources were limited to ${MAX_INCLUDED}`, undefined, 'warning'),
+    );
+  }
+  return issues.length > 0 ? [{ resource: operationOutcome(issues), search: { mode: 'outcome' } }] : [];
 }

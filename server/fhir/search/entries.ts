@@ -18,6 +18,7 @@ import {
   type UriEntry,
 } from './index-entry.js';
 import { normaliseString } from './text.js';
+import { canonicalUnit, UCUM_SYSTEM } from './ucum.js';
 
 /** A selected value with its FHIR data type name (`Coding`, `dateTime`, ...): a Focus without its path. */
 export interface TypedValue {
@@ -202,9 +203,8 @@ function quantities(v: TypedValue): QuantityEntry[] {
     const high = obj(o.high);
     const unit = low ?? high;
     if (num(low, 'value') === undefined && num(high, 'value') === undefined) return [];
-    return [
-      compact({ lo: num(low, 'value') ?? MIN_BOUND, hi: num(high, 'value') ?? MAX_BOUND, ...unitOf(unit) }),
-    ];
+    const range = { lo: num(low, 'value') ?? MIN_BOUND, hi: num(high, 'value') ?? MAX_BOUND };
+    return [withCanonical(compact({ ...range, ...unitOf(unit) }))];
   }
   const value = num(o, 'value');
   if (value === undefined) return [];
@@ -213,7 +213,15 @@ function quantities(v: TypedValue): QuantityEntry[] {
   const cmp = str(o, 'comparator');
   const lo = cmp === '<' || cmp === '<=' ? MIN_BOUND : value;
   const hi = cmp === '>' || cmp === '>=' ? MAX_BOUND : value;
-  return [compact({ v: value, lo, hi, ...unitOf(o) })];
+  return [withCanonical(compact({ v: value, lo, hi, ...unitOf(o) }))];
+}
+
+/** Adds the canonical unit and range of a UCUM quantity the server can convert (ucum.ts). */
+function withCanonical(e: QuantityEntry): QuantityEntry {
+  const canonical = e.s === UCUM_SYSTEM && e.c ? canonicalUnit(e.c) : undefined;
+  if (!canonical) return e;
+  const convert = (x: number): number => (x === MIN_BOUND || x === MAX_BOUND ? x : canonical.toCanonical(x));
+  return { ...e, n: canonical.unit, nlo: convert(e.lo), nhi: convert(e.hi) };
 }
 
 /** system, code (or unit when there is no code) and the unit when it differs from the code. */

@@ -12,7 +12,9 @@ import type {
   ReferenceEntry,
   ResourceIndex,
   SimpleEntry,
+  TokenEntry,
 } from './index-entry.js';
+import type { CodeSystemMap } from './code-systems.js';
 import type { SearchParamDef, SearchRegistry } from './registry.js';
 
 /** At most this many combinations are stored per composite base element (guards a cartesian blow-up). */
@@ -33,8 +35,20 @@ function dedupe<T extends IndexEntry>(entries: T[]): T[] {
 /** Entries of a simple (non-composite) parameter. */
 function simpleEntries(def: SearchParamDef, resource: Resource, options: EntryOptions): SimpleEntry[] {
   const out: SimpleEntry[] = [];
-  for (const focus of def.evaluate?.(resource) ?? []) out.push(...entriesFor(def.type, focus, options));
+  for (const focus of def.evaluate?.(resource) ?? []) {
+    const entries = entriesFor(def.type, focus, options);
+    if (def.codeSystems && focus.type === 'code') addBoundSystem(entries as TokenEntry[], def.codeSystems);
+    out.push(...entries);
+  }
   return out;
+}
+
+/** A plain `code` takes the system of its required binding (search.html#token; code-systems.ts). */
+function addBoundSystem(entries: TokenEntry[], systems: CodeSystemMap): void {
+  for (const e of entries) {
+    const system = e.s === undefined && e.c !== undefined ? systems.get(e.c) : undefined;
+    if (system !== undefined) e.s = system;
+  }
 }
 
 /** The cartesian product of the component entries, as `{ c0, c1, ... }` (R4 search.html#composite). */

@@ -61,7 +61,8 @@ export interface ReferenceEntry {
 /**
  * quantity (search.html#quantity): `lo`/`hi` the value as a range (equal for a plain Quantity, open ends
  * for a comparator or a Range), `v` the value itself (absent for a Range), `s` system, `c` code (or the
- * unit when there is no code), `u` the human unit when it differs from `c`.
+ * unit when there is no code), `u` the human unit when it differs from `c`; for a UCUM code the server
+ * understands, `n` the canonical unit and `nlo`/`nhi` the range in it (ucum.ts).
  */
 export interface QuantityEntry {
   v?: number;
@@ -70,6 +71,9 @@ export interface QuantityEntry {
   s?: string;
   c?: string;
   u?: string;
+  n?: string;
+  nlo?: number;
+  nhi?: number;
 }
 
 /** number (search.html#number): the value. */

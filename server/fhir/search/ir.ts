@@ -18,6 +18,8 @@ export interface TokenMatcher {
   text?: string;
   typeSystem?: string;
   typeCode?: string;
+  /** `:in`, `:not-in`, `:above`, `:below`: the entry's system and code are one of these pairs. */
+  codes?: Array<{ system: string; code: string }>;
 }
 
 /** string: `value` is normalised for `prefix` and `contains`, raw for `exact`. */
@@ -47,11 +49,15 @@ export interface NumberMatcher {
   hi: number;
 }
 
-/** quantity: a number plus optional system and code (`5.4|http://unitsofmeasure.org|mg`, `5.4||mg`). */
+/**
+ * quantity: a number plus optional system and code (`5.4|http://unitsofmeasure.org|mg`, `5.4||mg`);
+ * `canonical` the same comparison in canonical UCUM units when the code is one the server converts.
+ */
 export interface QuantityMatcher extends Omit<NumberMatcher, 'type'> {
   type: 'quantity';
   system?: string;
   code?: string;
+  canonical?: { unit: string; value: number; lo: number; hi: number };
 }
 
 /**
@@ -116,8 +122,63 @@ export interface MatchClause {
   anyOf: Matcher[];
 }
 
+/**
+ * A chained parameter (search.html#chaining): `code[:Type].rest=value`. `inner` holds, per target type, the
+ * parsed search of `rest=value` on that type; it is resolved by running the inner searches first.
+ */
+export interface ChainClause {
+  kind: 'chain';
+  name: string;
+  code: string;
+  inner: SearchIR[];
+}
+
+/**
+ * Reverse chaining (search.html#has): `_has:Type:ref:rest=value` keeps the resources that some `Type`
+ * matching `inner` references through its parameter `refCode`.
+ */
+export interface HasClause {
+  kind: 'has';
+  name: string;
+  refCode: string;
+  inner: SearchIR;
+}
+
+/** `_list=id[,id]` (search.html#list): the resources one of the Lists `listIds` has as entries. */
+export interface ListClause {
+  kind: 'list';
+  name: string;
+  listIds: string[];
+}
+
+/** A resolved chain: the reference parameter `code` points to one of `refs` (`Type/id`). */
+export interface RefsClause {
+  kind: 'refs';
+  name: string;
+  code: string;
+  refs: string[];
+}
+
+/** Compartment search (compartmentdefinition.html): the resource is in the compartment `Patient/id`. */
+export interface CompartmentClause {
+  kind: 'compartment';
+  name: string;
+  compartment: string;
+}
+
 /** One ANDed condition of a search. */
-export type Clause = IdClause | MissingClause | MatchClause;
+export type Clause =
+  | IdClause
+  | MissingClause
+  | MatchClause
+  | ChainClause
+  | HasClause
+  | ListClause
+  | RefsClause
+  | CompartmentClause;
+
+/** Clauses that need other searches or reads before they become one filter (resolve.ts). */
+export type DeferredClause = ChainClause | HasClause | ListClause;
 
 /** A parameter that was not applied, and why (reported to clients, e.g. in the `self` link). */
 export interface IgnoredParam {

@@ -19,7 +19,9 @@ import type {
   UriMatcher,
 } from './ir.js';
 import type { SearchParamDef } from './registry.js';
+import type { Terminology } from './terminology.js';
 import { escapeRegex, normaliseString, splitEscaped, unescapeValue } from './text.js';
+import { canonicalUnit, UCUM_SYSTEM } from './ucum.js';
 
 /** What value parsing needs besides the value itself. */
 export interface ValueContext {
@@ -31,6 +33,8 @@ export interface ValueContext {
   /** Clock for `ap` on dates (10% of the gap between now and the date; search.html#prefix). */
   now: number;
   isResourceType(type: string): boolean;
+  /** Bundled terminology for `:in`, `:not-in`, `:above`, `:below` on tokens. */
+  terminology?: Terminology;
 }
 
 const PREFIX_RE = /^(eq|ne|gt|lt|ge|le|sa|eb|ap)(?=[0-9+\-.])/;
@@ -50,8 +54,28 @@ function splitPrefix(value: string): [Prefix, string] {
   return m ? [m[1] as Prefix, value.slice(2)] : ['eq', value];
 }
 
+/** `:in` / `:not-in` (a ValueSet URL) and `:above` / `:below` (`system|code`) as a set of codes. */
+function codeSet(raw: string, ctx: ValueContext): TokenMatcher {
+  const value = unescapeValue(raw);
+  if (ctx.modifier === 'in' || ctx.modifier === 'not-in') {
+    const codes = ctx.terminology?.expand(value);
+    if (!codes) throw invalid(ctx, raw, 'not a ValueSet this server can expand');
+    return { type: 'token', codes: [...codes] };
+  }
+  const parts = splitEscaped(raw, '|').map(unescapeValue);
+  if (parts.length !== 2 || !parts[0] || !parts[1]) throw invalid(ctx, raw, 'expected system|code');
+  const [system, code] = parts;
+  const related =
+    ctx.modifier === 'below' ? ctx.terminology?.below(system, code) : ctx.terminology?.above(system, code);
+  if (!related) throw invalid(ctx, raw, 'not a code of a code system this server knows');
+  return { type: 'token', codes: related.map((c) => ({ system, code: c })) };
+}
+
+const CODE_SET_MODIFIERS = new Set(['in', 'not-in', 'above', 'below']);
+
 /** token: `code`, `system|code`, `|code`, `system|`; `:text`; `:of-type` system|code|value. */
 function token(raw: string, ctx: ValueContext): TokenMatcher {
+  if (ctx.modifier !== undefined && CODE_SET_MODIFIERS.has(ctx.modifier)) return codeSet(raw, ctx);
   if (ctx.modifier === 'text') {
     const text = normaliseString(unescapeValue(raw));
     if (!text) throw invalid(ctx, raw, 'empty text');
@@ -126,6 +150,11 @@ function quantity(raw: string, ctx: ValueContext): QuantityMatcher {
   const m: QuantityMatcher = { type: 'quantity', ...numberValue(raw, text, prefix, ctx) };
   if (parts[1]) m.system = parts[1];
   if (parts[2]) m.code = parts[2];
+  const canonical = m.system === UCUM_SYSTEM && m.code ? canonicalUnit(m.code) : undefined;
+  if (canonical) {
+    const c = canonical.toCanonical;
+    m.canonical = { unit: canonical.unit, value: c(m.value), lo: c(m.lo), hi: c(m.hi) };
+  }
   return m;
 }
 

@@ -1,8 +1,9 @@
 /**
  * Parses FHIR search query parameters into the search IR (R4 search.html): repeated parameter = AND,
- * comma = OR (`\,` escapes), modifiers, prefixes, and the result-control parameters collected apart.
- * Unknown or unsupported parameters and modifiers are ignored and listed, or with `strict`
- * (`Prefer: handling=strict`, search.html#errors) rejected with a 400 naming the parameter.
+ * comma = OR (`\,` escapes), modifiers, prefixes, chains and `_has` (inner searches, run first by
+ * resolve.ts), `_list`, and the result-control parameters collected apart. Unknown or unsupported
+ * parameters and modifiers are ignored and listed, or with `strict` (`Prefer: handling=strict`,
+ * search.html#errors) rejected with a 400 naming the parameter.
  */
 import { badRequest } from '../outcomes.js';
 import type { Clause, IgnoredParam, SearchIR } from './ir.js';
@@ -19,12 +20,18 @@ export interface ParseOptions {
   baseUrl?: string;
   /** Epoch ms used as "now" for `ap` on dates; defaults to the current time. */
   now?: number;
+  /** Nesting level of chained and `_has` searches (internal). */
+  depth?: number;
 }
+
+/** Deepest nesting of chains and `_has` (search.html#chaining leaves the depth to the server). */
+export const MAX_DEPTH = 4;
 
 /** Result-control parameters (search.html#return): collected for the caller, never turned into clauses. */
 export const RESULT_PARAMETERS: ReadonlySet<string> = new Set([
   '_count',
   '_offset',
+  '_page',
   '_sort',
   '_include',
   '_revinclude',
@@ -41,7 +48,7 @@ export const RESULT_PARAMETERS: ReadonlySet<string> = new Set([
 /** Modifiers each parameter type accepts here (search.html#modifiers); a reference also takes `:[Type]`. */
 const MODIFIERS: Record<SearchParamType, ReadonlySet<string>> = {
   string: new Set(['missing', 'exact', 'contains']),
-  token: new Set(['missing', 'not', 'text', 'of-type']),
+  token: new Set(['missing', 'not', 'text', 'of-type', 'in', 'not-in', 'above', 'below']),
   reference: new Set(['missing', 'identifier']),
   date: new Set(['missing']),
   number: new Set(['missing']),
@@ -77,19 +84,86 @@ function modifierAllowed(def: SearchParamDef, modifier: string, registry: Search
   return def.type === 'reference' && registry.isResourceType(modifier);
 }
 
+type Options = ParseOptions & { now: number; depth: number };
+
+/** Why an inner search (of a chain or `_has`) cannot be applied, or undefined when it can. */
+function innerProblem(inner: SearchIR[]): string | undefined {
+  const first = inner.flatMap((ir) => ir.ignored)[0];
+  return first ? `${first.name}: ${first.reason}` : undefined;
+}
+
+/** Parses `rest=value` on `type` as an inner search, one level deeper. */
+function innerSearch(registry: SearchRegistry, type: string, rest: string, value: string, o: Options) {
+  return parseSearch(registry, type, [[rest, value]], { ...o, strict: false, depth: o.depth + 1 });
+}
+
+/** A chained parameter `code[:Type].rest` (search.html#chaining): the inner search per target type. */
+function chainParam(registry: SearchRegistry, type: string, rawName: string, value: string, o: Options) {
+  const dot = rawName.indexOf('.');
+  const [code, modifier] = rawName.slice(0, dot).split(':');
+  const rest = rawName.slice(dot + 1);
+  const def = registry.get(type, code);
+  if (!def?.supported || def.type !== 'reference') return { ignored: `${code} is not a reference parameter` };
+  if (o.depth >= MAX_DEPTH) return { ignored: `chains are limited to ${MAX_DEPTH} levels` };
+  if (modifier !== undefined && !def.targets.includes(modifier)) {
+    return { ignored: `${modifier} is not a target type of ${code}` };
+  }
+  const first = /^[^.:]+/.exec(rest)?.[0] ?? '';
+  const targets = (modifier ? [modifier] : def.targets).filter(
+    (t) => registry.isResourceType(t) && registry.get(t, first)?.supported,
+  );
+  if (targets.length === 0) return { ignored: `no target type of ${code} has the parameter ${first}` };
+  const inner = targets.map((t) => innerSearch(registry, t, rest, value, o));
+  const problem = innerProblem(inner);
+  return problem ? { ignored: problem } : ({ kind: 'chain', name: rawName, code, inner } satisfies Clause);
+}
+
+/** `_has:Type:ref:rest` (search.html#has): resources some `Type` matching `rest` refers to by `ref`. */
+function hasParam(registry: SearchRegistry, type: string, rawName: string, value: string, o: Options) {
+  const m = /^_has:([A-Za-z]+):([A-Za-z0-9_-]+):(.+)$/.exec(rawName);
+  if (!m) throw badRequest(`Search parameter '${rawName}' must be _has:[type]:[reference]:[parameter]`);
+  const [, source, refCode, rest] = m;
+  if (!registry.isResourceType(source)) return { ignored: `${source} is not a resource type` };
+  const ref = registry.get(source, refCode);
+  if (!ref?.supported || ref.type !== 'reference') {
+    return { ignored: `${refCode} is not a reference parameter of ${source}` };
+  }
+  if (ref.targets.length > 0 && !ref.targets.includes(type)) {
+    return { ignored: `${source}.${refCode} does not refer to ${type}` };
+  }
+  if (o.depth >= MAX_DEPTH) return { ignored: `chains are limited to ${MAX_DEPTH} levels` };
+  const inner = innerSearch(registry, source, rest, value, o);
+  const problem = innerProblem([inner]);
+  return problem ? { ignored: problem } : ({ kind: 'has', name: rawName, refCode, inner } satisfies Clause);
+}
+
+/** `_list=id` (search.html#list); functional lists (`$current-allergies`) are not supported. */
+function listParam(rawName: string, value: string): Outcome {
+  if (rawName !== '_list') return { ignored: `modifiers are not supported on _list` };
+  const ids = splitEscaped(value, ',').map(unescapeValue);
+  if (ids.some((id) => id.startsWith('$'))) return { ignored: 'functional lists are not supported' };
+  if (ids.length === 0 || ids.some((id) => !/^[A-Za-z0-9\-.]{1,64}$/.test(id))) {
+    throw badRequest(`Invalid value '${value}' for search parameter '${rawName}': expected List ids`);
+  }
+  return { kind: 'list', name: rawName, listIds: ids };
+}
+
 /** Parses one query parameter of a resource type into a clause, or says why it is ignored. */
 function parseParam(
   registry: SearchRegistry,
   type: string,
   rawName: string,
   value: string,
-  options: ParseOptions & { now: number },
+  options: Options,
 ): Outcome {
+  if (rawName.startsWith('_has:') || rawName === '_has')
+    return hasParam(registry, type, rawName, value, options);
   const colon = rawName.indexOf(':');
+  const dot = rawName.indexOf('.');
+  if (dot > 0) return chainParam(registry, type, rawName, value, options);
   const code = colon < 0 ? rawName : rawName.slice(0, colon);
   const modifier = colon < 0 ? undefined : rawName.slice(colon + 1);
-  if (code.includes('.')) return { ignored: 'chained parameters are not supported' };
-  if (code === '_has') return { ignored: 'reverse chaining (_has) is not supported' };
+  if (code === '_list') return listParam(rawName, value);
   const def = registry.get(type, code);
   if (!def) return { ignored: `unknown search parameter for ${type}` };
   if (!def.supported) return { ignored: def.reason ?? 'not supported' };
@@ -106,9 +180,11 @@ function parseParam(
     baseUrl: options.baseUrl,
     now: options.now,
     isResourceType: (t) => registry.isResourceType(t),
+    terminology: registry.terminology,
   };
   const anyOf = alternatives.map((v) => parseValue(v, def, ctx));
-  return { kind: 'match', name: rawName, code: def.code, not: modifier === 'not', anyOf };
+  const not = modifier === 'not' || modifier === 'not-in';
+  return { kind: 'match', name: rawName, code: def.code, not, anyOf };
 }
 
 /** Parses the query parameters of a search on `type` into the IR. */
@@ -119,7 +195,7 @@ export function parseSearch(
   options: ParseOptions,
 ): SearchIR {
   const ir: SearchIR = { resourceType: type, clauses: [], control: [], ignored: [] };
-  const opts = { ...options, now: options.now ?? Date.now() };
+  const opts: Options = { ...options, now: options.now ?? Date.now(), depth: options.depth ?? 0 };
   for (const [name, value] of params) {
     const base = name.split(':')[0];
     if (RESULT_PARAMETERS.has(base)) {

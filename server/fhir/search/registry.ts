@@ -22,6 +22,8 @@ import {
   unsupportedReason,
 } from './expression.js';
 import type { SearchParamType } from './index-entry.js';
+import { codeSystemsFor, type CodeSystemMap } from './code-systems.js';
+import { createTerminology, type Terminology } from './terminology.js';
 
 /** One component of a composite parameter (R4 search.html#composite). */
 export interface CompositeComponentDef {
@@ -50,6 +52,8 @@ export interface SearchParamDef {
   /** The compiled expression (absent for `_id`, which is the document `_id`, and unsupported ones). */
   evaluate?: Evaluator;
   components?: CompositeComponentDef[];
+  /** token: the system implied by a required binding for plain `code` values (code-systems.ts). */
+  codeSystems?: CodeSystemMap;
 }
 
 /** Lookup of search parameters per resource type. */
@@ -64,9 +68,20 @@ export interface SearchRegistry {
   patientCompartmentParams(type: string): readonly string[];
   /** Whether `type` is a known concrete resource type. */
   isResourceType(type: string): boolean;
+  /** Bundled ValueSets and CodeSystems for `:in`, `:not-in`, `:above`, `:below` on tokens. */
+  readonly terminology: Terminology;
 }
 
 const PARAMS_WITHOUT_EXTRACTION = new Set(['_id']);
+
+/**
+ * Special parameters of every resource that the search layer resolves itself instead of from index entries
+ * (R4 search.html#list and #has); they are declared so that the CapabilityStatement lists them.
+ */
+const RESOLVED_SPECIAL: ReadonlyArray<{ code: string; url: string }> = [
+  { code: '_list', url: '' },
+  { code: '_has', url: '' },
+];
 const KNOWN_UNSUPPORTED: Record<string, string> = {
   _text: 'narrative search is not supported',
   _content: 'full-text search is not supported',
@@ -196,6 +211,7 @@ export function buildSearchRegistry(defs: R4Definitions, extra: SearchParameter[
   const all = [...defs.searchParameters, ...extra];
   const byUrl = new Map(all.map((sp) => [sp.url, sp] as const));
   const cache = new CompileCache();
+  const terminology = createTerminology(defs);
   const perType = new Map<string, Map<string, SearchParamDef>>(defs.resourceTypes.map((t) => [t, new Map()]));
   for (const sp of all) {
     if (!sp.code) continue;
@@ -205,11 +221,20 @@ export function buildSearchRegistry(defs: R4Definitions, extra: SearchParameter[
       for (const type of typesForBase(defs, base)) {
         const map = perType.get(type);
         if (!map) continue;
-        map.set(sp.code, defineForType(sp, type, base, ownParts, byUrl, cache));
+        const def = defineForType(sp, type, base, ownParts, byUrl, cache);
+        if (def.supported && def.type === 'token') {
+          def.codeSystems = codeSystemsFor(defs, terminology, base, ownParts);
+        }
+        map.set(sp.code, def);
       }
     }
   }
-  return makeRegistry(defs.resourceTypes, perType, patientCompartment(defs.compartments));
+  for (const [type, map] of perType) {
+    for (const { code, url } of RESOLVED_SPECIAL) {
+      map.set(code, { code, url, type: 'special', resourceType: type, targets: [], supported: true });
+    }
+  }
+  return makeRegistry(defs.resourceTypes, perType, patientCompartment(defs.compartments), terminology);
 }
 
 /** Wraps the per-type maps in the SearchRegistry interface. */
@@ -217,6 +242,7 @@ function makeRegistry(
   resourceTypes: string[],
   perType: Map<string, Map<string, SearchParamDef>>,
   compartment: Map<string, string[]>,
+  terminology: Terminology,
 ): SearchRegistry {
   const lists = new Map<string, SearchParamDef[]>([...perType].map(([t, m]) => [t, [...m.values()]]));
   const compParams = new Map<string, string[]>(
@@ -229,5 +255,6 @@ function makeRegistry(
     params: (type) => lists.get(type) ?? [],
     patientCompartmentParams: (type) => compParams.get(type) ?? [],
     isResourceType: (type) => types.has(type),
+    terminology,
   };
 }

@@ -6,8 +6,18 @@
  * (system and code, lo and hi) use `$elemMatch` so that they must hold in the same entry.
  */
 import type { Document, Filter } from 'mongodb';
-import type { Clause, DateMatcher, Matcher, NumberMatcher, QuantityMatcher, SimpleMatcher } from './ir.js';
+import type {
+  Clause,
+  DateMatcher,
+  Matcher,
+  MatchClause,
+  MissingClause,
+  NumberMatcher,
+  QuantityMatcher,
+  SimpleMatcher,
+} from './ir.js';
 import type { SearchIR } from './ir.js';
+import { badRequest } from '../outcomes.js';
 import { escapeRegex } from './text.js';
 
 /** A condition on the keys of one index entry (keys relative to the entry, maybe prefixed `c0.`). */
@@ -89,8 +99,20 @@ function numberCond(m: NumberMatcher | QuantityMatcher, loKey: string, hiKey: st
   }
 }
 
-/** Quantity: the number condition plus system and code (`||code` matches the code or the unit). */
+/**
+ * Quantity: the number condition plus system and code (`||code` matches the code or the unit); for a UCUM
+ * unit the server converts, also the same comparison in canonical units (search.html#quantity).
+ */
 function quantityCond(m: QuantityMatcher, p: string): Cond {
+  const exact = exactQuantityCond(m, p);
+  if (!m.canonical) return exact;
+  const scaled = { ...m, ...m.canonical };
+  const canonical = merge([{ [`${p}n`]: m.canonical.unit }, numberCond(scaled, `${p}nlo`, `${p}nhi`)]);
+  return { $or: [exact, canonical] };
+}
+
+/** Quantity compared in the units given. */
+function exactQuantityCond(m: QuantityMatcher, p: string): Cond {
   const conds = [numberCond(m, `${p}lo`, `${p}hi`)];
   if (m.system !== undefined) conds.push({ [`${p}s`]: m.system });
   if (m.code !== undefined) {
@@ -111,10 +133,23 @@ function uriAncestors(value: string): string[] {
   return out;
 }
 
+/** A token entry whose system and code are one of `codes` (`:in`, `:not-in`, `:above`, `:below`). */
+function codeSetCond(codes: Array<{ system: string; code: string }>, p: string): Cond {
+  const bySystem = new Map<string, string[]>();
+  for (const { system, code } of codes) bySystem.set(system, [...(bySystem.get(system) ?? []), code]);
+  const conds = [...bySystem].map(([system, list]) => ({
+    [`${p}s`]: system,
+    [`${p}c`]: list.length === 1 ? list[0] : { $in: list },
+  }));
+  if (conds.length === 0) return { [`${p}c`]: { $in: [] } };
+  return conds.length === 1 ? conds[0] : { $or: conds };
+}
+
 /** The condition one matcher puts on one entry, keys prefixed with `p`. */
 function entryCond(m: SimpleMatcher, p: string): Cond {
   switch (m.type) {
     case 'token': {
+      if (m.codes) return codeSetCond(m.codes, p);
       const conds: Cond[] = [];
       if (m.system === null) conds.push({ [`${p}s`]: { $exists: false } });
       else if (m.system !== undefined) conds.push({ [`${p}s`]: m.system });
@@ -155,13 +190,50 @@ function matcherFilter(field: string, m: Matcher): Cond {
   const cond =
     m.type === 'composite' ? merge(m.parts.map((part, i) => entryCond(part, `c${i}.`))) : entryCond(m, '');
   const keys = Object.keys(cond);
-  if (keys.length === 1 && !keys[0].startsWith('$')) return { [`${field}.${keys[0]}`]: cond[keys[0]] };
+  if (keys.length === 1 && !keys[0].startsWith('$') && !isMultiBound(cond[keys[0]])) {
+    return { [`${field}.${keys[0]}`]: cond[keys[0]] };
+  }
   return { [field]: { $elemMatch: cond } };
+}
+
+/**
+ * Whether a condition has several bounds (`{ $gte, $lt }`): on a dotted path into an array each bound could
+ * be met by a different entry, so it must be matched inside one entry with `$elemMatch`.
+ */
+function isMultiBound(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.keys(value).filter((k) => k.startsWith('$')).length > 1
+  );
 }
 
 /** The filter of one clause. */
 function clauseFilter(clause: Clause): Cond {
-  if (clause.kind === 'id') return { _id: clause.ids.length === 1 ? clause.ids[0] : { $in: clause.ids } };
+  switch (clause.kind) {
+    case 'id':
+      return { _id: clause.ids.length === 1 ? clause.ids[0] : { $in: clause.ids } };
+    case 'refs':
+      return { [`sp.${clause.code}.r`]: clause.refs.length === 1 ? clause.refs[0] : { $in: clause.refs } };
+    case 'compartment':
+      return { comp: clause.compartment };
+    case 'chain':
+    case 'has':
+    case 'list':
+      // resolve.ts turns these into plain clauses first; a caller that cannot read other resources
+      // (e.g. conditional criteria compiled synchronously) gets a 400 instead of a wrong match
+      throw badRequest(
+        `Search parameter '${clause.name}' needs other resources to be searched first and is not supported here`,
+        undefined,
+        'not-supported',
+      );
+    default:
+      return entryClauseFilter(clause);
+  }
+}
+
+/** The filter of a clause over the index entries of one parameter. */
+function entryClauseFilter(clause: MatchClause | MissingClause): Cond {
   const field = `sp.${clause.code}`;
   if (clause.kind === 'missing') return { [field]: { $exists: !clause.missing } };
   const alternatives = clause.anyOf.map((m) => matcherFilter(field, m));

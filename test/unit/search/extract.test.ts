@@ -64,14 +64,27 @@ describe('extractIndex on official examples', () => {
 
   test('Condition-f202: onset and abatement Age as quantities', () => {
     const { sp } = extractIndex(registry, example<Condition>('Condition-f202.json'));
-    expect(sp['onset-age']).toEqual([{ v: 52, lo: 52, hi: 52, s: UCUM, c: 'a', u: 'years' }]);
-    expect(sp['abatement-age']).toEqual([{ v: 54, lo: 54, hi: 54, s: UCUM, c: 'a', u: 'years' }]);
+    // UCUM `a` is the Julian year, 31557600 s: the canonical range is in seconds (ucum.ts)
+    const years = (n: number) => ({
+      v: n,
+      lo: n,
+      hi: n,
+      s: UCUM,
+      c: 'a',
+      u: 'years',
+      n: 's',
+      nlo: n * 31557600,
+      nhi: n * 31557600,
+    });
+    expect(sp['onset-age']).toEqual([years(52)]);
+    expect(sp['abatement-age']).toEqual([years(54)]);
     expect(sp['recorded-date']).toEqual([day('2012-12-01')]);
   });
 
   test('Encounter-example: code and Coding tokens, no date without a period', () => {
     const { sp, comp } = extractIndex(registry, example<Encounter>('Encounter-example.json'));
-    expect(sp.status).toEqual([{ c: 'in-progress' }]);
+    // a plain `code` takes the system of its required binding (search.html#token)
+    expect(sp.status).toEqual([{ c: 'in-progress', s: 'http://hl7.org/fhir/encounter-status' }]);
     expect(sp.class).toEqual([
       { s: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', c: 'IMP', t: 'inpatient encounter' },
     ]);
@@ -94,7 +107,9 @@ describe('extractIndex on official examples', () => {
       { lo: ms('2013-03-11T00:00:00.000Z'), hi: ms('2013-03-20T23:59:59.999Z') },
     ]);
     const f202 = extractIndex(registry, example<Encounter>('Encounter-f202.json'));
-    expect(f202.sp.length).toEqual([{ v: 56, lo: 56, hi: 56, s: UCUM, c: 'min', u: 'minutes' }]);
+    expect(f202.sp.length).toEqual([
+      { v: 56, lo: 56, hi: 56, s: UCUM, c: 'min', u: 'minutes', n: 's', nlo: 3360, nhi: 3360 },
+    ]);
     expect(f202.comp).toEqual(['Patient/f201']);
   });
 
@@ -102,8 +117,8 @@ describe('extractIndex on official examples', () => {
     const { sp, comp } = extractIndex(registry, example<CarePlan>('CarePlan-example.json'));
     expect(sp.date).toEqual([{ lo: MIN_BOUND, hi: ms('2017-06-01T23:59:59.999Z') }]);
     expect(sp.identifier).toEqual([{ c: '12345' }]);
-    expect(sp.status).toEqual([{ c: 'active' }]);
-    expect(sp.intent).toEqual([{ c: 'plan' }]);
+    expect(sp.status).toEqual([{ c: 'active', s: 'http://hl7.org/fhir/request-status' }]);
+    expect(sp.intent).toEqual([{ c: 'plan', s: 'http://hl7.org/fhir/request-intent' }]);
     expect(sp.category).toEqual([{ t: 'weight management plan' }]);
     expect(sp['activity-code']).toEqual([
       { s: LOINC, c: '3141-9', t: 'weight measured' },
@@ -156,7 +171,7 @@ describe('extractIndex on official examples', () => {
         tc: 'MR',
       },
     ]);
-    expect(sp.gender).toEqual([{ c: 'male' }]);
+    expect(sp.gender).toEqual([{ c: 'male', s: 'http://hl7.org/fhir/administrative-gender' }]);
     expect(sp.active).toEqual([{ c: 'true' }]);
     expect(sp.deceased).toEqual([{ c: 'false' }]);
     expect(sp.birthdate).toEqual([day('1974-12-25')]);
@@ -172,7 +187,18 @@ describe('extractIndex on official examples', () => {
 
   test('Observation-example: quantity with UCUM code and human unit, code-value-quantity combinations', () => {
     const { sp, comp } = extractIndex(registry, example<Observation>('Observation-example.json'));
-    const weight = { v: 185, lo: 185, hi: 185, s: UCUM, c: '[lb_av]', u: 'lbs' };
+    // 185 [lb_av] × 453.59237 g (UCUM's avoirdupois pound) = 83914.58845 g
+    const weight = {
+      v: 185,
+      lo: 185,
+      hi: 185,
+      s: UCUM,
+      c: '[lb_av]',
+      u: 'lbs',
+      n: 'g',
+      nlo: 83914.58845,
+      nhi: 83914.58845,
+    };
     expect(sp['value-quantity']).toEqual([weight]);
     expect(sp.date).toEqual([day('2016-03-28')]);
     expect(sp.code).toHaveLength(4);
@@ -296,13 +322,17 @@ describe('extractIndex on hand-made resources', () => {
       code: { text: 'x' },
       valueQuantity: { value: 5, comparator: '<', system: UCUM, code: 'mg' },
     } as Observation);
-    expect(lessThan.sp['value-quantity']).toEqual([{ v: 5, lo: MIN_BOUND, hi: 5, s: UCUM, c: 'mg' }]);
+    expect(lessThan.sp['value-quantity']).toEqual([
+      { v: 5, lo: MIN_BOUND, hi: 5, s: UCUM, c: 'mg', n: 'g', nlo: MIN_BOUND, nhi: 0.005 },
+    ]);
     const range = extractIndex(registry, {
       resourceType: 'Condition',
       subject: { reference: 'Patient/1' },
       onsetRange: { low: { value: 40, system: UCUM, code: 'a' } },
     } as Condition);
-    expect(range.sp['onset-age']).toEqual([{ lo: 40, hi: MAX_BOUND, s: UCUM, c: 'a' }]);
+    expect(range.sp['onset-age']).toEqual([
+      { lo: 40, hi: MAX_BOUND, s: UCUM, c: 'a', n: 's', nlo: 40 * 31557600, nhi: MAX_BOUND },
+    ]);
     const charge = extractIndex(registry, {
       resourceType: 'ChargeItem',
       status: 'billable',

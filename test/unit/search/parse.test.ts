@@ -47,24 +47,30 @@ describe('parseSearch: control, unknown and unsupported parameters', () => {
     expect(ir.ignored).toEqual([]);
   });
 
-  test('lenient: unknown parameters, unsupported modifiers, chains, _has and unsupported parameters are listed', () => {
+  test('lenient: unknown parameters, unsupported modifiers, bad chains and _has, unsupported parameters are listed', () => {
     const ir = lenient('Condition', [
       ['foo', 'bar'],
-      ['code:in', 'http://vs'],
-      ['subject.name', 'peter'],
-      ['_has:Observation:patient:code', 'x'],
+      ['code:sounds-like', 'x'],
+      ['subject.foo', 'peter'],
+      ['code.name', 'x'],
+      ['_has:Observation:patient:foo', 'x'],
+      ['_has:Observation:performer:code', 'x'],
       ['_text', 'ear'],
       ['onset-date:exact', '2012'],
+      ['_list', '$current-problems'],
       ['code', ''],
       ['code', 'x'],
     ]);
     expect(ir.ignored.map((i) => i.name)).toEqual([
       'foo',
-      'code:in',
-      'subject.name',
-      '_has:Observation:patient:code',
+      'code:sounds-like',
+      'subject.foo',
+      'code.name',
+      '_has:Observation:patient:foo',
+      '_has:Observation:performer:code',
       '_text',
       'onset-date:exact',
+      '_list',
       'code',
     ]);
     expect(ir.ignored[0].reason).toMatch(/unknown/);
@@ -73,11 +79,29 @@ describe('parseSearch: control, unknown and unsupported parameters', () => {
     ]);
   });
 
+  test('chains and _has become inner searches per target type (search.html#chaining, #has)', () => {
+    const ir = strict('Condition', [
+      ['subject:Patient.name', 'peter'],
+      ['_has:Provenance:target:agent', 'Practitioner/1'],
+    ]);
+    const [chain, has] = ir.clauses;
+    expect(chain).toMatchObject({ kind: 'chain', code: 'subject' });
+    expect(chain.kind === 'chain' && chain.inner.map((i) => i.resourceType)).toEqual(['Patient']);
+    expect(has).toMatchObject({ kind: 'has', refCode: 'target', inner: { resourceType: 'Provenance' } });
+    // without a type modifier, every target type that has the parameter is searched: Condition.subject
+    // targets Patient and Group, and only Patient has `name`
+    const untyped = strict('Condition', [['subject.name', 'peter']]).clauses[0];
+    expect(untyped.kind === 'chain' && untyped.inner.map((i) => i.resourceType)).toEqual(['Patient']);
+    const deep = strict('Encounter', [['subject:Patient.organization.name', 'acme']]).clauses[0];
+    expect(deep.kind === 'chain' && deep.inner[0].clauses[0].kind).toBe('chain');
+  });
+
   test('strict: the same parameters are a 400 naming the parameter', () => {
     for (const [name, value] of [
       ['foo', 'bar'],
-      ['code:in', 'http://vs'],
-      ['subject.name', 'peter'],
+      ['code:sounds-like', 'x'],
+      ['subject.foo', 'peter'],
+      ['_has:Observation:patient:foo', 'x'],
       ['_text', 'ear'],
       ['near', '42|0|10|km'],
     ]) {
@@ -158,11 +182,26 @@ describe('toMongoFilter shapes', () => {
   test('reference, number, quantity, composite', () => {
     expect(filter('Condition', [['subject', 'Patient/1']])).toEqual({ 'sp.subject.r': 'Patient/1' });
     expect(filter('CarePlan', [['patient', '7']])).toEqual({ 'sp.patient.r': 'Patient/7' });
+    // both bounds must hold for the same value: a resource with 0.1 and 0.73 does not equal 0.5
     expect(filter('RiskAssessment', [['probability', '0.5']])).toEqual({
-      'sp.probability.v': { $gte: 0.45, $lt: 0.55 },
+      'sp.probability': { $elemMatch: { v: { $gte: 0.45, $lt: 0.55 } } },
     });
+    expect(filter('RiskAssessment', [['probability', 'gt0.5']])).toEqual({
+      'sp.probability.v': { $gt: 0.5 },
+    });
+    // a UCUM unit the server converts is also compared in canonical units: 5 mg = 0.005 g
     expect(filter('Observation', [['value-quantity', 'gt5|http://unitsofmeasure.org|mg']])).toEqual({
-      'sp.value-quantity': { $elemMatch: { hi: { $gt: 5 }, s: 'http://unitsofmeasure.org', c: 'mg' } },
+      'sp.value-quantity': {
+        $elemMatch: {
+          $or: [
+            { hi: { $gt: 5 }, s: 'http://unitsofmeasure.org', c: 'mg' },
+            { n: 'g', nhi: { $gt: 0.005 } },
+          ],
+        },
+      },
+    });
+    expect(filter('Observation', [['value-quantity', 'gt5|http://example.org|pills']])).toEqual({
+      'sp.value-quantity': { $elemMatch: { hi: { $gt: 5 }, s: 'http://example.org', c: 'pills' } },
     });
     expect(filter('Observation', [['code-value-quantity', 'http://loinc.org|8480-6$lt60']])).toEqual({
       'sp.code-value-quantity': {
