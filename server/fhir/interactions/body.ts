@@ -14,7 +14,11 @@ export function resourceBody(
   type: string,
   urlId?: string,
 ): Resource {
-  const body = req.body;
+  return checkResource(services, req.body, type, urlId);
+}
+
+/** Checks a parsed body (a request's, or a Bundle entry's resource) as `resourceBody` does. */
+export function checkResource(services: FhirServices, body: unknown, type: string, urlId?: string): Resource {
   if (body === undefined) throw badRequest(`A ${type} resource body is required`, undefined, 'required');
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw badRequest('The body must be a JSON object holding a FHIR resource', undefined, 'structure');

@@ -24,7 +24,7 @@ import { writeReply } from './respond.js';
 const OPS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
 
 /** Checks that the body is a JSON Patch document; 400 naming the first malformed operation. */
-function patchOperations(body: unknown): Operation[] {
+export function patchOperations(body: unknown): Operation[] {
   if (!Array.isArray(body))
     throw badRequest('A JSON Patch body must be an array of operations', undefined, 'structure');
   body.forEach((op: unknown, i) => {
@@ -57,6 +57,23 @@ function applyOperations(resource: Resource, ops: Operation[]): unknown {
   }
 }
 
+/** Applies JSON Patch operations to the current resource and validates the result like an update. */
+export function patchedResource(
+  services: FhirServices,
+  type: string,
+  id: string,
+  current: Resource,
+  ops: Operation[],
+): Resource {
+  const patched = applyOperations(current, ops) as Resource;
+  if (typeof patched !== 'object' || patched === null || patched.resourceType !== type || patched.id !== id) {
+    throw unprocessable([issue('processing', 'A patch must not change resourceType or id')]);
+  }
+  const issues = services.validate(patched, type);
+  if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) throw invalidResource(issues);
+  return patched;
+}
+
 /** PATCH [base]/[type]/[id] */
 export async function patchInteraction(
   services: FhirServices,
@@ -77,17 +94,7 @@ export async function patchInteraction(
         `If-Match version ${clientIfMatch} does not match ${type}/${id} (current: ${cur.vid})`,
       );
     }
-    const patched = applyOperations(cur.resource, ops) as Resource;
-    if (
-      typeof patched !== 'object' ||
-      patched === null ||
-      patched.resourceType !== type ||
-      patched.id !== id
-    ) {
-      throw unprocessable([issue('processing', 'A patch must not change resourceType or id')]);
-    }
-    const issues = services.validate(patched, type);
-    if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) throw invalidResource(issues);
+    const patched = patchedResource(services, type, id, cur.resource, ops);
     try {
       const r = await services.resources.put(type, id, patched, { method: 'PATCH', ifMatch: cur.vid });
       return writeReply(services, req, type, r.doc, 200, `Patched ${type}/${id}`);

@@ -27,9 +27,18 @@ interface ConditionalKey extends StoredDocument {
   rid: string;
 }
 
-function ifMatchOf(req: FhirRequest): number | undefined {
+/** The version an `If-Match` header names, if any (400 when it is not a version ETag). */
+export function ifMatchOf(req: FhirRequest): number | undefined {
   const raw = req.headers['if-match'];
   return raw === undefined ? undefined : parseVersionEtag(raw, 'If-Match');
+}
+
+/** Maps a StaleVersion to the 412 reply of http.html#concurrency; other errors pass through. */
+export function staleToFhir(err: unknown): unknown {
+  if (!(err instanceof StaleVersion)) return err;
+  return preconditionFailed(
+    `If-Match version ${err.expected} does not match ${err.type}/${err.id} (current: ${err.current ?? 'none'})`,
+  );
 }
 
 /** Maps the store's version errors to FHIR replies (412 for If-Match, per http.html#concurrency). */
@@ -37,17 +46,12 @@ async function guard<R>(fn: () => Promise<R>): Promise<R> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof StaleVersion) {
-      throw preconditionFailed(
-        `If-Match version ${err.expected} does not match ${err.type}/${err.id} (current: ${err.current ?? 'none'})`,
-      );
-    }
-    throw err;
+    throw staleToFhir(err);
   }
 }
 
 /** Runs `fn` again when a concurrent conditional write took the same key first (bounded). */
-async function retryConflicts<R>(fn: () => Promise<R>): Promise<R> {
+export async function retryConflicts<R>(fn: () => Promise<R>): Promise<R> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();
@@ -62,7 +66,7 @@ async function retryConflicts<R>(fn: () => Promise<R>): Promise<R> {
  * Claims the conditional key of `criteria` for a new resource id inside `session`: exactly one of several
  * racing transactions can claim it, the others fail with VersionConflict and run their search again.
  */
-async function claimKey(
+export async function claimKey(
   services: FhirServices,
   session: StorageSession,
   key: string,
@@ -78,9 +82,11 @@ async function claimKey(
   }
 }
 
-type Match = { kind: 'none' } | { kind: 'one'; doc: ResourceDoc };
+/** What conditional criteria matched: nothing or exactly one resource. */
+export type Match = { kind: 'none' } | { kind: 'one'; doc: ResourceDoc };
 
-async function matchOne(
+/** Searches `filter` inside `session`; 412 `multiple-matches` when more than one resource matches. */
+export async function matchOne(
   services: FhirServices,
   type: string,
   filter: Filter<ResourceDoc>,
@@ -91,6 +97,74 @@ async function matchOne(
     throw preconditionFailed(`The criteria match more than one ${type}`, 'multiple-matches');
   }
   return found.length === 1 ? { kind: 'one', doc: found[0] } : { kind: 'none' };
+}
+
+/** Conditional criteria prepared once: the filter that selects and the key that serialises creates. */
+export interface Criteria {
+  type: string;
+  filter: Filter<ResourceDoc>;
+  key: string;
+}
+
+/** Parses conditional criteria strictly (criteria.ts) into a filter and a conditional key. */
+export function prepareCriteria(
+  services: FhirServices,
+  type: string,
+  params: Array<[string, string]>,
+): Criteria {
+  return { type, filter: criteriaFilter(services, type, params), key: criteriaKey(type, params) };
+}
+
+/** Conditional create inside `session`: the single match, or a new resource claiming the key (http.html#ccreate). */
+export async function conditionalCreateIn(
+  services: FhirServices,
+  session: StorageSession,
+  criteria: Criteria,
+  resource: Resource,
+): Promise<Match | WriteResult> {
+  const match = await matchOne(services, criteria.type, criteria.filter, session);
+  if (match.kind === 'one') return match;
+  const id = randomUUID();
+  await claimKey(services, session, criteria.key, id);
+  return services.resources.put(criteria.type, id, resource, { method: 'POST', session, mustNotExist: true });
+}
+
+/** The id a conditional update writes: the single match's, else the body's or a new one (http.html#cond-update). */
+export function conditionalUpdateTarget(match: Match, type: string, body: Resource): string {
+  if (match.kind === 'one') {
+    if (body.id !== undefined && body.id !== match.doc._id) {
+      throw preconditionFailed(`The body's id ${body.id} differs from the matching ${type}/${match.doc._id}`);
+    }
+    return match.doc._id;
+  }
+  const id = body.id ?? randomUUID();
+  checkId(id);
+  return id;
+}
+
+/** Conditional update inside `session`; a create claims the criteria key so that racing creates make one. */
+export async function conditionalUpdateIn(
+  services: FhirServices,
+  session: StorageSession,
+  criteria: Criteria,
+  body: Resource,
+  ifMatch: number | undefined,
+): Promise<WriteResult> {
+  const match = await matchOne(services, criteria.type, criteria.filter, session);
+  const id = conditionalUpdateTarget(match, criteria.type, body);
+  if (match.kind === 'none') await claimKey(services, session, criteria.key, id);
+  return services.resources.put(criteria.type, id, body, { method: 'PUT', ifMatch, session });
+}
+
+/** Conditional delete inside `session`: deletes the single match; null when nothing matched. */
+export async function conditionalDeleteIn(
+  services: FhirServices,
+  session: StorageSession,
+  criteria: Criteria,
+): Promise<ResourceDoc | null> {
+  const match = await matchOne(services, criteria.type, criteria.filter, session);
+  if (match.kind === 'none') return null;
+  return services.resources.delete(criteria.type, match.doc._id, { session });
 }
 
 /** POST [base]/[type], with `If-None-Exist` for a conditional create. */
@@ -106,21 +180,11 @@ export async function createInteraction(
     const r = await services.resources.put(type, randomUUID(), resource as Resource, { method: 'POST' });
     return writeReply(services, req, type, r.doc, 201, `Created ${type}/${r.doc._id}`);
   }
-  const params = parseCriteriaString(ifNoneExist);
-  const filter = criteriaFilter(services, type, params);
-  const key = criteriaKey(type, params);
+  const criteria = prepareCriteria(services, type, parseCriteriaString(ifNoneExist));
   const outcome = await retryConflicts(() =>
-    services.store.withTransaction(async (session): Promise<Match | WriteResult> => {
-      const match = await matchOne(services, type, filter, session);
-      if (match.kind === 'one') return match;
-      const id = randomUUID();
-      await claimKey(services, session, key, id);
-      return services.resources.put(type, id, resource as Resource, {
-        method: 'POST',
-        session,
-        mustNotExist: true,
-      });
-    }),
+    services.store.withTransaction((session) =>
+      conditionalCreateIn(services, session, criteria, resource as Resource),
+    ),
   );
   if ('kind' in outcome) {
     if (outcome.kind === 'one') {
@@ -160,26 +224,13 @@ export async function conditionalUpdateInteraction(
   type: string,
 ): Promise<FhirResponse> {
   const body = resourceBody(services, req, type);
-  const filter = criteriaFilter(services, type, req.query);
-  const key = criteriaKey(type, req.query);
+  const criteria = prepareCriteria(services, type, req.query);
   const ifMatch = ifMatchOf(req);
   const result = await guard(() =>
     retryConflicts(() =>
-      services.store.withTransaction(async (session) => {
-        const match = await matchOne(services, type, filter, session);
-        if (match.kind === 'one') {
-          if (body.id !== undefined && body.id !== match.doc._id) {
-            throw preconditionFailed(
-              `The body's id ${body.id} differs from the matching ${type}/${match.doc._id}`,
-            );
-          }
-          return services.resources.put(type, match.doc._id, body, { method: 'PUT', ifMatch, session });
-        }
-        const id = body.id ?? randomUUID();
-        checkId(id);
-        await claimKey(services, session, key, id);
-        return services.resources.put(type, id, body, { method: 'PUT', ifMatch, session });
-      }),
+      services.store.withTransaction((session) =>
+        conditionalUpdateIn(services, session, criteria, body, ifMatch),
+      ),
     ),
   );
   const status = result.created ? 201 : 200;
@@ -212,13 +263,9 @@ export async function conditionalDeleteInteraction(
   req: FhirRequest,
   type: string,
 ): Promise<FhirResponse> {
-  const filter = criteriaFilter(services, type, req.query);
+  const criteria = prepareCriteria(services, type, req.query);
   const doc = await retryConflicts(() =>
-    services.store.withTransaction(async (session) => {
-      const match = await matchOne(services, type, filter, session);
-      if (match.kind === 'none') return null;
-      return services.resources.delete(type, match.doc._id, { session });
-    }),
+    services.store.withTransaction((session) => conditionalDeleteIn(services, session, criteria)),
   );
   return { status: 204, headers: doc ? versionHeaders(doc.vid, doc.lu) : {} };
 }

@@ -1,0 +1,61 @@
+/**
+ * Ingest: a Synthea-shaped population (default 300 patients, one transaction Bundle each) loaded by the
+ * importer (its own process) into a freshly started server (its own process, embedded engine, journal on
+ * disk) on 127.0.0.1; reports resources/s and checks, through a $export, that no reference is unresolved.
+ *
+ *   npx tsx bench/ingest.ts [--patients 300] [--concurrency 4]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  authHeaders,
+  bulkExport,
+  checkOutput,
+  cpuSeconds,
+  runImporter,
+  startServer,
+  writePopulation,
+} from './exchange-lib.js';
+import { stop } from './lib.js';
+
+const { values } = parseArgs({
+  options: { patients: { type: 'string', default: '300' }, concurrency: { type: 'string', default: '4' } },
+});
+const work = mkdtempSync(path.join(tmpdir(), 'ccm-bench-ingest-'));
+try {
+  const expected = writePopulation(path.join(work, 'in'), Number(values.patients));
+  const server = await startServer(path.join(work, 'data'));
+  try {
+    const cpu0 = cpuSeconds(server.child.pid);
+    const summary = await runImporter(server.base, [path.join(work, 'in')], Number(values.concurrency));
+    const cpu1 = cpuSeconds(server.child.pid);
+    const serverCpu = cpu0 === null || cpu1 === null ? null : Math.round((cpu1 - cpu0) * 100) / 100;
+    const exported = await bulkExport(server.base);
+    const check = await checkOutput(exported.manifest, await authHeaders(server.base));
+    const report = {
+      node: process.version,
+      cpus: cpus().length,
+      // The machine is shared: the 1-minute load average says how much of it the run had.
+      loadAverage1m: Math.round(loadavg()[0] * 100) / 100,
+      engine: 'embedded',
+      patients: Number(values.patients),
+      concurrency: Number(values.concurrency),
+      expected: Object.values(expected).reduce((a, b) => a + b, 0),
+      importer: summary,
+      resourcesPerSecond: summary.resourcesPerSecond,
+      serverCpuSeconds: serverCpu,
+      // What one fully available core would do: the rate on a quiet machine, whatever the load now.
+      resourcesPerServerCpuSecond: serverCpu ? Math.round(summary.resources / serverCpu) : null,
+      references: check.references,
+      unresolvedReferences: check.unresolved.length,
+      countsMatch: Object.entries(expected).every(([t, n]) => check.counts[t] === n),
+    };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } finally {
+    await stop(server.child);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

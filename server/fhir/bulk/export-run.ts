@@ -1,0 +1,205 @@
+/**
+ * The export itself (Bulk Data Access IG 2.0, export.html): for each resource type, the current resources
+ * selected by the job's level (all, the Patient compartment, a Group's members' compartments), `_type`
+ * and `_since`, as of transactionTime, written as NDJSON files of one type each; with `_since`, the
+ * resources deleted since then as transaction Bundles of DELETE entries (manifest `deleted`).
+ */
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { Filter } from 'mongodb';
+import type { Bundle, Group } from 'fhir/r4.js';
+import type { HistoryDoc, ResourceDoc } from '../resource-store.js';
+import type { FhirServices } from '../services.js';
+import type { BulkJob, JobFile } from './jobs.js';
+import { compartmentTypes } from './kickoff.js';
+
+/**
+ * Resources per read from the store, by `_id: {$in: ids}`: small, because the embedded engine tests `$in`
+ * linearly on each candidate; on MongoDB it is one indexed round trip per chunk.
+ */
+const CHUNK = 100;
+/** Lines per NDJSON file before a new file of the same type is started. */
+export const FILE_MAX_LINES = 100000;
+
+/** What the export reports while it runs; `tick` returns false to stop (cancelled). */
+export interface ExportHooks {
+  tick(done: number, total: number): Promise<boolean>;
+}
+
+/** Thrown when the job was cancelled while it ran. */
+export class ExportCancelled extends Error {}
+
+interface Selection {
+  types: string[];
+  /** The filter for a type (undefined: the type has nothing to export). */
+  filter(type: string): Filter<ResourceDoc> | undefined;
+}
+
+/** Group members that are Patients (Group.member.entity), as ids. */
+async function groupPatients(services: FhirServices, groupId: string): Promise<string[]> {
+  const doc = await services.resources.read('Group', groupId);
+  const group = doc?.resource as Group | undefined;
+  const ids = new Set<string>();
+  for (const m of group?.member ?? []) {
+    const hit = /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(m.entity.reference ?? '');
+    if (hit && !m.inactive) ids.add(hit[1]);
+  }
+  return [...ids];
+}
+
+/** What a job selects, as one filter per type. */
+async function selection(services: FhirServices, job: BulkJob): Promise<Selection> {
+  const time: Record<string, string> = { $lte: job.transactionTime as string };
+  if (job.since) time.$gt = job.since;
+  const base = { deleted: { $ne: true }, lu: time } as Filter<ResourceDoc>;
+  const scope = job.level === 'system' ? [...services.resourceTypes] : compartmentTypes(services);
+  const types = (job.types ?? scope).filter((t) => scope.includes(t)).sort();
+  if (job.level === 'system') return { types, filter: () => base };
+  let patients = job.level === 'group' ? await groupPatients(services, job.groupId as string) : undefined;
+  if (job.patients) patients = patients ? patients.filter((p) => job.patients?.includes(p)) : job.patients;
+  return {
+    types,
+    filter: (type) => {
+      if (!patients) return { ...base, ...(type === 'Patient' ? {} : { 'comp.0': { $exists: true } }) };
+      if (patients.length === 0) return undefined;
+      if (type === 'Patient') return { ...base, _id: { $in: patients } };
+      return { ...base, comp: { $in: patients.map((p) => `Patient/${p}`) } };
+    },
+  };
+}
+
+/** Writes NDJSON lines to numbered files of one type, starting a new file every FILE_MAX_LINES lines. */
+class NdjsonWriter {
+  readonly files: JobFile[] = [];
+  private handle: FileHandle | null = null;
+
+  constructor(
+    private readonly dir: string,
+    private readonly type: string,
+    private readonly suffix: string,
+  ) {}
+
+  async write(lines: string[]): Promise<void> {
+    let at = 0;
+    while (at < lines.length) {
+      let current = this.files[this.files.length - 1];
+      if (!current || current.count >= FILE_MAX_LINES) {
+        await this.handle?.close();
+        current = {
+          type: this.type,
+          file: `${this.type}${this.suffix}-${this.files.length + 1}.ndjson`,
+          count: 0,
+        };
+        this.files.push(current);
+        this.handle = await open(path.join(this.dir, current.file), 'w');
+      }
+      const take = lines.slice(at, at + FILE_MAX_LINES - current.count);
+      await this.handle?.write(take.join('\n') + '\n');
+      current.count += take.length;
+      at += take.length;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.handle?.close();
+    this.handle = null;
+  }
+}
+
+/** Ids of the current resources of `type` matching `filter`, in id order. */
+async function idsOf(services: FhirServices, type: string, filter: Filter<ResourceDoc>): Promise<string[]> {
+  // Probe without ResourceStore.current(), which would declare indexes (create collections) for empty types.
+  if ((await services.store.collection(type).countDocuments({}, { limit: 1 })) === 0) return [];
+  const coll = await services.resources.current(type);
+  const docs = await coll.find(filter, { projection: { _id: 1 } }).toArray();
+  return docs.map((d) => d._id).sort();
+}
+
+async function exportType(
+  services: FhirServices,
+  dir: string,
+  type: string,
+  ids: string[],
+  progress: { done: number; total: number; hooks: ExportHooks },
+): Promise<JobFile[]> {
+  const coll = await services.resources.current(type);
+  const out = new NdjsonWriter(dir, type, '');
+  try {
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const docs = await coll
+        .find({ _id: { $in: ids.slice(i, i + CHUNK) } }, { projection: { resource: 1 } })
+        .toArray();
+      docs.sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
+      await out.write(docs.filter((d) => d.resource).map((d) => JSON.stringify(d.resource)));
+      progress.done += docs.length;
+      if (!(await progress.hooks.tick(progress.done, progress.total))) throw new ExportCancelled();
+    }
+  } finally {
+    await out.close();
+  }
+  return out.files;
+}
+
+/** Resources deleted since `_since` (and still deleted), as transaction Bundles of DELETE entries. */
+async function exportDeleted(
+  services: FhirServices,
+  dir: string,
+  job: BulkJob,
+  types: string[],
+): Promise<JobFile[]> {
+  const history = await services.resources.history();
+  const docs = await history
+    .find({
+      deleted: true,
+      lu: { $gt: job.since as string, $lte: job.transactionTime as string },
+      t: { $in: types },
+    } as Filter<HistoryDoc>)
+    .toArray();
+  const byType = new Map<string, Set<string>>();
+  for (const h of docs) {
+    const cur = await services.resources.read(h.t, h.rid);
+    if (cur?.deleted && cur.lu <= (job.transactionTime as string))
+      byType.set(h.t, (byType.get(h.t) ?? new Set()).add(h.rid));
+  }
+  const out = new NdjsonWriter(dir, 'Bundle', '-deleted');
+  try {
+    for (const [type, ids] of [...byType].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const lines = [...ids].sort().map((id) => {
+        const b: Bundle = {
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [{ request: { method: 'DELETE', url: `${type}/${id}` } }],
+        };
+        return JSON.stringify(b);
+      });
+      await out.write(lines);
+    }
+  } finally {
+    await out.close();
+  }
+  return out.files;
+}
+
+/** Runs a claimed job, writing its files into `dir`; returns the manifest's output and deleted files. */
+export async function runExport(
+  services: FhirServices,
+  job: BulkJob,
+  dir: string,
+  hooks: ExportHooks,
+): Promise<{ output: JobFile[]; deleted: JobFile[] }> {
+  await mkdir(dir, { recursive: true });
+  const sel = await selection(services, job);
+  const plan: Array<{ type: string; ids: string[] }> = [];
+  for (const type of sel.types) {
+    const filter = sel.filter(type);
+    const ids = filter ? await idsOf(services, type, filter) : [];
+    if (ids.length > 0) plan.push({ type, ids });
+  }
+  const progress = { done: 0, total: plan.reduce((n, p) => n + p.ids.length, 0), hooks };
+  if (!(await hooks.tick(0, progress.total))) throw new ExportCancelled();
+  const output: JobFile[] = [];
+  for (const p of plan) output.push(...(await exportType(services, dir, p.type, p.ids, progress)));
+  const deleted =
+    job.since && job.level === 'system' ? await exportDeleted(services, dir, job, sel.types) : [];
+  return { output, deleted };
+}

@@ -1,0 +1,37 @@
+/**
+ * POST [base] with a transaction or batch Bundle (R4 http.html#transaction): the answer is a
+ * transaction-response or batch-response Bundle with one entry per request entry.
+ */
+import type { FhirRequest, FhirResponse } from '../request.js';
+import { FhirError } from '../outcomes.js';
+import { parsePrefer } from '../preconditions.js';
+import type { FhirServices } from '../services.js';
+import type { RouteFn } from './apply.js';
+import { runBatch } from './batch.js';
+import { checkBundle, parseEntries, type ParsedEntry } from './parse-entries.js';
+import { responseBundle } from './response.js';
+import { checkFullUrls, runTransaction, type BundleRun } from './transaction.js';
+
+/** POST [base]: processes a transaction (all or nothing) or a batch (independent entries). */
+export async function bundleInteraction(
+  services: FhirServices,
+  req: FhirRequest,
+  route: RouteFn,
+): Promise<FhirResponse> {
+  const bundle = checkBundle(services, req.body);
+  const parsed = parseEntries(services, bundle);
+  const run: BundleRun = { services, req, route, prefer: parsePrefer(req.headers.prefer).return };
+  if (bundle.type === 'batch') {
+    return {
+      status: 200,
+      headers: {},
+      body: responseBundle(services, 'batch-response', await runBatch(run, parsed)),
+    };
+  }
+  const failed = parsed.find((p): p is FhirError => p instanceof FhirError);
+  if (failed) throw failed;
+  const entries = parsed as ParsedEntry[];
+  checkFullUrls(entries);
+  const out = await runTransaction(run, entries);
+  return { status: 200, headers: {}, body: responseBundle(services, 'transaction-response', out) };
+}
