@@ -4,15 +4,27 @@
  */
 import express, { type Express, type Request, type Response } from 'express';
 import pino, { type Logger } from 'pino';
+import { mountSmart } from './auth/mount.js';
+import type { AccessMode } from './auth/smart-access.js';
+import { PracticeUserStore } from './auth/practice-users.js';
+import { resolveSessionSecret, SessionCookies } from './auth/session-cookie.js';
+import { dashboardApp } from './ccm/dashboard/app.js';
+import { ccmOf, setupCcm } from './ccm/setup.js';
 import type { Config } from './config.js';
 import { loadR4Definitions } from './fhir/definitions.js';
+import { configureBundles } from './fhir/bundles/limits.js';
+import { bulkExportOperation } from './fhir/bulk/kickoff.js';
+import { BulkRunner } from './fhir/bulk/runner.js';
+import { bulkSettings } from './fhir/bulk/settings.js';
 import { OperationRegistry } from './fhir/operations.js';
+import { everythingOperation } from './fhir/interactions/everything.js';
 import { ResourceStore } from './fhir/resource-store.js';
 import type { FhirServices } from './fhir/services.js';
 import { buildSearchRegistry } from './fhir/search/registry.js';
 import { extractIndex } from './fhir/search/extract.js';
 import { indexKeysFor } from './fhir/search/indexes.js';
-import { createBaseValidator } from './fhir/validation/base-validator.js';
+import { createConformanceServices } from './fhir/profiles/setup.js';
+import { bulkRouter } from './http/bulk-adapter.js';
 import { fhirErrorHandler } from './http/error-handler.js';
 import { fhirRouter } from './http/fhir-adapter.js';
 import { requestLogger } from './http/logging.js';
@@ -21,10 +33,31 @@ import type { DocumentStore } from './storage/document-collection.js';
 
 /** What createApp needs. */
 export interface AppDeps {
-  config: Pick<Config, 'baseUrl' | 'bodyLimitBytes'>;
+  config: Pick<Config, 'baseUrl' | 'bodyLimitBytes'> &
+    Partial<
+      Pick<
+        Config,
+        | 'dataDir'
+        | 'bundleMaxEntries'
+        | 'bulkExpirySeconds'
+        | 'unknownProfiles'
+        | 'practiceTimezone'
+        | 'sessionSecret'
+        | 'chronicIndicatorCsv'
+      >
+    >;
   store: DocumentStore;
   clock?: () => Date;
   logger?: Logger;
+  /**
+   * SMART enforcement (server/auth/setup.ts createSmartAccess). `{ mode: 'open' }` (the default while
+   * main.ts is switched over) is only for in-process test apps of suites that test other features.
+   */
+  access?: AccessMode;
+  /** IANA time zone of CCM calendar months; overrides config.practiceTimezone (default America/New_York). */
+  practiceTimezone?: string;
+  /** Dashboard users; the demo users of fixtures/users.json by default. */
+  practiceUsers?: PracticeUserStore;
 }
 
 /** The built application and its parts. */
@@ -32,6 +65,8 @@ export interface CcmApp {
   app: Express;
   services: FhirServices;
   logger: Logger;
+  /** The bulk export job runner (Bulk Data $export): main.ts starts and stops it. */
+  bulk: BulkRunner;
   /** Marks the app as draining: /readyz answers 503 from then on. */
   drain(): void;
 }
@@ -39,8 +74,11 @@ export interface CcmApp {
 /** Builds the FHIR services (definitions, registry, validator, resource store) for a store. */
 export function createFhirServices(deps: AppDeps): FhirServices {
   const definitions = loadR4Definitions();
-  const registry = buildSearchRegistry(definitions);
-  const validator = createBaseValidator(definitions);
+  // Profiles, terminology and validation from profiles/ (base R4 + meta.profile on every write).
+  const conformance = createConformanceServices(definitions, {
+    unknownProfiles: deps.config.unknownProfiles,
+  });
+  const registry = buildSearchRegistry(definitions, conformance.conformance.searchParameters);
   const clock = deps.clock ?? (() => new Date());
   const resources = new ResourceStore({
     store: deps.store,
@@ -48,23 +86,45 @@ export function createFhirServices(deps: AppDeps): FhirServices {
     indexKeys: (type) => indexKeysFor(registry, type),
     clock,
   });
-  return {
+  const services: FhirServices = {
     baseUrl: deps.config.baseUrl,
     definitions,
     resourceTypes: new Set(definitions.resourceTypes),
     store: deps.store,
     resources,
     registry,
-    validate: (resource, expectedType) => validator.validate(resource, { expectedType }),
+    validate: (resource, expectedType) => conformance.validator.validate(resource, { expectedType }),
     operations: new OperationRegistry(),
     clock,
   };
+  configureBundles(services, { maxEntries: deps.config.bundleMaxEntries });
+  services.operations.register(bulkExportOperation());
+  services.operations.register(everythingOperation);
+  for (const op of conformance.operations) services.operations.register(op);
+  setupCcm(services, {
+    timezone: deps.practiceTimezone ?? deps.config.practiceTimezone,
+    chronicIndicatorCsv: deps.config.chronicIndicatorCsv,
+  });
+  return services;
+}
+
+/** The CCM billing dashboard (sign-in with the practice users, stateless signed session cookie). */
+function dashboardOf(deps: AppDeps, services: FhirServices, logger: Logger): express.Router {
+  const key = resolveSessionSecret({ secret: deps.config.sessionSecret, dataDir: deps.config.dataDir });
+  const sessions = new SessionCookies(key, {
+    cookieName: 'ccm_dashboard',
+    path: '/dashboard',
+    secure: deps.config.baseUrl.startsWith('https:'),
+  });
+  const users = deps.practiceUsers ?? PracticeUserStore.fromFile();
+  return dashboardApp({ services, ccm: ccmOf(services), users, sessions, logger });
 }
 
 /** Builds the application; mounts /fhir, /healthz and /readyz. */
 export function createApp(deps: AppDeps): CcmApp {
   const logger = deps.logger ?? pino({ level: 'silent' });
   const services = createFhirServices(deps);
+  const bulk = new BulkRunner(services, bulkSettings(deps.config), logger);
   let draining = false;
   const app = express();
   app.disable('x-powered-by');
@@ -87,8 +147,11 @@ export function createApp(deps: AppDeps): CcmApp {
       res.status(503).json({ status: 'store unavailable' });
     }
   });
+  if (deps.access?.mode === 'smart') mountSmart(app, deps.access, services, logger);
+  app.use('/fhir', bulkRouter(services, bulk));
   app.use('/fhir', fhirRouter(services, deps.config.bodyLimitBytes));
   app.use('/fhir', fhirErrorHandler(logger));
+  app.use('/dashboard', dashboardOf(deps, services, logger));
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found', path: req.path.slice(0, 200) });
   });
@@ -96,6 +159,7 @@ export function createApp(deps: AppDeps): CcmApp {
     app,
     services,
     logger,
+    bulk,
     drain: () => {
       draining = true;
     },

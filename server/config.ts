@@ -2,7 +2,9 @@
  * One typed Config read from environment variables and validated at start: a bad value stops the
  * process with a message naming the variable instead of surfacing later as a runtime failure.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { isValidTimeZone } from './ccm/time/zone.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -23,6 +25,26 @@ export interface Config {
   demoData: boolean;
   /** Milliseconds graceful shutdown waits for in-flight requests. */
   shutdownTimeoutMs: number;
+  /** Most entries accepted in one transaction or batch Bundle (more: 413). */
+  bundleMaxEntries: number;
+  /** Seconds a completed bulk export's files stay available before they are deleted. */
+  bulkExpirySeconds: number;
+  /** A write claiming a profile the server does not know: `reject` (400) or `ignore` (warning only). */
+  unknownProfiles: 'reject' | 'ignore';
+  /** SMART: the signing key file (private JWK or PKCS#8 PEM); default DATA_DIR/keys or the MongoDB store. */
+  signingKeyFile?: string;
+  /** SMART: a clients file (`{"clients": [...]}`, as fixtures/clients.json) added to the registry. */
+  clientsFile?: string;
+  /** SMART: register the demo-only clients of fixtures/clients.json. */
+  demoClients: boolean;
+  /** SMART: lifetime of user-launch access tokens, seconds. */
+  accessTokenSeconds: number;
+  /** IANA time zone of the practice: CCM calendar months begin and end at local midnight there. */
+  practiceTimezone: string;
+  /** Key signing the dashboard session cookies; unset = generated once into DATA_DIR/session-secret. */
+  sessionSecret?: string;
+  /** A user-supplied AHRQ chronic condition indicator CSV (CCIR for ICD-10-CM) loaded at start. */
+  chronicIndicatorCsv?: string;
 }
 
 /** A configuration error listing every invalid variable. */
@@ -84,6 +106,40 @@ function baseUrlOf(env: NodeJS.ProcessEnv, host: string, port: number, problems:
   }
 }
 
+function unknownProfilesOf(env: NodeJS.ProcessEnv, problems: string[]): Config['unknownProfiles'] {
+  const raw = env.UNKNOWN_PROFILES;
+  if (raw === undefined || raw === '' || raw === 'reject') return 'reject';
+  if (raw === 'ignore') return 'ignore';
+  problems.push(`UNKNOWN_PROFILES=${raw}: expected reject or ignore`);
+  return 'reject';
+}
+
+/** An optional path to an existing file, resolved. */
+function fileOf(env: NodeJS.ProcessEnv, name: string, problems: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const file = path.resolve(raw);
+  if (!existsSync(file)) problems.push(`${name}=${raw}: no such file`);
+  return file;
+}
+
+/** PRACTICE_TIMEZONE: an IANA zone name this runtime knows (default America/New_York). */
+function timezoneOf(env: NodeJS.ProcessEnv, problems: string[]): string {
+  const raw = env.PRACTICE_TIMEZONE;
+  if (raw === undefined || raw === '') return 'America/New_York';
+  if (!isValidTimeZone(raw))
+    problems.push(`PRACTICE_TIMEZONE=${raw}: expected an IANA time zone such as America/Chicago`);
+  return raw;
+}
+
+/** SESSION_SECRET: at least 32 characters when set. */
+function sessionSecretOf(env: NodeJS.ProcessEnv, problems: string[]): string | undefined {
+  const raw = env.SESSION_SECRET;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 32) problems.push('SESSION_SECRET: expected at least 32 characters');
+  return raw;
+}
+
 /** Reads and validates the configuration; throws ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
@@ -115,6 +171,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes,
     demoData: bool(env, 'DEMO_DATA', true, problems),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000, problems),
+    bundleMaxEntries: integer(env, 'BUNDLE_MAX_ENTRIES', 10000, 1, 1000000, problems),
+    bulkExpirySeconds: integer(env, 'BULK_EXPIRY_SECONDS', 3600, 1, 30 * 24 * 3600, problems),
+    unknownProfiles: unknownProfilesOf(env, problems),
+    signingKeyFile: fileOf(env, 'SMART_SIGNING_KEY_FILE', problems),
+    clientsFile: fileOf(env, 'SMART_CLIENTS_FILE', problems),
+    demoClients: bool(env, 'SMART_DEMO_CLIENTS', true, problems),
+    accessTokenSeconds: integer(env, 'ACCESS_TOKEN_SECONDS', 3600, 60, 86400, problems),
+    practiceTimezone: timezoneOf(env, problems),
+    sessionSecret: sessionSecretOf(env, problems),
+    chronicIndicatorCsv: fileOf(env, 'CHRONIC_INDICATOR_CSV', problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -3,11 +3,16 @@
  * into an empty store, listens (127.0.0.1 by default) and shuts down gracefully on SIGTERM/SIGINT
  * (stop accepting, finish in-flight requests, flush the journal).
  */
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import pino from 'pino';
 import { createApp } from './app.js';
+import { practiceLogin } from './auth/practice-login.js';
+import { PracticeUserStore } from './auth/practice-users.js';
+import { resolveSessionSecret } from './auth/session-cookie.js';
+import { createSmartAccess } from './auth/setup.js';
 import { ConfigError, loadConfig } from './config.js';
 import { loadDemoData } from './demo-data.js';
+import { loadConformanceResources } from './fhir/profiles/store-loader.js';
 import { openStore } from './storage/open-store.js';
 
 async function main(): Promise<void> {
@@ -28,12 +33,15 @@ async function main(): Promise<void> {
     mongodbDb: config.mongodbDb,
     dataDir: config.dataDir,
   });
-  const { app, services, drain } = createApp({ config, store, logger });
-  if (config.demoData) {
-    const n = await loadDemoData(services);
-    if (n > 0) logger.info({ resources: n }, 'demo practice loaded');
-  }
-  const server: Server = app.listen(config.port, config.host);
+  // Listen first: with PORT=0 the public base URL (token audience, Location headers) needs the real port.
+  // Until the app is attached every request gets 503.
+  const server: Server = createServer();
+  const early = (_req: IncomingMessage, res: ServerResponse) => {
+    res.statusCode = 503;
+    res.end();
+  };
+  server.on('request', early);
+  server.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -41,13 +49,34 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const origin = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  const base = process.env.BASE_URL ? config.baseUrl : `${origin}/fhir`;
+  if (!process.env.BASE_URL) config = { ...config, baseUrl: `${origin}/fhir` };
+  const base = config.baseUrl;
+  const practiceUsers = PracticeUserStore.fromFile();
+  const sessionKey = resolveSessionSecret({ secret: config.sessionSecret, dataDir: config.dataDir });
+  // SMART is always enforced by the server process: every /fhir interaction but metadata needs a token.
+  const access = await createSmartAccess({
+    config,
+    store,
+    ...practiceLogin({ users: practiceUsers, key: sessionKey, secure: base.startsWith('https:') }),
+  });
+  const { app, services, drain, bulk } = createApp({ config, store, logger, access, practiceUsers });
+  const conformance = await loadConformanceResources(services);
+  if (conformance.written > 0) logger.info(conformance, 'conformance resources loaded');
+  if (config.demoData) {
+    const n = await loadDemoData(services);
+    if (n > 0) logger.info({ resources: n }, 'demo practice loaded');
+  }
+  server.off('request', early);
+  server.on('request', app);
+  bulk.start(); // resumes bulk export jobs left pending or interrupted by the last stop
   logger.info({ engine: store.engine, ms: Date.now() - started }, 'ready');
   process.stdout.write(
     `ccm-fhir listening (${store.engine} store${store.engine === 'embedded' ? ` in ${config.dataDir}` : ''})\n` +
       `  FHIR base:          ${base}\n` +
       `  CapabilityStatement: ${base}/metadata\n` +
-      `  Health:             ${origin}/healthz  ${origin}/readyz\n`,
+      `  Health:             ${origin}/healthz  ${origin}/readyz\n` +
+      `  SMART:              ${base}/.well-known/smart-configuration  (EHR launch simulator: ${origin}/ehr)\n` +
+      `  Dashboard:          ${origin}/dashboard\n`,
   );
 
   let stopping = false;
@@ -62,8 +91,9 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs);
     force.unref();
     server.close(() => {
-      store
-        .close()
+      bulk
+        .stop()
+        .then(() => store.close())
         .then(() => {
           logger.info('stopped');
           process.exit(0);

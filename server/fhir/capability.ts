@@ -90,6 +90,8 @@ export function buildCapabilityStatement(
         mode: 'server',
         resource: types.map((t) => resourceEntry(services, t, interactions.type)),
         interaction: interactions.system.map((code) => ({ code: code as 'history-system' })),
+        // Patient compartment search: GET [base]/Patient/[id]/[type] and /* (compartmentdefinition.html#search)
+        compartment: ['http://hl7.org/fhir/CompartmentDefinition/patient'],
         ...nonEmpty(
           'operation',
           operationsOf(services, (op) => op.levels.includes('system')),

@@ -5,10 +5,13 @@
 import type { FhirRequest, FhirResponse } from './request.js';
 import { methodNotAllowed, notFound } from './outcomes.js';
 import type { FhirServices } from './services.js';
+import { bundleInteraction } from './bundles/interaction.js';
+import { guard } from './access/enforce.js';
 import { capabilityInteraction } from './capability.js';
 import { historyInteraction } from './interactions/history.js';
 import { patchInteraction } from './interactions/patch.js';
 import { readInteraction, vreadInteraction } from './interactions/read.js';
+import { compartmentSearchInteraction } from './interactions/compartment.js';
 import { searchInteraction } from './interactions/search.js';
 import {
   conditionalDeleteInteraction,
@@ -37,6 +40,8 @@ export type InteractionCode =
   | 'search-type'
   | 'history-system'
   | 'capabilities'
+  | 'transaction'
+  | 'batch'
   | 'operation';
 
 interface Route {
@@ -55,6 +60,14 @@ const operationMethods = (handler: Handler) => ({
 });
 
 const routes: Route[] = [
+  // POST [base] with a transaction or batch Bundle (http.html#transaction); `batch` is listed beside it.
+  {
+    pattern: [],
+    methods: {
+      // Entries run with the Bundle's access context (fhir/access/bundle-checks.ts).
+      POST: h('transaction', (s, r) => bundleInteraction(s, r, (s2, sub) => route(s2, { ...sub, auth: r.auth }))),
+    },
+  },
   {
     pattern: ['metadata'],
     methods: { GET: h('capabilities', (s, r) => capabilityInteraction(s, r, implementedInteractions())) },
@@ -105,6 +118,21 @@ const routes: Route[] = [
     },
   },
   {
+    // Patient compartment search (compartmentdefinition.html#search); not a type-level interaction code.
+    pattern: ['Patient', ':id', ':type'],
+    methods: { GET: h(undefined, (s, r, p) => compartmentSearchInteraction(s, r, p.id, p.type, r.query)) },
+  },
+  {
+    pattern: ['Patient', ':id', '*'],
+    methods: { GET: h(undefined, (s, r, p) => compartmentSearchInteraction(s, r, p.id, '*', r.query)) },
+  },
+  {
+    pattern: ['Patient', ':id', ':type', '_search'],
+    methods: {
+      POST: h(undefined, (s, r, p) => compartmentSearchInteraction(s, r, p.id, p.type, searchParamsOfPost(r))),
+    },
+  },
+  {
     pattern: [':type', ':id', '_history'],
     methods: {
       GET: h('history-instance', (s, r, p) => historyInteraction(s, r, { type: p.type, id: p.id })),
@@ -150,6 +178,7 @@ export function implementedInteractions(): { type: InteractionCode[]; system: In
     for (const m of Object.values(r.methods)) {
       if (!m?.code || m.code === 'capabilities' || m.code === 'operation') continue;
       (r.pattern[0] === ':type' ? type : system).add(m.code);
+      if (m.code === 'transaction') system.add('batch');
     }
   }
   return { type: [...type], system: [...system] };
@@ -160,13 +189,15 @@ export async function route(services: FhirServices, req: FhirRequest): Promise<F
   for (const r of routes) {
     const params = match(r, req.segments, services.resourceTypes);
     if (!params) continue;
-    const handler = r.methods[req.method]?.handler;
+    const method = r.methods[req.method];
+    const handler = method?.handler;
     if (!handler) {
       throw methodNotAllowed(
         `${req.method} is not supported on /${req.segments.join('/')} (allowed: ${Object.keys(r.methods).join(', ')})`,
       );
     }
-    return handler(services, req, params);
+    // SMART scopes are enforced per interaction (fhir/access/enforce.ts).
+    return guard(services, req, method?.code, params, (s) => handler(s, req, params));
   }
   const first = req.segments[0];
   if (first && /^[A-Z]/.test(first) && !services.resourceTypes.has(first)) {

@@ -5,10 +5,11 @@
  */
 import express, { type Request, type Response, type NextFunction, type Router } from 'express';
 import type { FhirRequest, FhirResponse } from '../fhir/request.js';
-import { badRequest } from '../fhir/outcomes.js';
+import { badRequest, FhirError } from '../fhir/outcomes.js';
 import { route } from '../fhir/router.js';
 import type { FhirServices } from '../fhir/services.js';
-import { checkBodyType, mediaType, responseType } from './negotiation.js';
+import { checkBodyType, mayAnswerOtherFormat, mediaType, responseType } from './negotiation.js';
+import { accessOf } from './auth.js';
 import { requestIdOf } from './request-id.js';
 
 /** Decodes path segments below the mount point; 400 for malformed percent-encoding. */
@@ -61,6 +62,7 @@ export function toFhirRequest(req: Request): FhirRequest {
     query: queryOf(req.originalUrl),
     headers,
     requestId: requestIdOf(req),
+    auth: accessOf(req),
     ...bodyOf(req, segments),
   };
 }
@@ -85,15 +87,50 @@ export function outputOf(req: Request): { type: string; pretty: boolean } {
   return { type: responseType(format, req.headers.accept), pretty };
 }
 
+/**
+ * Like outputOf, but a GET operation asking for a format other than JSON gets to answer first (it may
+ * produce that format itself, e.g. CSV); its 406 is returned only if it answers in JSON after all.
+ */
+function outputOrDeferred(req: Request): { type: string; pretty: boolean } | { notAcceptable: unknown } {
+  try {
+    return outputOf(req);
+  } catch (err) {
+    if (err instanceof FhirError && err.status === 406 && mayAnswerOtherFormat(req.method, req.path)) {
+      return { notAcceptable: err };
+    }
+    throw err;
+  }
+}
+
+/** Writes an already serialised FHIR JSON body (FhirResponse.json) in the negotiated media type. */
+function sendSerialized(res: Response, fhirRes: FhirResponse, type: string, pretty: boolean): void {
+  res.status(fhirRes.status);
+  for (const [k, v] of Object.entries(fhirRes.headers)) res.setHeader(k, v);
+  res.setHeader('content-type', `${type}; charset=utf-8`);
+  const json = fhirRes.json as string;
+  res.send(pretty ? JSON.stringify(JSON.parse(json), null, 2) : json);
+}
+
+/** Writes a non-JSON body (FhirResponse.text) with its own content type. */
+function sendText(res: Response, fhirRes: FhirResponse): void {
+  res.status(fhirRes.status);
+  for (const [k, v] of Object.entries(fhirRes.headers)) res.setHeader(k, v);
+  res.send(fhirRes.text);
+}
+
 /** The Express router serving the FHIR REST API below its mount point. */
 export function fhirRouter(services: FhirServices, bodyLimitBytes: number): Router {
   const router = express.Router();
   router.use(express.raw({ type: () => true, limit: bodyLimitBytes }));
   router.use(async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const { type, pretty } = outputOf(req);
+      const output = outputOrDeferred(req);
       const fhirReq = toFhirRequest(req);
-      sendFhir(res, await route(services, fhirReq), type, pretty);
+      const fhirRes = await route(services, fhirReq);
+      if (fhirRes.text !== undefined) return sendText(res, fhirRes);
+      if ('notAcceptable' in output) throw output.notAcceptable;
+      if (fhirRes.json !== undefined) return sendSerialized(res, fhirRes, output.type, output.pretty);
+      sendFhir(res, fhirRes, output.type, output.pretty);
     } catch (err) {
       next(err);
     }

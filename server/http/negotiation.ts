@@ -43,6 +43,19 @@ export function responseType(format: string | undefined, accept: string | undefi
   );
 }
 
+/** GET operations that can answer in a format of their own (the billing report as text/csv). */
+const OTHER_FORMAT_OPERATIONS: ReadonlySet<string> = new Set(['$ccm-billing-report']);
+
+/**
+ * Whether a request may be answered in a format other than FHIR JSON by its handler, so that its 406 waits
+ * for the handler's answer: only the GET operations listed above, which change nothing.
+ */
+export function mayAnswerOtherFormat(method: string, path: string): boolean {
+  if (method !== 'GET') return false;
+  const segments = path.split('/').filter((s) => s !== '');
+  return OTHER_FORMAT_OPERATIONS.has(segments[segments.length - 1] ?? '');
+}
+
 /** Media type without parameters, lower-cased. */
 export function mediaType(contentType: string | undefined): string | undefined {
   return contentType?.split(';')[0].trim().toLowerCase() || undefined;

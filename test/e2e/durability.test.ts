@@ -23,14 +23,20 @@ interface Ack {
 }
 
 /** Writers PUT new versions of their own resources until stopped; every 2xx answer is recorded. */
-async function writer(base: string, w: number, acks: Ack[], stop: { now: boolean }): Promise<void> {
+async function writer(
+  base: string,
+  auth: { authorization: string },
+  w: number,
+  acks: Ack[],
+  stop: { now: boolean },
+): Promise<void> {
   for (let n = 0; !stop.now; n++) {
     const id = `dur-${w}-${n % 7}`;
     const family = `w${w}-n${n}`;
     try {
       const res = await fetch(`${base}/Patient/${id}`, {
         method: 'PUT',
-        headers: { 'content-type': 'application/fhir+json' },
+        headers: { 'content-type': 'application/fhir+json', ...auth },
         body: JSON.stringify({ resourceType: 'Patient', id, name: [{ family }] }),
       });
       if (res.status === 200 || res.status === 201) {
@@ -64,7 +70,7 @@ test('SIGKILL mid-stream loses no acknowledged write; history is intact; a torn 
   procs.push(server);
   const acks: Ack[] = [];
   const stop = { now: false };
-  const writers = Array.from({ length: 8 }, (_, w) => writer(server.base, w, acks, stop));
+  const writers = Array.from({ length: 8 }, (_, w) => writer(server.base, server.auth, w, acks, stop));
   while (acks.length < 400) await new Promise((r) => setTimeout(r, 10));
   server.child.kill('SIGKILL'); // mid-stream: writers have requests in flight
   await server.exited;
@@ -79,7 +85,7 @@ test('SIGKILL mid-stream loses no acknowledged write; history is intact; a torn 
   procs.push(again);
   const lost: string[] = [];
   for (const a of acks) {
-    const res = await fetch(`${again.base}/Patient/${a.id}/_history/${a.version}`);
+    const res = await fetch(`${again.base}/Patient/${a.id}/_history/${a.version}`, { headers: again.auth });
     const body = res.status === 200 ? ((await res.json()) as { name: Array<{ family: string }> }) : undefined;
     if (body?.name[0].family !== a.family) lost.push(`${a.id}/_history/${a.version}: ${res.status}`);
   }
@@ -88,7 +94,9 @@ test('SIGKILL mid-stream loses no acknowledged write; history is intact; a torn 
   const latest = new Map<string, number>();
   for (const a of acks) latest.set(a.id, Math.max(latest.get(a.id) ?? 0, a.version));
   for (const [id, version] of latest) {
-    const hist = (await (await fetch(`${again.base}/Patient/${id}/_history?_count=1000`)).json()) as {
+    const hist = (await (
+      await fetch(`${again.base}/Patient/${id}/_history?_count=1000`, { headers: again.auth })
+    ).json()) as {
       total: number;
     };
     expect(hist.total).toBeGreaterThanOrEqual(version);

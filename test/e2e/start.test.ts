@@ -38,8 +38,10 @@ test('npm start serves the CapabilityStatement within 10 s on an empty DATA_DIR,
   expect(cs.resourceType).toBe('CapabilityStatement');
   expect(elapsed).toBeLessThan(10000);
   process.stdout.write(`start-up to first CapabilityStatement: ${elapsed} ms\n`);
-  const patient = await fetch(`${server.base}/Patient/demo-patient-1`);
+  const patient = await fetch(`${server.base}/Patient/demo-patient-1`, { headers: server.auth });
   expect(patient.status).toBe(200);
+  // The server process always enforces SMART: no token, no data (the CapabilityStatement stays public).
+  expect((await fetch(`${server.base}/Patient/demo-patient-1`)).status).toBe(401);
   expect(server.output()).toContain('/fhir/metadata');
   process.kill(-(server.child.pid as number), 'SIGTERM');
   await server.exited;
@@ -50,11 +52,11 @@ test('SIGTERM drains: in-flight writes finish and persist, the process exits 0; 
   dirs.push(dir);
   const server = await startServer({ DATA_DIR: dir, DEMO_DATA: 'false' });
   procs.push(server);
-  expect((await fetch(`${server.base}/Patient/demo-patient-1`)).status).toBe(404);
+  expect((await fetch(`${server.base}/Patient/demo-patient-1`, { headers: server.auth })).status).toBe(404);
   const put = (i: number) =>
     fetch(`${server.base}/Patient/term-${i}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/fhir+json' },
+      headers: { 'content-type': 'application/fhir+json', ...server.auth },
       body: JSON.stringify({ resourceType: 'Patient', id: `term-${i}` }),
     }).then(
       (r) => r.status,
@@ -69,7 +71,9 @@ test('SIGTERM drains: in-flight writes finish and persist, the process exits 0; 
   const acknowledged = statuses.flatMap((s, i) => (s === 201 ? [i] : []));
   const again = await startServer({ DATA_DIR: dir, DEMO_DATA: 'false' });
   procs.push(again);
-  for (const i of acknowledged) expect((await fetch(`${again.base}/Patient/term-${i}`)).status).toBe(200);
+  for (const i of acknowledged) {
+    expect((await fetch(`${again.base}/Patient/term-${i}`, { headers: again.auth })).status).toBe(200);
+  }
   again.child.kill('SIGTERM');
   expect(await again.exited).toBe(0);
 });

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bearer, getBackendToken } from './smart-token.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -10,6 +11,10 @@ export interface ServerProcess {
   child: ChildProcess;
   base: string;
   origin: string;
+  /** A SMART Backend Services token of the demo EHR client (system/*.cruds) for this server. */
+  token: string;
+  /** `{ authorization: 'Bearer …' }` with that token. */
+  auth: { authorization: string };
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   /** Resolves with the exit code (or signal name) when the process ends. */
@@ -49,7 +54,19 @@ export function startServer(
       clearTimeout(timer);
       child.stdout?.off('data', check);
       const base = m[1];
-      resolve({ child, base, origin: new URL(base).origin, output: () => out, exited });
+      getBackendToken(base).then(
+        (token) =>
+          resolve({
+            child,
+            base,
+            origin: new URL(base).origin,
+            token,
+            auth: bearer(token),
+            output: () => out,
+            exited,
+          }),
+        (err: unknown) => reject(err instanceof Error ? err : new Error(String(err))),
+      );
     };
     child.stdout?.on('data', check);
     void exited.then((code) => {

@@ -1,6 +1,9 @@
 /** Builds an app per suite on a fresh store: embedded (memory only unless a data dir is given) or MongoDB. */
 import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import { createApp, type CcmApp } from '../../server/app.js';
+import type { AccessMode } from '../../server/auth/smart-access.js';
+import { loadConformanceResources } from '../../server/fhir/profiles/store-loader.js';
 import { openEmbeddedStore } from '../../server/storage/embedded/embedded-store.js';
 import { openMongoStore } from '../../server/storage/mongodb/mongo-store.js';
 import type { DocumentStore } from '../../server/storage/document-collection.js';
@@ -20,7 +23,20 @@ export const ENGINES: Engine[] = process.env.MONGODB_URI ? ['embedded', 'mongodb
 
 /** Creates an app; on MongoDB each call uses a fresh database. */
 export async function makeTestApp(
-  opts: { engine?: Engine; dataDir?: string | null; bodyLimitBytes?: number; clock?: () => Date } = {},
+  opts: {
+    engine?: Engine;
+    dataDir?: string | null;
+    bodyLimitBytes?: number;
+    clock?: () => Date;
+    /** Load the conformance resources (profiles/) into the store as main.ts does; off by default. */
+    conformance?: boolean;
+    unknownProfiles?: 'reject' | 'ignore';
+    /** The FHIR base URL (default TEST_BASE). */
+    baseUrl?: string;
+    /** SMART enforcement built on the store (see smart-app.ts); absent = the open mode. */
+    access?: (store: DocumentStore) => Promise<AccessMode>;
+    logger?: Logger;
+  } = {},
 ): Promise<TestApp> {
   const store =
     opts.engine === 'mongodb'
@@ -29,9 +45,16 @@ export async function makeTestApp(
         })
       : await openEmbeddedStore({ dataDir: opts.dataDir ?? null });
   const built = createApp({
-    config: { baseUrl: TEST_BASE, bodyLimitBytes: opts.bodyLimitBytes ?? 16 * 1024 * 1024 },
+    config: {
+      baseUrl: opts.baseUrl ?? TEST_BASE,
+      bodyLimitBytes: opts.bodyLimitBytes ?? 16 * 1024 * 1024,
+      unknownProfiles: opts.unknownProfiles,
+    },
     store,
     clock: opts.clock,
+    logger: opts.logger,
+    access: opts.access ? await opts.access(store) : { mode: 'open' },
   });
+  if (opts.conformance) await loadConformanceResources(built.services);
   return { ...built, store, close: () => store.close() };
 }

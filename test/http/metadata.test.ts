@@ -49,7 +49,8 @@ test('GET /fhir/metadata lists the CCM types with the implemented interactions',
   }
   expect(types.size).toBe(t.services.definitions.resourceTypes.length); // every concrete R4 resource type
   expect(types.size).toBe(146);
-  expect(rest?.interaction?.map((i) => i.code)).toEqual(['history-system']);
+  // POST [base] takes transaction and batch Bundles (http.html#transaction).
+  expect(rest?.interaction?.map((i) => i.code)).toEqual(['transaction', 'batch', 'history-system']);
   expect(types.get('Condition')?.searchParam?.map((p) => p.name)).toEqual(
     expect.arrayContaining(['patient', 'code', '_id']),
   );
