@@ -32,6 +32,22 @@ export function spawnTs(
   });
 }
 
+/** A Backend Services token of the demo EHR client (demo-only secret) from a server whose FHIR base is `base`. */
+export async function demoToken(base: string): Promise<string> {
+  const tokenUrl = `${new URL(base).origin}/auth/token`;
+  const res = await fetch(tokenUrl, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from('demo-ehr:demo-ehr-demo-secret').toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials&scope=system%2F*.cruds',
+  });
+  const body = (await res.json()) as { access_token?: string };
+  if (!body.access_token) throw new Error(`no token from ${tokenUrl}: ${res.status}`);
+  return body.access_token;
+}
+
 /** Stops a child process and waits for it to exit. */
 export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
@@ -48,22 +64,34 @@ export interface LoadResult {
   p99: number;
   errors: number;
   non2xx: number;
+  /** Status and body start of the first non-2xx answer, when there was one. */
+  firstFailure?: string;
 }
 
-/** Runs autocannon against 127.0.0.1 only. */
+/** Runs autocannon against 127.0.0.1 only; `paths` are requested in turn, each with `headers`. */
 export async function load(opts: {
   url: string;
   connections: number;
   seconds: number;
-  paths?: () => string;
+  paths?: string[];
+  headers?: Record<string, string>;
 }): Promise<LoadResult> {
   if (!/^http:\/\/127\.0\.0\.1:/.test(opts.url)) throw new Error('load goes to 127.0.0.1 only');
-  const make = opts.paths;
+  let firstFailure: string | undefined;
+  const onResponse = (status: number, body: string) => {
+    if (status >= 300 && !firstFailure) firstFailure = `${status} ${body.slice(0, 200)}`;
+  };
   const r = await autocannon({
     url: opts.url,
     connections: opts.connections,
     duration: opts.seconds,
-    requests: make ? [{ setupRequest: (req) => ({ ...req, path: make() }) }] : undefined,
+    headers: opts.headers,
+    requests: opts.paths?.map((path) => ({
+      method: 'GET' as const,
+      path,
+      headers: opts.headers,
+      onResponse,
+    })),
   });
   const lat = r.latency as unknown as Record<string, number>;
   return {
@@ -73,5 +101,6 @@ export async function load(opts: {
     p99: lat.p99,
     errors: r.errors + r.timeouts,
     non2xx: r.non2xx,
+    ...(firstFailure ? { firstFailure } : {}),
   };
 }

@@ -14,7 +14,7 @@ import { createFhirServices } from '../server/app.js';
 import type { HistoryDoc, ResourceDoc } from '../server/fhir/resource-store.js';
 import { extractIndex } from '../server/fhir/search/extract.js';
 import { openEmbeddedStore } from '../server/storage/embedded/embedded-store.js';
-import { load, spawnTs, stop } from './lib.js';
+import { demoToken, load, spawnTs, stop } from './lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -102,6 +102,8 @@ try {
     url: `http://127.0.0.1:${ceilingPort}/fhir/Observation/obs-1`,
     connections,
     seconds,
+    // The same Authorization header as the server gets, so both parse the same request.
+    headers: { authorization: `Bearer ${'x'.repeat(600)}` },
   });
   report.ceiling = ceil;
   for (const n of sizes) {
@@ -117,12 +119,12 @@ try {
       const startMs = Date.now() - t0;
       const base = server.match[1];
       try {
-        let k = 0;
         const r = await load({
           url: base,
           connections,
           seconds,
-          paths: () => `/fhir/Observation/obs-${(k++ * 7919) % n}`,
+          headers: { authorization: `Bearer ${await demoToken(base)}` },
+          paths: Array.from({ length: 2000 }, (_, k) => `/fhir/Observation/obs-${(k * 7919) % n}`),
         });
         (report.results as unknown[]).push({
           resources: n,
