@@ -72,8 +72,8 @@ function billingTarget(datasets: DatasetReport[]): TargetState {
   const target = '$ccm-billing-report for 10,000 patients < 1 s';
   const d = datasets.find((x) => x.patients >= 10_000 && x.billing?.status === 'ok');
   if (d?.billing?.status !== 'ok') {
-    const any = largest(datasets)?.billing;
-    return { target, value: any?.status === 'unavailable' ? 'unavailable' : '—', state: 'not measured' };
+    const largestRun = largest(datasets)?.billing;
+    return { target, value: largestRun?.status === 'unavailable' ? 'unavailable' : '—', state: 'not measured' };
   }
   const v = d.billing.p50;
   const value = `${v} ms (p50 of ${d.billing.runs}; first run ${d.billing.msEach[0]} ms) at ${d.patients} patients`;
