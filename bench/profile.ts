@@ -6,7 +6,7 @@
  * Writes bench/results/profile-<timestamp>.json and prints markdown.
  *
  *   npx tsx bench/profile.ts [--patients 1000] [--seconds 15] [--connections 16]
- *                            [--scenarios ingest,coldstart,read,search,create,update,export] [--keep DIR]
+ *                            [--scenarios ingest,coldstart,read,search,create,update,export,billing] [--keep DIR]
  */
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,6 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { addMonths, formatMonth, monthOf } from '../scripts/generate/dates.js';
 import { ROOT } from './lib.js';
+import { billingScenario } from './scenarios/billing-report.js';
 import { exportScenario } from './scenarios/bulk-export.js';
 import { createScenario, readScenario, updateScenario, vreadScenario } from './scenarios/crud.js';
 import { searchScenario } from './scenarios/search.js';
@@ -35,7 +36,7 @@ const { values } = parseArgs({
     patients: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '15' },
     connections: { type: 'string', default: '16' },
-    scenarios: { type: 'string', default: 'ingest,coldstart,read,search,create,update,export' },
+    scenarios: { type: 'string', default: 'ingest,coldstart,read,search,create,update,export,billing' },
     keep: { type: 'string' },
   },
 });
@@ -54,6 +55,7 @@ const RUNS: Record<string, Run> = {
   create: (t) => createScenario(t, connections),
   update: (t) => updateScenario(t, connections),
   export: (t) => exportScenario(t),
+  billing: (t) => billingScenario(t),
 };
 
 /** The main thread's profile (CPU.<date>.<time>.<pid>.<thread 0>.<seq>.cpuprofile; tsx's loader is thread 1). */
