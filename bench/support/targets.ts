@@ -73,7 +73,11 @@ function billingTarget(datasets: DatasetReport[]): TargetState {
   const d = datasets.find((x) => x.patients >= 10_000 && x.billing?.status === 'ok');
   if (d?.billing?.status !== 'ok') {
     const largestRun = largest(datasets)?.billing;
-    return { target, value: largestRun?.status === 'unavailable' ? 'unavailable' : '—', state: 'not measured' };
+    return {
+      target,
+      value: largestRun?.status === 'unavailable' ? 'unavailable' : '—',
+      state: 'not measured',
+    };
   }
   const v = d.billing.p50;
   const value = `${v} ms (p50 of ${d.billing.runs}; first run ${d.billing.msEach[0]} ms) at ${d.patients} patients`;
