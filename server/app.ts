@@ -19,7 +19,7 @@ import { bulkSettings } from './fhir/bulk/settings.js';
 import { OperationRegistry } from './fhir/operations.js';
 import { everythingOperation } from './fhir/interactions/everything.js';
 import { ResourceStore } from './fhir/resource-store.js';
-import type { FhirServices } from './fhir/services.js';
+import type { FhirServices, SmartEndpoints } from './fhir/services.js';
 import { buildSearchRegistry } from './fhir/search/registry.js';
 import { extractIndex } from './fhir/search/extract.js';
 import { indexKeysFor } from './fhir/search/indexes.js';
@@ -120,6 +120,16 @@ function dashboardOf(deps: AppDeps, services: FhirServices, logger: Logger): exp
   return dashboardApp({ services, ccm: ccmOf(services), users, sessions, logger });
 }
 
+/** The authorization server's endpoints under its base URL (`{origin}/auth`). */
+function smartEndpointsOf(authBase: string): SmartEndpoints {
+  return {
+    authorize: `${authBase}/authorize`,
+    token: `${authBase}/token`,
+    introspect: `${authBase}/introspect`,
+    revoke: `${authBase}/revoke`,
+  };
+}
+
 /** Builds the application; mounts /fhir, /healthz and /readyz. */
 export function createApp(deps: AppDeps): CcmApp {
   const logger = deps.logger ?? pino({ level: 'silent' });
@@ -147,7 +157,10 @@ export function createApp(deps: AppDeps): CcmApp {
       res.status(503).json({ status: 'store unavailable' });
     }
   });
-  if (deps.access?.mode === 'smart') mountSmart(app, deps.access, services, logger);
+  if (deps.access?.mode === 'smart') {
+    services.smartEndpoints = smartEndpointsOf(deps.access.authBase);
+    mountSmart(app, deps.access, services, logger);
+  }
   app.use('/fhir', bulkRouter(services, bulk));
   app.use('/fhir', fhirRouter(services, deps.config.bodyLimitBytes));
   app.use('/fhir', fhirErrorHandler(logger));

@@ -2,9 +2,13 @@
  * The CapabilityStatement (R4 capabilitystatement.html, http.html#capabilities), generated from what
  * the server really implements: the route table's interactions and the search registry's parameters.
  */
-import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4.js';
+import type {
+  CapabilityStatement,
+  CapabilityStatementRestResource,
+  CapabilityStatementRestSecurity,
+} from 'fhir/r4.js';
 import type { FhirRequest, FhirResponse } from './request.js';
-import type { FhirServices } from './services.js';
+import type { FhirServices, SmartEndpoints } from './services.js';
 import type { OperationSpec } from './operations.js';
 import type { InteractionCode } from './router.js';
 
@@ -63,6 +67,41 @@ function resourceEntry(
   };
 }
 
+const OAUTH_URIS = 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris';
+
+/**
+ * rest.security for a SMART server (SMART App Launch 2.2 conformance.html, "FHIR Authorization Endpoint
+ * and Capabilities Discovery using a CapabilityStatement"): the SMART-on-FHIR service and the oauth-uris
+ * extension. `.well-known/smart-configuration` stays the primary discovery document.
+ */
+function smartSecurity(endpoints: SmartEndpoints): CapabilityStatementRestSecurity {
+  return {
+    cors: false,
+    service: [
+      {
+        coding: [
+          {
+            system: 'http://terminology.hl7.org/CodeSystem/restful-security-service',
+            code: 'SMART-on-FHIR',
+          },
+        ],
+        text: 'OAuth2 using SMART-on-FHIR profile (see .well-known/smart-configuration)',
+      },
+    ],
+    extension: [
+      {
+        url: OAUTH_URIS,
+        extension: [
+          { url: 'authorize', valueUri: endpoints.authorize },
+          { url: 'token', valueUri: endpoints.token },
+          { url: 'introspect', valueUri: endpoints.introspect },
+          { url: 'revoke', valueUri: endpoints.revoke },
+        ],
+      },
+    ],
+  };
+}
+
 /** Builds the CapabilityStatement for these services. */
 export function buildCapabilityStatement(
   services: FhirServices,
@@ -88,6 +127,7 @@ export function buildCapabilityStatement(
     rest: [
       {
         mode: 'server',
+        ...(services.smartEndpoints ? { security: smartSecurity(services.smartEndpoints) } : {}),
         resource: types.map((t) => resourceEntry(services, t, interactions.type)),
         interaction: interactions.system.map((code) => ({ code: code as 'history-system' })),
         // Patient compartment search: GET [base]/Patient/[id]/[type] and /* (compartmentdefinition.html#search)

@@ -26,4 +26,17 @@ export interface FhirServices {
   /** Extended operations (`$name`), registered by the modules that implement them. */
   operations: OperationRegistry;
   clock: () => Date;
+  /**
+   * The SMART authorization endpoints when the server enforces SMART (advertised in the
+   * CapabilityStatement's rest.security, SMART App Launch 2.2 conformance.html); absent in open mode.
+   */
+  smartEndpoints?: SmartEndpoints;
+}
+
+/** The OAuth endpoints of the SMART authorization server, as absolute URLs. */
+export interface SmartEndpoints {
+  authorize: string;
+  token: string;
+  introspect: string;
+  revoke: string;
 }

@@ -95,4 +95,25 @@ describe('SMART discovery', () => {
     expect(res.status).toBe(200);
     expect(res.body.resourceType).toBe('CapabilityStatement');
   });
+
+  test('SMART 2.2 conformance.html "CapabilityStatement": rest.security names SMART-on-FHIR and the oauth-uris', async () => {
+    const res = await request(t.app).get('/fhir/metadata');
+    const security = res.body.rest[0].security;
+    expect(security.service[0].coding[0]).toEqual({
+      system: 'http://terminology.hl7.org/CodeSystem/restful-security-service',
+      code: 'SMART-on-FHIR',
+    });
+    const uris = security.extension.find(
+      (e: { url: string }) => e.url === 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+    );
+    const byName = Object.fromEntries(
+      uris.extension.map((e: { url: string; valueUri: string }) => [e.url, e.valueUri]),
+    );
+    expect(byName).toEqual({
+      authorize: 'http://127.0.0.1:8080/auth/authorize',
+      token: 'http://127.0.0.1:8080/auth/token',
+      introspect: 'http://127.0.0.1:8080/auth/introspect',
+      revoke: 'http://127.0.0.1:8080/auth/revoke',
+    });
+  });
 });
