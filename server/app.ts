@@ -30,6 +30,7 @@ import { fhirRouter } from './http/fhir-adapter.js';
 import { requestLogger } from './http/logging.js';
 import { assignRequestId } from './http/request-id.js';
 import type { DocumentStore } from './storage/document-collection.js';
+import { clinicianAppOf } from '../smart-app/mount.js';
 
 /** What createApp needs. */
 export interface AppDeps {
@@ -44,6 +45,10 @@ export interface AppDeps {
         | 'practiceTimezone'
         | 'sessionSecret'
         | 'chronicIndicatorCsv'
+        | 'demoClients'
+        | 'smartAppClientsFile'
+        | 'smartAppFrameAncestors'
+        | 'smartAppSessionMinutes'
       >
     >;
   store: DocumentStore;
@@ -165,6 +170,7 @@ export function createApp(deps: AppDeps): CcmApp {
   app.use('/fhir', fhirRouter(services, deps.config.bodyLimitBytes));
   app.use('/fhir', fhirErrorHandler(logger));
   app.use('/dashboard', dashboardOf(deps, services, logger));
+  app.use('/app', clinicianAppOf(deps, logger));
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found', path: req.path.slice(0, 200) });
   });

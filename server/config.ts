@@ -2,9 +2,10 @@
  * One typed Config read from environment variables and validated at start: a bad value stops the
  * process with a message naming the variable instead of surfacing later as a runtime failure.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isValidTimeZone } from './ccm/time/zone.js';
+import { parseIssuerClients } from '../smart-app/issuers.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -45,6 +46,12 @@ export interface Config {
   sessionSecret?: string;
   /** A user-supplied AHRQ chronic condition indicator CSV (CCIR for ICD-10-CM) loaded at start. */
   chronicIndicatorCsv?: string;
+  /** Clinician app: per-issuer client registrations (`{"issuers": [...]}`, see smart-app/issuers.ts). */
+  smartAppClientsFile?: string;
+  /** Clinician app: CSP frame-ancestors sources allowed to frame the app (EHR iframes); default 'self'. */
+  smartAppFrameAncestors: string;
+  /** Clinician app: minutes a launch session lives without use. */
+  smartAppSessionMinutes: number;
 }
 
 /** A configuration error listing every invalid variable. */
@@ -140,6 +147,32 @@ function sessionSecretOf(env: NodeJS.ProcessEnv, problems: string[]): string | u
   return raw;
 }
 
+/** SMART_APP_CLIENTS_FILE: an existing file that parses as the app's per-issuer client registrations. */
+function appClientsFileOf(env: NodeJS.ProcessEnv, problems: string[]): string | undefined {
+  const file = fileOf(env, 'SMART_APP_CLIENTS_FILE', problems);
+  if (!file || !existsSync(file)) return file;
+  try {
+    parseIssuerClients(readFileSync(file, 'utf8'));
+  } catch (err) {
+    problems.push(err instanceof Error ? err.message : String(err));
+  }
+  return file;
+}
+
+/** SMART_APP_FRAME_ANCESTORS: CSP source expressions (`'self'`, `https://ehr.example.org`), space-separated. */
+function frameAncestorsOf(env: NodeJS.ProcessEnv, problems: string[]): string {
+  const raw = env.SMART_APP_FRAME_ANCESTORS;
+  if (raw === undefined || raw.trim() === '') return "'self'";
+  const sources = raw.trim().split(/\s+/);
+  const ok = (s: string) =>
+    ["'self'", "'none'"].includes(s) || /^https?:\/\/[A-Za-z0-9.\-*]+(:\d+)?$/.test(s);
+  if (!sources.every(ok))
+    problems.push(
+      `SMART_APP_FRAME_ANCESTORS=${raw}: expected 'self', 'none' or origins such as https://ehr.example.org`,
+    );
+  return sources.join(' ');
+}
+
 /** Reads and validates the configuration; throws ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
@@ -181,6 +214,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     practiceTimezone: timezoneOf(env, problems),
     sessionSecret: sessionSecretOf(env, problems),
     chronicIndicatorCsv: fileOf(env, 'CHRONIC_INDICATOR_CSV', problems),
+    smartAppClientsFile: appClientsFileOf(env, problems),
+    smartAppFrameAncestors: frameAncestorsOf(env, problems),
+    smartAppSessionMinutes: integer(env, 'SMART_APP_SESSION_MINUTES', 480, 5, 7 * 24 * 60, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -1,0 +1,257 @@
+/**
+ * Acceptance: the clinician SMART app in headless Chromium. (1) From our /ehr a demo practitioner launches
+ * the app for a demo patient, attests two conditions, records verbal consent, builds the care plan (the
+ * care-plan steps), runs the timer and adds manual time past 20 minutes and sees 99490 reached; every
+ * resource is then read back through the FHIR API and validated. (2) The same journey when a separate
+ * server process acts as a third-party EHR (the app only speaks standard SMART to it). (3) Launch failures
+ * show a clear page. (4) Two tabs with two patients log time to the right patient.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Bundle, Resource } from 'fhir/r4.js';
+import type { Browser, Page } from 'playwright-core';
+import { carePlanSteps } from './support/care-plan-steps.js';
+import { PROFILE } from '../../server/ccm/vocabulary.js';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { getBackendToken } from '../helpers/smart-token.js';
+import {
+  ARTIFACTS,
+  attest,
+  ehrLaunchApp,
+  ehrSignIn,
+  launchChromium,
+  manualEntry,
+  runTimer,
+  sameMonthFor,
+  shot,
+  verbalConsent,
+  watchedPage,
+} from '../smart-app/journey-steps.js';
+
+const THIRD_PARTY_SECRET = 'third-party-ehr-secret-for-the-e2e-test';
+const USER_SCOPES =
+  'launch launch/patient launch/encounter openid fhirUser profile offline_access online_access patient/*.cruds user/*.cruds';
+const dirs: string[] = [];
+let ours: ServerProcess;
+let thirdParty: ServerProcess;
+let appOnThird: ServerProcess;
+let browser: Browser;
+
+/** A free TCP port on 127.0.0.1 (the app's origin must be known before the third-party EHR registers it). */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+function tempDir(name: string): string {
+  const d = mkdtempSync(path.join(tmpdir(), `ccm-app-${name}-`));
+  dirs.push(d);
+  return d;
+}
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  ours = await startServer({ DATA_DIR: tempDir('a') }, { timeoutMs: 60000 });
+  // B: a third-party EHR (another process) where the app at A is registered as a confidential client.
+  const appPort = await freePort();
+  const appOrigin = `http://127.0.0.1:${appPort}`;
+  const clientsB = path.join(tempDir('b-conf'), 'clients.json');
+  writeFileSync(
+    clientsB,
+    JSON.stringify({
+      clients: [
+        {
+          client_id: 'ccm-app-elsewhere',
+          client_name: 'CCM care manager (hosted elsewhere)',
+          token_endpoint_auth_methods: ['client_secret_basic'],
+          client_secret_sha256: createHash('sha256').update(THIRD_PARTY_SECRET).digest('hex'),
+          redirect_uris: [`${appOrigin}/app/callback`],
+          launch_uri: `${appOrigin}/app/launch`,
+          grant_types: ['authorization_code', 'refresh_token'],
+          scope: USER_SCOPES,
+        },
+      ],
+    }),
+  );
+  thirdParty = await startServer(
+    { DATA_DIR: tempDir('b'), SMART_CLIENTS_FILE: clientsB },
+    { timeoutMs: 60000 },
+  );
+  const issuersA = path.join(tempDir('c-conf'), 'issuers.json');
+  writeFileSync(
+    issuersA,
+    JSON.stringify({
+      issuers: [{ iss: thirdParty.base, client_id: 'ccm-app-elsewhere', client_secret: THIRD_PARTY_SECRET }],
+    }),
+  );
+  appOnThird = await startServer(
+    { DATA_DIR: tempDir('c'), PORT: String(appPort), SMART_APP_CLIENTS_FILE: issuersA },
+    { timeoutMs: 60000 },
+  );
+  browser = await launchChromium();
+}, 180000);
+
+afterAll(async () => {
+  await browser?.close();
+  for (const p of [ours, thirdParty, appOnThird]) {
+    if (p && p.child.exitCode === null) {
+      p.child.kill('SIGTERM');
+      await p.exited;
+    }
+  }
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** Every resource of the patient of these types, read through the FHIR API with a backend token. */
+async function patientResources(fhirBase: string, patient: string, query: string): Promise<Resource[]> {
+  const token = await getBackendToken(fhirBase);
+  const res = await fetch(`${fhirBase}/${query.replace('{p}', patient)}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const bundle = (await res.json()) as Bundle;
+  return (bundle.entry ?? []).map((e) => e.resource as Resource);
+}
+
+/** `$validate` errors of a resource against the profiles it claims. */
+async function errorsOf(fhirBase: string, resource: Resource): Promise<string[]> {
+  const token = await getBackendToken(fhirBase);
+  const res = await fetch(`${fhirBase}/${resource.resourceType}/$validate`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
+    body: JSON.stringify(resource),
+  });
+  const outcome = (await res.json()) as { issue: Array<{ severity: string; diagnostics?: string }> };
+  return outcome.issue.filter((i) => i.severity === 'error').map((i) => i.diagnostics ?? '');
+}
+
+/** The whole clinician journey for one patient, from a signed-in EHR page. */
+async function journey(page: Page, ehrOrigin: string, clientId: string, tag: string): Promise<void> {
+  await ehrLaunchApp(page, ehrOrigin, 'demo-patient-1', clientId);
+  await shot(page, `${tag}-conditions`);
+  await attest(page, 'demo-patient-1-cond-1');
+  await attest(page, 'demo-patient-1-cond-2');
+  await verbalConsent(page, 'Practitioner/demo-pr-1');
+  await shot(page, `${tag}-consent`);
+  await carePlanSteps(page);
+  await shot(page, `${tag}-care-plan`);
+  await runTimer(page);
+  await manualEntry(page, 1, 13);
+  await manualEntry(page, 14, 23);
+  await page.waitForSelector('.progress-box >> text=99490 reached');
+  await shot(page, `${tag}-time`);
+  await page.setViewportSize({ width: 1024, height: 800 });
+  await shot(page, `${tag}-time-1024`);
+}
+
+/** Checks through the FHIR API that what the journey wrote exists and validates. */
+async function expectWritten(fhirBase: string): Promise<void> {
+  const conditions = (await patientResources(fhirBase, 'demo-patient-1', 'Condition?patient={p}')).filter(
+    (c) => c.meta?.profile?.includes(PROFILE.condition),
+  );
+  expect(conditions.map((c) => c.id).sort()).toEqual(['demo-patient-1-cond-1', 'demo-patient-1-cond-2']);
+  const consents = await patientResources(fhirBase, 'demo-patient-1', 'Consent?patient={p}');
+  expect(consents).toHaveLength(1);
+  const entries = await patientResources(fhirBase, 'demo-patient-1', 'Encounter?patient={p}&class=VR');
+  expect(entries).toHaveLength(3);
+  const plans = await patientResources(fhirBase, 'demo-patient-1', 'CarePlan?patient={p}');
+  expect(plans.length).toBeGreaterThanOrEqual(1);
+  const goals = await patientResources(fhirBase, 'demo-patient-1', 'Goal?patient={p}');
+  expect(goals.length).toBeGreaterThanOrEqual(2);
+  const tasks = await patientResources(fhirBase, 'demo-patient-1', 'Task?patient={p}');
+  expect(tasks.length).toBeGreaterThanOrEqual(1);
+  for (const r of [...conditions, ...consents, ...entries, ...plans, ...tasks]) {
+    expect(r.meta?.profile?.length).toBeGreaterThan(0);
+    expect(await errorsOf(fhirBase, r)).toEqual([]);
+  }
+  for (const g of goals) expect(await errorsOf(fhirBase, g)).toEqual([]);
+}
+
+describe('the clinician app in Chromium', () => {
+  test('(1) launched from our /ehr: conditions, consent, care plan and time to 99490; all valid FHIR', async () => {
+    expect(sameMonthFor(30)).toBe(true);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const { page, errors } = await watchedPage(context);
+    await ehrSignIn(page, ours.origin);
+    await journey(page, ours.origin, 'ccm-app', 'ours');
+    expect(errors).toEqual([]);
+    await expectWritten(ours.base);
+    await context.close();
+  }, 240000);
+
+  test('(2) launched by a separate server process acting as a third-party EHR', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const { page, errors } = await watchedPage(context);
+    await ehrSignIn(page, thirdParty.origin);
+    await journey(page, thirdParty.origin, 'ccm-app-elsewhere', 'third-party');
+    expect(new URL(page.url()).origin).toBe(appOnThird.origin);
+    expect(errors).toEqual([]);
+    await expectWritten(thirdParty.base);
+    await context.close();
+  }, 240000);
+
+  test('(3) launch failures show a clear page with a status', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const bad = await page.goto(`${ours.origin}/app/callback?code=x&state=forged`);
+    expect(bad?.status()).toBe(400);
+    await expect(page.textContent('h1')).resolves.toBe('This sign-in link is not valid');
+    await shot(page, 'error-state');
+    const stranger = await page.goto(
+      `${ours.origin}/app/launch?iss=${encodeURIComponent('https://evil.example/fhir')}&launch=1`,
+    );
+    expect(stranger?.status()).toBe(403);
+    await expect(page.textContent('h1')).resolves.toBe('This EHR is not allowed');
+    await ehrSignIn(page, ours.origin, 'lindqvist');
+    await page.goto(`${ours.origin}/ehr?patient=demo-patient-2`);
+    await page.selectOption('#client_id', 'ccm-app');
+    await Promise.all([
+      page.waitForURL(/\/auth\//),
+      page.click('form[action$="/ehr/launch"] button[type=submit]'),
+    ]);
+    const [denied] = await Promise.all([
+      page.waitForResponse(/\/app\/callback/),
+      page.click('button[value=deny]'),
+    ]);
+    expect(denied.status()).toBe(403);
+    await expect(page.textContent('h1')).resolves.toBe('Access was not allowed');
+    await shot(page, 'error-denied');
+    const expired = await page.goto(`${ours.origin}/app/p/unknown-launch-key/time`);
+    expect(expired?.status()).toBe(401);
+    await expect(page.textContent('h1')).resolves.toBe('Your session has ended');
+    await context.close();
+  }, 120000);
+
+  test('(4) two tabs with two patients log time to the right patient', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const tab1 = await watchedPage(context);
+    const tab2 = await watchedPage(context);
+    await ehrSignIn(tab1.page, ours.origin, 'lindqvist');
+    await ehrLaunchApp(tab1.page, ours.origin, 'demo-patient-4', 'ccm-app');
+    await ehrLaunchApp(tab2.page, ours.origin, 'demo-patient-5', 'ccm-app');
+    await tab1.page.click('nav >> text=Time');
+    await tab1.page.click('text=Start timer');
+    await manualEntry(tab2.page, 1, 6);
+    await tab1.page.waitForFunction(
+      () => (document.getElementById('timer-clock')?.textContent ?? '') >= '00:00:01',
+    );
+    await tab1.page.click('text=Stop and save');
+    await tab1.page.waitForSelector('.flash-success >> text=Time entry saved');
+    await expect(tab1.page.textContent('.context-line, .patient-banner')).resolves.toContain('Robert Okafor');
+    await expect(tab2.page.textContent('.context-line, .patient-banner')).resolves.toContain('Helen Schmidt');
+    const p4 = await patientResources(ours.base, 'demo-patient-4', 'Encounter?patient={p}&class=VR');
+    const p5 = await patientResources(ours.base, 'demo-patient-5', 'Encounter?patient={p}&class=VR');
+    expect(p4).toHaveLength(1);
+    expect(p5).toHaveLength(1);
+    expect((p4[0] as { length?: { value?: number } }).length?.value).toBeLessThan(1);
+    expect((p5[0] as { length?: { value?: number } }).length?.value).toBe(5);
+    expect([...tab1.errors, ...tab2.errors]).toEqual([]);
+    await context.close();
+  }, 120000);
+});
