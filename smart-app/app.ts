@@ -129,6 +129,13 @@ function launchRouter(sessions: SessionStore, views: AppViews, opts: ClinicianAp
   return router;
 }
 
+/** True when `frame-ancestors` lets an origin other than the app's own frame it (an EHR iframe). */
+export function framedByOtherOrigins(frameAncestors: string, origin: string): boolean {
+  return frameAncestors
+    .split(/\s+/)
+    .some((s) => s !== '' && s !== "'self'" && s !== "'none'" && s !== origin);
+}
+
 /** Builds the `/app` router. */
 export function clinicianApp(opts: ClinicianAppOptions): Router {
   const views = new AppViews();
@@ -136,6 +143,7 @@ export function clinicianApp(opts: ClinicianAppOptions): Router {
     idleMs: (opts.sessionMinutes ?? 480) * 60000,
     now: () => Date.now(),
     secure: opts.origin.startsWith('https:'),
+    crossSiteFrame: framedByOtherOrigins(opts.frameAncestors ?? "'self'", opts.origin),
   });
   const launchDeps: LaunchDeps = {
     issuers: opts.issuers,

@@ -67,7 +67,19 @@ const MAX_PENDING = 20;
 export class SessionStore {
   private readonly sessions = new Map<string, AppSession>();
 
-  constructor(private readonly opts: { idleMs: number; now: () => number; secure: boolean }) {}
+  constructor(
+    private readonly opts: {
+      idleMs: number;
+      now: () => number;
+      secure: boolean;
+      /**
+       * The app is framed by another site's EHR (HTTPS only): the cookie must be SameSite=None to be sent
+       * inside a cross-site iframe, and Partitioned so browsers that block third-party cookies keep it
+       * (per top-level site).
+       */
+      crossSiteFrame?: boolean;
+    },
+  ) {}
 
   /** The live session of a request, or undefined (no cookie, unknown, or idle too long). */
   find(req: Request): AppSession | undefined {
@@ -98,7 +110,9 @@ export class SessionStore {
     this.sessions.set(s.id, s);
     res.cookie(COOKIE, s.id, {
       httpOnly: true,
-      sameSite: 'lax',
+      ...(this.opts.crossSiteFrame && this.opts.secure
+        ? { sameSite: 'none' as const, partitioned: true }
+        : { sameSite: 'lax' as const }),
       secure: this.opts.secure,
       path: '/app',
       maxAge: this.opts.idleMs,

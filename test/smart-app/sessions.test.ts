@@ -1,6 +1,8 @@
 /** Server-side sessions of the clinician app: idle expiry, one-time pending authorizations. */
 import { describe, expect, test } from '@jest/globals';
-import type { Request, Response } from 'express';
+import express, { type Request, type Response } from 'express';
+import request from 'supertest';
+import { framedByOtherOrigins } from '../../smart-app/app.js';
 import { COOKIE, SessionStore } from '../../smart-app/sessions.js';
 
 function fakeRes(): Response & { cookies: string[] } {
@@ -42,5 +44,29 @@ describe('SessionStore', () => {
     store.addPending(s, 'state-2', pending);
     now = 10 * 60 * 1000 + 1;
     expect(store.takePending(s, 'state-2')).toBeUndefined();
+  });
+
+  test('the cookie is SameSite=Lax, or None+Secure+Partitioned when another origin frames the app over HTTPS', async () => {
+    const cookieOf = async (opts: { secure: boolean; crossSiteFrame: boolean }) => {
+      const store = new SessionStore({ idleMs: 60000, now: () => 0, ...opts });
+      const app = express();
+      app.get('/app/x', (req, res) => {
+        store.ensure(req, res);
+        res.end();
+      });
+      return (await request(app).get('/app/x')).headers['set-cookie']?.[0] ?? '';
+    };
+    const lax = await cookieOf({ secure: true, crossSiteFrame: false });
+    expect(lax).toMatch(/HttpOnly/);
+    expect(lax).toMatch(/SameSite=Lax/);
+    const framed = await cookieOf({ secure: true, crossSiteFrame: true });
+    expect(framed).toMatch(/SameSite=None/);
+    expect(framed).toMatch(/Secure/);
+    expect(framed).toMatch(/Partitioned/);
+    // Without HTTPS a SameSite=None cookie would be dropped by browsers: stay Lax.
+    expect(await cookieOf({ secure: false, crossSiteFrame: true })).toMatch(/SameSite=Lax/);
+    expect(framedByOtherOrigins("'self'", 'https://app.example')).toBe(false);
+    expect(framedByOtherOrigins("'self' https://app.example", 'https://app.example')).toBe(false);
+    expect(framedByOtherOrigins("'self' https://ehr.example", 'https://app.example')).toBe(true);
   });
 });
