@@ -42,6 +42,11 @@ export function endOfMonth(ms: number, tz: string): string {
   return `${w.y}-${pad(w.mo)}-${pad(last)}`;
 }
 
+/** An instant as an `<input type="datetime-local">` value on the practice's wall clock (`2026-11-03T09:30`). */
+export function localInputValue(ms: number, tz: string): string {
+  return localDateTime(ms, tz).slice(0, 16);
+}
+
 /** Parses an `<input type="datetime-local">` value as practice wall-clock time; NaN when malformed. */
 export function parseLocalInput(value: string, tz: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value.trim());

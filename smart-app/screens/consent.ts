@@ -9,7 +9,13 @@ import type { Attachment, Consent, Practitioner } from 'fhir/r4.js';
 import { isCcmConsent } from '../../server/ccm/engine/extract.js';
 import { CONSENT_ELEMENT, EXTENSION } from '../../server/ccm/vocabulary.js';
 import { FhirWriteError, type MountScreen, type ScreenDeps } from '../context.js';
-import { consentResource, revokedConsent, type ConsentInput } from '../ccm/resources.js';
+import {
+  consentResource,
+  localInputValue,
+  parseLocalInput,
+  revokedConsent,
+  type ConsentInput,
+} from '../ccm/resources.js';
 import { field, fields, writeErrorView, type WriteErrorView } from './write-errors.js';
 
 /** The four things the patient must be told (CMS), with the words the checklist shows. */
@@ -24,6 +30,8 @@ export const ELEMENTS = [
 ];
 
 const UPLOAD_TYPES = new Set(['application/pdf', 'image/png', 'image/jpeg']);
+/** Clock skew between the user's device and the server tolerated for "now" (ms). */
+const SKEW_MS = 60_000;
 
 /** The form's values (kept when a write is refused). */
 interface ConsentForm {
@@ -31,6 +39,8 @@ interface ConsentForm {
   elements: string[];
   decision: string;
   practitioner: string;
+  /** When consent was obtained (`datetime-local`, practice time); documented later than obtained is common. */
+  obtained: string;
 }
 
 /** A consent as the screen lists it. */
@@ -96,6 +106,7 @@ async function show(
     elements: [],
     decision: 'accepted',
     practitioner: ctx.fhirUser?.startsWith('Practitioner/') ? ctx.fhirUser : '',
+    obtained: localInputValue(deps.now().getTime(), deps.timeZone),
   };
   const people = await practitioners(deps, req);
   const current = all[0] ? summary(all[0]) : undefined;
@@ -140,6 +151,24 @@ function documentOf(req: Request): Attachment | undefined {
   };
 }
 
+/** A refusal of the form itself (before anything is sent to the FHIR server). */
+function formError(diagnostics: string): FhirWriteError {
+  return new FhirWriteError(400, {
+    resourceType: 'OperationOutcome',
+    issue: [{ severity: 'error', code: 'invalid', diagnostics }],
+  });
+}
+
+/** When consent was obtained: the form's value (not in the future), or now when the form has none. */
+function obtainedAt(deps: ScreenDeps, value: string): number {
+  const now = deps.now().getTime();
+  if (value.trim() === '') return now;
+  const at = parseLocalInput(value, deps.timeZone);
+  if (Number.isNaN(at)) throw formError('Enter when consent was obtained as a date and time.');
+  if (at > now + SKEW_MS) throw formError('Consent cannot be recorded as obtained in the future.');
+  return at;
+}
+
 /** POST /consent: records a consent (or a refusal), keeping the input when the server refuses it. */
 async function record(deps: ScreenDeps, req: Request, res: Response) {
   const ctx = deps.launch(req);
@@ -148,6 +177,7 @@ async function record(deps: ScreenDeps, req: Request, res: Response) {
     elements: fields(req.body, 'elements'),
     decision: field(req.body, 'decision'),
     practitioner: field(req.body, 'practitioner'),
+    obtained: field(req.body, 'obtained'),
   };
   try {
     const input: ConsentInput = {
@@ -156,7 +186,7 @@ async function record(deps: ScreenDeps, req: Request, res: Response) {
       elements: form.elements.filter((e) => ELEMENTS.some((x) => x.code === e)),
       decision: form.decision === 'declined' ? 'declined' : 'accepted',
       practitioner: form.practitioner,
-      at: deps.now().getTime(),
+      at: obtainedAt(deps, form.obtained),
       document: documentOf(req),
     };
     await deps.fhir(req).create(consentResource(input, deps.timeZone));
@@ -183,7 +213,13 @@ async function revoke(deps: ScreenDeps, req: Request, res: Response) {
     });
     res.redirect(303, `/app/p/${ctx.key}/consent`);
   } catch (err) {
-    const blank = { method: 'verbal', elements: [], decision: 'accepted', practitioner: '' };
+    const blank = {
+      method: 'verbal',
+      elements: [],
+      decision: 'accepted',
+      practitioner: '',
+      obtained: localInputValue(deps.now().getTime(), deps.timeZone),
+    };
     await show(deps, req, res, { error: writeErrorView(err), form: blank });
   }
 }

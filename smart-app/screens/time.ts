@@ -22,6 +22,8 @@ import { duration, monthFromEngine, monthFromParameters, progressOf } from '../c
 import { field, fields, writeErrorView, type WriteErrorView } from './write-errors.js';
 
 const TIMER = 'time.timer';
+/** Clock skew between the user's device and the server tolerated for "now" (ms). */
+const SKEW_MS = 60_000;
 const label = (code: string) => code.charAt(0).toUpperCase() + code.slice(1).replace(/-/g, ' ');
 const ROLES = [TIME_ROLE.clinicalStaff, TIME_ROLE.billingPractitioner];
 
@@ -241,6 +243,18 @@ function handlers(deps: ScreenDeps) {
                 severity: 'error',
                 code: 'required',
                 diagnostics: 'Enter the start and the end as a date and time.',
+              },
+            ],
+          });
+        }
+        if (end > deps.now().getTime() + SKEW_MS) {
+          throw new FhirWriteError(400, {
+            resourceType: 'OperationOutcome',
+            issue: [
+              {
+                severity: 'error',
+                code: 'invalid',
+                diagnostics: 'The end is in the future: time can only be logged once it has been spent.',
               },
             ],
           });

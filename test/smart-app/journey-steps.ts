@@ -89,6 +89,8 @@ export async function verbalConsent(page: Page, practitioner: string): Promise<v
     await page.check(`#el-${e}`);
   await page.check('#decision-accepted');
   await page.selectOption('#practitioner', practitioner);
+  // Consent obtained an hour ago and documented now: the time entries below lie between it and now.
+  await page.fill('#obtained', localInput(-60));
   await page.click('text=Save consent');
   await page.waitForSelector('.flash-success >> text=Consent recorded: accepted.');
 }
@@ -126,7 +128,7 @@ export function sameMonthFor(minutes: number): boolean {
   return monthOf(Date.now(), TZ) === monthOf(Date.now() + minutes * 60000, TZ);
 }
 
-/** Adds a manual entry from `from` to `to` minutes after now, after the consent just recorded. */
+/** Adds a manual entry from `from` to `to` minutes from now (negative: in the past, after the consent). */
 export async function manualEntry(
   page: Page,
   from: number,

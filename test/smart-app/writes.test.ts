@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Condition, Consent, Encounter, Bundle } from 'fhir/r4.js';
 import { EXTENSION, PROFILE } from '../../server/ccm/vocabulary.js';
+import { localInputValue } from '../../smart-app/ccm/resources.js';
 import { Browser } from '../helpers/smart-browser.js';
 import { testClock } from '../helpers/smart-app.js';
 import { getBackendToken } from '../helpers/smart-token.js';
@@ -21,6 +22,7 @@ import {
   type Listening,
 } from './support.js';
 
+const TZ = 'America/New_York'; // the practice time zone of the app under test
 const ALL_ELEMENTS = ['service-available', 'cost-sharing', 'one-practitioner-per-month', 'stop-any-time'];
 // 2026-11-20 12:00 in New York (EST, UTC-5).
 const clock = testClock(Date.parse('2026-11-20T17:00:00Z'));
@@ -127,16 +129,37 @@ describe('consent', () => {
     expect(elig.text).toContain('Consent: <strong>revoked-this-month</strong>');
   });
 
-  test('verbal consent accepted', async () => {
-    clock.advance(60);
+  test('consent obtained in the future is refused and keeps the input', async () => {
     const res = await postMultipart(b, `${base}/consent`, [
       ['_csrf', await csrf('/consent')],
       ['method', 'verbal'],
       ...ALL_ELEMENTS.map((e): [string, string] => ['elements', e]),
       ['decision', 'accepted'],
       ['practitioner', 'Practitioner/demo-pr-1'],
+      ['obtained', localInputValue(clock.now().getTime() + 10 * 60000, TZ)],
+    ]);
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(html).toContain('Consent cannot be recorded as obtained in the future.');
+    expect(html).toContain(`value="${localInputValue(clock.now().getTime() + 10 * 60000, TZ)}"`);
+    const stored = (await search<Consent>('Consent?patient=demo-patient-1')).filter((c) => c.status === 'active');
+    expect(stored).toEqual([]);
+  });
+
+  test('verbal consent accepted, obtained at the time given', async () => {
+    clock.advance(60);
+    const obtained = localInputValue(clock.now().getTime(), TZ);
+    const res = await postMultipart(b, `${base}/consent`, [
+      ['_csrf', await csrf('/consent')],
+      ['method', 'verbal'],
+      ...ALL_ELEMENTS.map((e): [string, string] => ['elements', e]),
+      ['decision', 'accepted'],
+      ['practitioner', 'Practitioner/demo-pr-1'],
+      ['obtained', obtained],
     ]);
     expect(res.status).toBe(303);
+    const active = (await search<Consent>('Consent?patient=demo-patient-1')).filter((c) => c.status === 'active');
+    expect(active.map((c) => c.dateTime?.slice(0, 16))).toEqual([obtained]);
     const page = await b.go(`${base}/consent`);
     expect(page.text).toContain('Consent recorded: accepted.');
     expect(page.text).toMatch(/class="consent-status">accepted</);
@@ -167,7 +190,25 @@ describe('time', () => {
     expect(await validationErrors(s.base, token, entry)).toEqual([]);
   });
 
+  test('a manual entry that ends in the future is refused and keeps its input', async () => {
+    // The test clock is 17:07Z = 12:07 in New York: an entry until 12:30 has not been spent yet.
+    const page = await b.go(`${base}/time/entries`, {
+      form: {
+        _csrf: await csrf('/time'),
+        start: '2026-11-20T12:10',
+        end: '2026-11-20T12:30',
+        activity: 'phone-call',
+        role: 'clinical-staff',
+      },
+    });
+    expect(page.status).toBe(422);
+    expect(page.text).toContain('The end is in the future: time can only be logged once it has been spent.');
+    expect(page.text).toContain('value="2026-11-20T12:30"');
+    expect(await search<Encounter>('Encounter?patient=demo-patient-1&class=VR')).toHaveLength(1);
+  });
+
   test('a manual entry that ends before it starts is refused and keeps its input', async () => {
+    clock.advance(45 * 60); // 12:52 in New York: the entries below lie in the past
     const page = await b.go(`${base}/time/entries`, {
       form: {
         _csrf: await csrf('/time'),
