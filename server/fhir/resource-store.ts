@@ -192,7 +192,9 @@ export class ResourceStore {
     opts: { ifMatch?: number; method: HistoryDoc['method']; mustNotExist?: boolean },
   ): Promise<WriteResult> {
     const coll = await this.current(type);
-    const cur = await coll.findOne({ _id: id }, { session });
+    // A create that must not exist needs no read: its insert fails on an existing `_id` (a VersionConflict).
+    const skipRead = opts.mustNotExist === true && opts.ifMatch === undefined;
+    const cur = skipRead ? null : await coll.findOne({ _id: id }, { session });
     if (opts.ifMatch !== undefined && (!cur || cur.deleted || cur.vid !== opts.ifMatch)) {
       throw new StaleVersion(type, id, cur && !cur.deleted ? cur.vid : null, opts.ifMatch);
     }
@@ -275,9 +277,9 @@ export class ResourceStore {
 
   /** The clock's instant, kept strictly after the previous version's so that history order is total. */
   private nextInstant(previous: string | undefined): string {
-    const now = this.deps.clock();
-    if (previous && now.toISOString() <= previous) return new Date(Date.parse(previous) + 1).toISOString();
-    return now.toISOString();
+    const now = this.deps.clock().toISOString();
+    if (previous && now <= previous) return new Date(Date.parse(previous) + 1).toISOString();
+    return now;
   }
 
   /** Current (not deleted) resources of a type matching a filter. */

@@ -111,7 +111,7 @@ describe('100,000 documents', () => {
     });
   });
 
-  test('a patient-scoped query with sort and limit examines only that patient\'s documents', async () => {
+  test("a patient-scoped query with sort and limit examines only that patient's documents", async () => {
     const filter = { 'sp.patient': { $elemMatch: { r: 'Patient/42' } } };
     const plan = await c.explain(filter, { sort: { lu: -1 }, limit: 20 });
     expect(plan.indexName).toBe('sp.patient.r_1');
@@ -156,6 +156,40 @@ describe('index maintenance', () => {
     expect(await c.explain({ 'sp.s': 'http://loinc.org', 'sp.c': '1' })).toMatchObject({
       indexName: 'sp.s_1_sp.c_1',
       docsExamined: 1,
+    });
+    await store.close();
+  });
+
+  test('a key held by one document, then two, then one again, finds exactly its holders', async () => {
+    const store = await openEmbeddedStore({ dataDir: null });
+    const c = store.collection('c');
+    await c.createIndex({ k: 1 });
+    await c.insertOne({ _id: 'a', k: 'x' });
+    expect(await c.explain({ k: 'x' })).toEqual({ indexName: 'k_1', docsExamined: 1, nReturned: 1 });
+    await c.insertOne({ _id: 'b', k: 'x' });
+    expect(idsOf(await c.find({ k: { $in: ['x', 'y'] } }).toArray())).toEqual(['a', 'b']);
+    await c.deleteOne({ _id: 'a' });
+    expect(idsOf(await c.find({ k: 'x' }).toArray())).toEqual(['b']);
+    await c.deleteOne({ _id: 'b' });
+    await c.insertOne({ _id: 'c', k: 'x' });
+    expect(idsOf(await c.find({ k: { $gte: 'w' } }).toArray())).toEqual(['c']);
+    await store.close();
+  });
+
+  test('a compound key with one value per field is found by every prefix; a unique one refuses a duplicate', async () => {
+    const store = await openEmbeddedStore({ dataDir: null });
+    const c = store.collection('c');
+    await c.createIndex({ t: 1, rid: 1, vid: -1 }, { name: 't_rid_vid', unique: true });
+    await c.insertMany([
+      { _id: 'P/1/1', t: 'P', rid: '1', vid: 1 },
+      { _id: 'P/1/2', t: 'P', rid: '1', vid: 2 },
+      { _id: 'P/2/1', t: 'P', rid: '2', vid: 1 },
+    ]);
+    expect(await c.explain({ t: 'P', rid: '1' })).toMatchObject({ indexName: 't_rid_vid', nReturned: 2 });
+    expect(await c.explain({ t: 'P', rid: '1', vid: 2 })).toMatchObject({ docsExamined: 1, nReturned: 1 });
+    await expect(c.insertOne({ _id: 'dup', t: 'P', rid: '2', vid: 1 })).rejects.toMatchObject({
+      code: 11000,
+      keyValue: { t: 'P', rid: '2', vid: 1 },
     });
     await store.close();
   });

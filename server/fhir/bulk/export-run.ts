@@ -68,10 +68,15 @@ async function selection(services: FhirServices, job: BulkJob): Promise<Selectio
   };
 }
 
+/** Bytes of NDJSON gathered before one write to the file (fewer, larger writes). */
+const WRITE_BYTES = 1 << 20;
+
 /** Writes NDJSON lines to numbered files of one type, starting a new file every FILE_MAX_LINES lines. */
 class NdjsonWriter {
   readonly files: JobFile[] = [];
   private handle: FileHandle | null = null;
+  private pending: string[] = [];
+  private pendingChars = 0;
 
   constructor(
     private readonly dir: string,
@@ -84,6 +89,7 @@ class NdjsonWriter {
     while (at < lines.length) {
       let current = this.files[this.files.length - 1];
       if (!current || current.count >= FILE_MAX_LINES) {
+        await this.flush();
         await this.handle?.close();
         current = {
           type: this.type,
@@ -94,13 +100,27 @@ class NdjsonWriter {
         this.handle = await open(path.join(this.dir, current.file), 'w');
       }
       const take = lines.slice(at, at + FILE_MAX_LINES - current.count);
-      await this.handle?.write(take.join('\n') + '\n');
+      for (const line of take) {
+        this.pending.push(line);
+        this.pendingChars += line.length + 1;
+      }
       current.count += take.length;
       at += take.length;
+      if (this.pendingChars >= WRITE_BYTES) await this.flush();
     }
   }
 
+  /** Writes the gathered lines to the current file. */
+  private async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('\n') + '\n';
+    this.pending = [];
+    this.pendingChars = 0;
+    await this.handle?.write(text);
+  }
+
   async close(): Promise<void> {
+    await this.flush();
     await this.handle?.close();
     this.handle = null;
   }

@@ -7,7 +7,7 @@
 import { codedValues } from './coded.js';
 import { jsonEqual, matchesPattern, shown } from './json-match.js';
 import type { ElementNode } from './model.js';
-import { isObject, report, type WalkCtx } from './walk-context.js';
+import { isObject, report, type ProfileEnv, type WalkCtx } from './walk-context.js';
 
 const PRIMITIVE_START = /^[a-z]/;
 /** Types whose invariants are structural and checked by the base walk. */
@@ -58,15 +58,39 @@ export function referencedType(resource: unknown, ref: Record<string, unknown>):
   return head ? head[1] : undefined;
 }
 
-function checkReferenceTarget(ctx: WalkCtx, value: unknown, node: ElementNode, path: string): void {
+/** The resource types a Reference element may point to (null: any, or not told), cached per env and node. */
+const targetCache = new WeakMap<ProfileEnv, WeakMap<ElementNode, ReadonlySet<string> | null>>();
+
+function allowedTargets(env: ProfileEnv, node: ElementNode): ReadonlySet<string> | null {
+  let perEnv = targetCache.get(env);
+  if (!perEnv) {
+    perEnv = new WeakMap();
+    targetCache.set(env, perEnv);
+  }
+  let allowed = perEnv.get(node);
+  if (allowed === undefined) {
+    allowed = targetsOf(env, node);
+    perEnv.set(node, allowed);
+  }
+  return allowed;
+}
+
+function targetsOf(env: ProfileEnv, node: ElementNode): ReadonlySet<string> | null {
   const rule = node.types.find((t) => t.code === 'Reference');
-  if (!rule || rule.targetProfiles.length === 0 || !isObject(value)) return;
+  if (!rule || rule.targetProfiles.length === 0) return null;
   const allowed = new Set<string>();
   for (const tp of rule.targetProfiles) {
-    const t = ctx.env.profileType(tp);
-    if (t === undefined || t === 'Resource' || t === 'DomainResource') return;
+    const t = env.profileType(tp);
+    if (t === undefined || t === 'Resource' || t === 'DomainResource') return null;
     allowed.add(t);
   }
+  return allowed;
+}
+
+function checkReferenceTarget(ctx: WalkCtx, value: unknown, node: ElementNode, path: string): void {
+  if (!isObject(value)) return;
+  const allowed = allowedTargets(ctx.env, node);
+  if (!allowed) return;
   const actual = referencedType(ctx.resource, value);
   if (actual === undefined || allowed.has(actual)) return;
   const where = typeof value.reference === 'string' ? `${path}.reference` : `${path}.type`;

@@ -7,6 +7,7 @@
 import type { ElementDefinitionConstraint } from 'fhir/r4.js';
 import fhirpath from 'fhirpath';
 import r4model from 'fhirpath/fhir-context/r4';
+import { compileShortcut, type Shortcut } from './invariant-shortcuts.js';
 import { processCache } from './process-cache.js';
 
 /** A compiled invariant. */
@@ -63,13 +64,22 @@ export function compileInvariant(c: ElementDefinitionConstraint, basePath: strin
   if (c.severity !== 'error' || !c.expression || SKIPPED_CONSTRAINTS.has(c.key)) return undefined;
   const expression = c.expression;
   let broken = false;
+  let shortcut: Shortcut | undefined | null = null;
+  let compiled: Compiled | null | undefined;
   return {
     key: c.key,
     human: c.human,
     expression,
     evaluate(node, resource) {
-      const fn = broken ? null : compileOnce(basePath, expression);
+      if (compiled === undefined) compiled = compileOnce(basePath, expression);
+      const fn = broken ? null : compiled;
       if (!fn) return true;
+      // Decided on the JSON when the expression's shape allows it (invariant-shortcuts.ts), else FHIRPath.
+      if (shortcut === null) shortcut = compileShortcut(basePath, expression);
+      if (shortcut && typeof node === 'object' && node !== null && !Array.isArray(node)) {
+        const decided = shortcut(node as Record<string, unknown>);
+        if (decided !== undefined) return decided;
+      }
       try {
         const out = fn(node, { resource, rootResource: resource });
         if (out.length === 0) return true;

@@ -58,15 +58,41 @@ function pushItems(
   }
 }
 
+/** The `_name` key of each element's primitive extensions, computed once per node. */
+const extensionKeys = new WeakMap<ElementNode, string>();
+
+function extensionKey(child: ElementNode): string {
+  let key = extensionKeys.get(child);
+  if (key === undefined) {
+    key = `_${child.name}`;
+    extensionKeys.set(child, key);
+  }
+  return key;
+}
+
+/** Shared result for an absent element (never mutated). */
+const NONE: Item[] = [];
+
+/** True when the character at `i` is an ASCII capital (the start of a choice type suffix). */
+function capitalAt(key: string, i: number): boolean {
+  const c = key.charCodeAt(i);
+  return c >= 65 && c <= 90;
+}
+
 /** The present values of `child` in `obj`. */
 function collect(obj: Record<string, unknown>, child: ElementNode, path: string): Item[] {
+  if (!child.choice) {
+    const value = obj[child.name];
+    const ext = obj[extensionKey(child)];
+    if (value === undefined && ext === undefined) return NONE;
+  }
   const out: Item[] = [];
   if (child.choice) {
-    for (const key of Object.keys(obj)) {
+    for (const key in obj) {
       if (
         key.length <= child.name.length ||
         !key.startsWith(child.name) ||
-        !/[A-Z]/.test(key.charAt(child.name.length))
+        !capitalAt(key, child.name.length)
       )
         continue;
       const type = typeFromSuffix(key.slice(child.name.length));
@@ -75,11 +101,12 @@ function collect(obj: Record<string, unknown>, child: ElementNode, path: string)
     return out;
   }
   const type = child.types[0]?.code ?? 'BackboneElement';
-  pushItems(out, obj[child.name], obj[`_${child.name}`], type, `${path}.${child.name}`, child.isArray);
+  pushItems(out, obj[child.name], obj[extensionKey(child)], type, `${path}.${child.name}`, child.isArray);
   return out;
 }
 
 function checkCardinality(ctx: WalkCtx, child: ElementNode, items: Item[], path: string): void {
+  if (items.length >= child.min && items.length <= child.max) return;
   const where = `${path}.${child.name}`;
   if (child.max === 0 && items.length > 0) {
     report(ctx, 'structure', `${child.path} is not allowed`, items[0].path);

@@ -43,9 +43,14 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined 
 
 /** Copies `o` without its undefined-valued keys (the MongoDB driver would store them as null). */
 function compact<T extends object>(o: T): T {
-  const out: Obj = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
-  return out as T;
+  const src = o as Obj;
+  for (const k in src) {
+    if (src[k] !== undefined) continue;
+    const out: Obj = {};
+    for (const key in src) if (src[key] !== undefined) out[key] = src[key];
+    return out as T;
+  }
+  return o;
 }
 
 const PRIMITIVE_TEXT = new Set([
@@ -60,18 +65,23 @@ const PRIMITIVE_TEXT = new Set([
   'markdown',
 ]);
 
+/** The normalised text of a token (undefined when empty). */
+function text(t: string | undefined): string | undefined {
+  return t ? normaliseString(t) || undefined : undefined;
+}
+
 /** token entries of Coding, CodeableConcept, Identifier, ContactPoint, boolean and text primitives. */
 function tokens(v: TypedValue): TokenEntry[] {
   const o = obj(v.data);
-  const text = (t: string | undefined): string | undefined =>
-    t ? normaliseString(t) || undefined : undefined;
   switch (v.type) {
     case 'Coding':
       return [compact({ s: str(o, 'system'), c: str(o, 'code'), t: text(str(o, 'display')) })];
     case 'CodeableConcept': {
-      const out = list(o?.coding).flatMap((c) => tokens({ type: 'Coding', data: c }));
+      const out: TokenEntry[] = [];
+      for (const c of list(o?.coding)) out.push(...tokens({ type: 'Coding', data: c }));
       const t = text(str(o, 'text'));
-      return t ? [...out, { t }] : out;
+      if (t) out.push({ t });
+      return out;
     }
     case 'Identifier': {
       const type = obj(o?.type);
@@ -213,15 +223,29 @@ function quantities(v: TypedValue): QuantityEntry[] {
   const cmp = str(o, 'comparator');
   const lo = cmp === '<' || cmp === '<=' ? MIN_BOUND : value;
   const hi = cmp === '>' || cmp === '>=' ? MAX_BOUND : value;
-  return [withCanonical(compact({ v: value, lo, hi, ...unitOf(o) }))];
+  const e: QuantityEntry = { v: value, lo, hi };
+  addUnit(e, o);
+  return [withCanonical(e)];
 }
 
-/** Adds the canonical unit and range of a UCUM quantity the server can convert (ucum.ts). */
+/** Sets system, code (or unit when there is no code) and the unit when it differs from the code. */
+function addUnit(e: QuantityEntry, o: Obj): void {
+  const system = str(o, 'system');
+  const code = str(o, 'code');
+  const unit = str(o, 'unit');
+  if (system !== undefined) e.s = system;
+  if ((code ?? unit) !== undefined) e.c = code ?? unit;
+  if (code && unit && unit !== code) e.u = unit;
+}
+
+/** Adds the canonical unit and range of a UCUM quantity the server can convert (ucum.ts), in place. */
 function withCanonical(e: QuantityEntry): QuantityEntry {
   const canonical = e.s === UCUM_SYSTEM && e.c ? canonicalUnit(e.c) : undefined;
   if (!canonical) return e;
-  const convert = (x: number): number => (x === MIN_BOUND || x === MAX_BOUND ? x : canonical.toCanonical(x));
-  return { ...e, n: canonical.unit, nlo: convert(e.lo), nhi: convert(e.hi) };
+  e.n = canonical.unit;
+  e.nlo = e.lo === MIN_BOUND || e.lo === MAX_BOUND ? e.lo : canonical.toCanonical(e.lo);
+  e.nhi = e.hi === MIN_BOUND || e.hi === MAX_BOUND ? e.hi : canonical.toCanonical(e.hi);
+  return e;
 }
 
 /** system, code (or unit when there is no code) and the unit when it differs from the code. */
@@ -241,11 +265,13 @@ function uris(v: TypedValue): UriEntry[] {
   return typeof v.data === 'string' && v.data !== '' ? [{ v: v.data }] : [];
 }
 
+const hasTokenPart = (e: TokenEntry): boolean => e.s !== undefined || e.c !== undefined || e.t !== undefined;
+
 /** The entries one value gives for a parameter of `type`. */
 export function entriesFor(type: SearchParamType, v: TypedValue, options: EntryOptions): SimpleEntry[] {
   switch (type) {
     case 'token':
-      return tokens(v).filter((e) => e.s !== undefined || e.c !== undefined || e.t !== undefined);
+      return tokens(v).filter(hasTokenPart);
     case 'string':
       return strings(v);
     case 'date':

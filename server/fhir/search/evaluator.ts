@@ -107,25 +107,47 @@ function choicesOf(key: string, name: string): Array<[string, string]> | null {
   return choices;
 }
 
-/** Follows one member name from each focus, resolving choice types and types from the model. */
-function member(foci: Focus[], name: string): Focus[] {
-  const out: Focus[] = [];
-  for (const f of foci) {
-    if (typeof f.data !== 'object' || f.data === null) continue;
-    const data = f.data as Obj;
-    const key = `${f.path}.${name}`;
-    const choices = choicesOf(key, name);
-    if (choices) {
-      for (const [property, type] of choices) pushValues(out, data[property], type, type);
-      continue;
+/** How a member name resolves below one model path: the choice properties, or one property. */
+type Resolution =
+  | { choices: Array<[property: string, type: string]> }
+  | { property: string; type: string; path: string }
+  | null;
+
+/** Resolves `name` below the model path `path` (choice types and types from the model). */
+function resolveMember(path: string, name: string): Resolution {
+  const key = `${path}.${name}`;
+  const choices = choicesOf(key, name);
+  if (choices) return { choices };
+  const at = pathsDefinedElsewhere[key] ?? key;
+  const modelType = path2Type[at];
+  if (modelType === undefined) return null;
+  const backbone = modelType === 'BackboneElement' || modelType === 'Element';
+  return { property: name, type: typeName(modelType), path: backbone ? at : typeName(modelType) };
+}
+
+/** A step following one member name from each focus; resolutions are cached per model path. */
+function memberStep(name: string): (foci: Focus[]) => Focus[] {
+  const cache = new Map<string, Resolution>();
+  return (foci) => {
+    const out: Focus[] = [];
+    for (const f of foci) {
+      if (typeof f.data !== 'object' || f.data === null) continue;
+      const data = f.data as Obj;
+      let r = cache.get(f.path);
+      if (r === undefined) {
+        r = resolveMember(f.path, name);
+        cache.set(f.path, r);
+      }
+      if (r === null) continue;
+      if ('choices' in r) {
+        for (let i = 0; i < r.choices.length; i++) {
+          const value = data[r.choices[i][0]];
+          if (value !== undefined) pushValues(out, value, r.choices[i][1], r.choices[i][1]);
+        }
+      } else pushValues(out, data[r.property], r.type, r.path);
     }
-    const at = pathsDefinedElsewhere[key] ?? key;
-    const modelType = path2Type[at];
-    if (modelType === undefined) continue;
-    const backbone = modelType === 'BackboneElement' || modelType === 'Element';
-    pushValues(out, data[name], typeName(modelType), backbone ? at : typeName(modelType));
-  }
-  return out;
+    return out;
+  };
 }
 
 /** Whether `type` is `wanted` or derives from it (Age is a Quantity). */
@@ -135,22 +157,47 @@ function isType(type: string, wanted: string): boolean {
   return false;
 }
 
-/** Runs parsed steps over foci. */
-function run(steps: Step[], start: Focus[]): Focus[] {
-  let foci = start;
-  for (const step of steps) {
-    if (step.kind === 'member') foci = member(foci, step.name);
-    else if (step.kind === 'as') foci = foci.filter((f) => isType(f.type, step.type));
-    else if (step.kind === 'where-eq') foci = foci.filter((f) => (f.data as Obj)[step.name] === step.value);
-    else {
-      const re = new RegExp(`^(.*/)?${step.type}/[^/]+(/_history/[^/]+)?$`);
-      foci = foci.filter(
-        (f) => typeof (f.data as Obj).reference === 'string' && re.test((f.data as Obj).reference as string),
-      );
+/** Compiles one parsed step into a function over foci. */
+function compileStep(step: Step): (foci: Focus[]) => Focus[] {
+  switch (step.kind) {
+    case 'member':
+      return memberStep(step.name);
+    case 'as': {
+      const verdicts = new Map<string, boolean>();
+      const ok = (type: string): boolean => {
+        let v = verdicts.get(type);
+        if (v === undefined) {
+          v = isType(type, step.type);
+          verdicts.set(type, v);
+        }
+        return v;
+      };
+      return (foci) => foci.filter((f) => ok(f.type));
     }
-    if (foci.length === 0) break;
+    case 'where-eq':
+      return (foci) => foci.filter((f) => (f.data as Obj)[step.name] === step.value);
+    case 'where-ref': {
+      const re = new RegExp(`^(.*/)?${step.type}/[^/]+(/_history/[^/]+)?$`);
+      return (foci) =>
+        foci.filter((f) => {
+          const ref = (f.data as Obj).reference;
+          return typeof ref === 'string' && re.test(ref);
+        });
+    }
   }
-  return foci;
+}
+
+/** Compiles parsed steps into one function from start foci to the selected foci. */
+function compileSteps(steps: Step[]): (start: Focus[]) => Focus[] {
+  const fns = steps.map(compileStep);
+  return (start) => {
+    let foci = start;
+    for (const fn of fns) {
+      foci = fn(foci);
+      if (foci.length === 0) break;
+    }
+    return foci;
+  };
 }
 
 /** Maps a fhirpath.js result item (node or raw value) to a Focus. */
@@ -188,18 +235,28 @@ function compileFhirpath(expression: string, base?: string): (input: unknown) =>
 export function compileParts(root: string, parts: string[]): Evaluator {
   const evaluators = parts.map((part): Evaluator => {
     const steps = parseSimplePath(part);
-    if (steps) return (resource) => run(steps, [{ data: resource, type: root, path: root }]);
+    if (steps) {
+      const run = compileSteps(steps);
+      return (resource) => run([{ data: resource, type: root, path: root }]);
+    }
     return compileFhirpath(rewriteResolveIs(part));
   });
   if (evaluators.length === 1) return evaluators[0];
-  return (resource) => evaluators.flatMap((e) => e(resource));
+  return (resource) => {
+    const out: Focus[] = [];
+    for (const e of evaluators) for (const f of e(resource)) out.push(f);
+    return out;
+  };
 }
 
 /** Compiles a component expression relative to a composite's base element (native, else FHIRPath per base). */
 export function compileRelative(expression: string): RelativeEvaluator {
   const evaluators = splitTopLevel(expression, '|').map((part): RelativeEvaluator => {
     const steps = parseSimplePath(part, true);
-    if (steps) return (focus) => run(steps, [focus]);
+    if (steps) {
+      const run = compileSteps(steps);
+      return (focus) => run([focus]);
+    }
     const perBase = new Map<string, (input: unknown) => Focus[]>();
     return (focus) => {
       let fn = perBase.get(focus.path);

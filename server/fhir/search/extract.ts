@@ -6,11 +6,13 @@
  */
 import type { Resource } from 'fhir/r4.js';
 import { entriesFor, type EntryOptions } from './entries.js';
+import type { Focus } from './evaluator.js';
 import type {
   CompositeEntry,
   IndexEntry,
   ReferenceEntry,
   ResourceIndex,
+  SearchParamType,
   SimpleEntry,
   TokenEntry,
 } from './index-entry.js';
@@ -20,25 +22,74 @@ import type { SearchParamDef, SearchRegistry } from './registry.js';
 /** At most this many combinations are stored per composite base element (guards a cartesian blow-up). */
 const MAX_COMBINATIONS = 64;
 
+/** An injective text of an entry (keys in order, typed values), cheaper than JSON.stringify. */
+function entryKey(e: object): string {
+  let key = '';
+  const o = e as Record<string, unknown>;
+  for (const f in o) {
+    const v = o[f];
+    if (typeof v === 'string')
+      key += v.includes('\u0000') ? `${f}'${JSON.stringify(v)}\u0000` : `${f}"${v}\u0000`;
+    else if (typeof v === 'number') key += `${f}#${v}\u0000`;
+    else if (typeof v === 'object' && v !== null) key += `${f}{${entryKey(v)}}\u0000`;
+    else key += `${f}?${JSON.stringify(v)}\u0000`;
+  }
+  return key;
+}
+
 /** Removes duplicate entries (same keys and values), keeping the first. */
 function dedupe<T extends IndexEntry>(entries: T[]): T[] {
   if (entries.length < 2) return entries;
   const seen = new Set<string>();
-  return entries.filter((e) => {
-    const key = JSON.stringify(e);
-    if (seen.has(key)) return false;
+  const out: T[] = [];
+  for (const e of entries) {
+    const key = entryKey(e);
+    if (seen.has(key)) continue;
     seen.add(key);
-    return true;
-  });
+    out.push(e);
+  }
+  return out;
+}
+
+/**
+ * Entries already computed for an element during one extraction, by element object, then parameter type
+ * and element type (`Observation.code` feeds `code`, `combo-code` and every `code-value-*` composite).
+ * Only elements that are objects are kept; the entry arrays are shared and never mutated.
+ */
+type Memo = Map<object, Map<string, SimpleEntry[]>>;
+
+/** The entries of one value, computed once per extraction for object values. */
+function entriesOf(memo: Memo, type: SearchParamType, focus: Focus, options: EntryOptions): SimpleEntry[] {
+  if (typeof focus.data !== 'object' || focus.data === null) return entriesFor(type, focus, options);
+  let byKind = memo.get(focus.data);
+  if (!byKind) {
+    byKind = new Map();
+    memo.set(focus.data, byKind);
+  }
+  const kind = `${type}|${focus.type}`;
+  let entries = byKind.get(kind);
+  if (!entries) {
+    entries = entriesFor(type, focus, options);
+    byKind.set(kind, entries);
+  }
+  return entries;
 }
 
 /** Entries of a simple (non-composite) parameter. */
-function simpleEntries(def: SearchParamDef, resource: Resource, options: EntryOptions): SimpleEntry[] {
+function simpleEntries(
+  def: SearchParamDef,
+  resource: Resource,
+  options: EntryOptions,
+  memo: Memo,
+): SimpleEntry[] {
   const out: SimpleEntry[] = [];
   for (const focus of def.evaluate?.(resource) ?? []) {
-    const entries = entriesFor(def.type, focus, options);
-    if (def.codeSystems && focus.type === 'code') addBoundSystem(entries as TokenEntry[], def.codeSystems);
-    out.push(...entries);
+    if (def.codeSystems && focus.type === 'code') {
+      // A bound system is added to these entries: computed afresh (a `code` is a string, never memoised).
+      const entries = entriesFor(def.type, focus, options);
+      addBoundSystem(entries as TokenEntry[], def.codeSystems);
+      for (const e of entries) out.push(e);
+    } else for (const e of entriesOf(memo, def.type, focus, options)) out.push(e);
   }
   return out;
 }
@@ -68,13 +119,24 @@ function combine(perComponent: SimpleEntry[][]): CompositeEntry[] {
 }
 
 /** Entries of a composite parameter: components are evaluated per base element, then combined. */
-function compositeEntries(def: SearchParamDef, resource: Resource, options: EntryOptions): CompositeEntry[] {
+function compositeEntries(
+  def: SearchParamDef,
+  resource: Resource,
+  options: EntryOptions,
+  memo: Memo,
+): CompositeEntry[] {
   const out: CompositeEntry[] = [];
+  const components = def.components ?? [];
   for (const base of def.evaluate?.(resource) ?? []) {
-    const perComponent = (def.components ?? []).map((comp) =>
-      comp.evaluate(base).flatMap((focus) => entriesFor(comp.type, focus, options)),
-    );
-    if (perComponent.every((entries) => entries.length > 0)) out.push(...combine(perComponent));
+    const perComponent: SimpleEntry[][] = [];
+    for (const comp of components) {
+      const entries: SimpleEntry[] = [];
+      for (const focus of comp.evaluate(base))
+        for (const e of entriesOf(memo, comp.type, focus, options)) entries.push(e);
+      if (entries.length === 0) break; // a component without entries: no combination for this base
+      perComponent.push(entries);
+    }
+    if (perComponent.length === components.length) out.push(...combine(perComponent));
   }
   return out;
 }
@@ -102,12 +164,13 @@ export function extractIndex(
   options: EntryOptions = {},
 ): ResourceIndex {
   const sp: Record<string, IndexEntry[]> = {};
+  const memo: Memo = new Map();
   for (const def of registry.params(resource.resourceType)) {
     if (!def.supported || !def.evaluate) continue;
     const entries =
       def.type === 'composite'
-        ? compositeEntries(def, resource, options)
-        : simpleEntries(def, resource, options);
+        ? compositeEntries(def, resource, options, memo)
+        : simpleEntries(def, resource, options, memo);
     if (entries.length > 0) sp[def.code] = dedupe<IndexEntry>(entries);
   }
   return { sp, comp: patientCompartments(registry, resource, sp) };

@@ -21,19 +21,23 @@ export function serializeOp(op: JournalOp): string {
 
 /** Frames a record holding already-serialised operations. */
 export function encodeOps(serialized: readonly string[]): Buffer {
-  return frame(Buffer.from(`[${serialized.join(',')}]`, 'utf8'));
+  return frame(`[${serialized.join(',')}]`);
 }
 
 /** Frames one payload. */
 export function encodeRecord(payload: unknown): Buffer {
-  return frame(Buffer.from(JSON.stringify(payload), 'utf8'));
+  return frame(JSON.stringify(payload));
 }
 
-function frame(body: Buffer): Buffer {
-  const header = Buffer.allocUnsafe(HEADER);
-  header.writeUInt32LE(body.length, 0);
-  header.writeUInt32LE(crc32(body), 4);
-  return Buffer.concat([header, body], HEADER + body.length);
+/** Header and UTF-8 body written into one buffer (no intermediate copy of the body). */
+function frame(text: string): Buffer {
+  const length = Buffer.byteLength(text, 'utf8');
+  const out = Buffer.allocUnsafe(HEADER + length);
+  out.write(text, HEADER, length, 'utf8');
+  const body = out.subarray(HEADER);
+  out.writeUInt32LE(length, 0);
+  out.writeUInt32LE(crc32(body), 4);
+  return out;
 }
 
 /** The records found in a buffer and where the valid data ends. */

@@ -19,8 +19,19 @@ export interface IndexDefinition {
 /** A value the planner can look up directly. */
 export type Scalar = string | number | boolean;
 
-/** The ids held under one key. */
-export type IdSet = ReadonlySet<string>;
+/** The ids held under one key, as the planner iterates them. */
+export type IdSet = Iterable<string>;
+
+/**
+ * The ids under one key as stored: the id itself while it is the only one (most keys of near-unique values
+ * such as dates and identifiers), a Set from the second id on.
+ */
+type Bucket = string | Set<string>;
+
+/** The ids of a bucket, iterable, and how many. */
+function idsOf(bucket: Bucket): { ids: IdSet; size: number } {
+  return typeof bucket === 'string' ? { ids: [bucket], size: 1 } : { ids: bucket, size: bucket.size };
+}
 
 /** Candidate id sets and their total size (an upper bound of the candidates). */
 export interface Lookup {
@@ -57,10 +68,10 @@ export function encodeKey(value: unknown): string {
 interface DocKeys {
   /** Distinct raw values of the first field. */
   first: unknown[];
-  /** levels[k - 1]: the distinct encoded keys of the first k fields (the last level is the full key). */
-  levels: string[][];
-  /** Raw value tuples matching the full keys, for error messages. */
-  tuples: unknown[][];
+  /** levels[k - 1]: the distinct encoded keys of the first k fields (null: one field, see `first`). */
+  levels: string[][] | null;
+  /** Raw value tuples matching the full keys, for error messages (null: one field, see `first`). */
+  tuples: unknown[][] | null;
   multikey: boolean;
 }
 
@@ -73,6 +84,22 @@ function distinctValues(values: unknown[]): unknown[] {
     seen.add(k);
     return true;
   });
+}
+
+/** Distinct values without encoding strings (a string is its own key in the first-field map). */
+function distinctFirst(values: unknown[]): unknown[] {
+  if (values.length < 2) return values;
+  const strings = new Set<string>();
+  const others = new Set<string>();
+  const out: unknown[] = [];
+  for (const v of values) {
+    const seen = typeof v === 'string' ? strings : others;
+    const k = typeof v === 'string' ? v : encodeKey(v);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(v);
+  }
+  return out;
 }
 
 function cartesian(lists: unknown[][]): unknown[][] {
@@ -98,8 +125,10 @@ export class SecondaryIndex {
   private readonly parts: string[][];
   /** True once any indexed document reached the key through an array. */
   multikey = false;
-  /** prefixMaps[k - 1]: ids by the encoded values of the first k fields. */
-  private readonly prefixMaps: Map<string, Set<string>>[];
+  /** prefixMaps[k - 1]: ids by the encoded values of the first k fields (first field: non-strings only). */
+  private readonly prefixMaps: Map<string, Bucket>[];
+  /** Ids by first-field string value, keyed by the string itself (no encoded copy to build and hash). */
+  private readonly firstStrings = new Map<string, Bucket>();
   private readonly numbers = new SortedList<number>();
   private readonly strings = new SortedList<string>();
 
@@ -109,7 +138,7 @@ export class SecondaryIndex {
   ) {
     this.fields = Object.keys(def.keys);
     this.parts = this.fields.map(splitPath);
-    this.prefixMaps = this.fields.map(() => new Map<string, Set<string>>());
+    this.prefixMaps = this.fields.map(() => new Map<string, Bucket>());
   }
 
   /** The first key field (the only one usable for a prefix-less lookup). */
@@ -124,6 +153,7 @@ export class SecondaryIndex {
 
   /** Computes the keys of `doc`, or null when a sparse index skips it. */
   private keysOf(doc: StoredDocument): DocKeys | null {
+    if (this.parts.length === 1) return this.singleKeysOf(doc);
     const per = this.parts.map((p) => pathValues(doc, p));
     if (this.def.sparse && per.every((pv) => pv.values.every((v) => v === undefined))) return null;
     const arrays = per.filter((pv) => pv.throughArray);
@@ -132,7 +162,8 @@ export class SecondaryIndex {
       throw parallelArraysError(this.fields.filter((_f, i) => per[i].throughArray));
     }
     const lists = per.map((pv) => distinctValues(pv.values));
-    const tuples = lists.length === 1 ? lists[0].map((v) => [v]) : cartesian(lists);
+    if (lists.every((l) => l.length === 1)) return this.singleTupleKeys(lists, arrays.length > 0);
+    const tuples = cartesian(lists);
     const levels = lists.map((_l, k) =>
       k === lists.length - 1
         ? tuples.map(encodeTuple)
@@ -141,14 +172,56 @@ export class SecondaryIndex {
     return { first: lists[0], levels, tuples, multikey: arrays.length > 0 };
   }
 
+  /** The keys of a compound index when every field has one value: one tuple, one key per level. */
+  private singleTupleKeys(lists: unknown[][], multikey: boolean): DocKeys {
+    const tuple = lists.map((l) => l[0]);
+    const first = encodeKey(tuple[0]);
+    const levels: string[][] = [[first]];
+    let prefixed = `${first.length}:${first}`; // encodeTuple's form once there are two fields or more
+    for (let i = 1; i < tuple.length; i++) {
+      const k = encodeKey(tuple[i]);
+      prefixed += `${k.length}:${k}`;
+      levels.push([prefixed]);
+    }
+    return { first: lists[0], levels, tuples: [tuple], multikey };
+  }
+
+  /** The keys of a one-field index: its distinct values (encoded only when needed, see `fullKeys`). */
+  private singleKeysOf(doc: StoredDocument): DocKeys | null {
+    const pv = pathValues(doc, this.parts[0]);
+    if (this.def.sparse && pv.values.every((v) => v === undefined)) return null;
+    return { first: distinctFirst(pv.values), levels: null, tuples: null, multikey: pv.throughArray };
+  }
+
+  /** The encoded full keys of a document. */
+  private fullKeys(keys: DocKeys): string[] {
+    return keys.levels ? keys.levels[keys.levels.length - 1] : keys.first.map(encodeKey);
+  }
+
+  /** The bucket of a first-field value. */
+  private firstBucket(value: unknown): Bucket | undefined {
+    return typeof value === 'string'
+      ? this.firstStrings.get(value)
+      : this.prefixMaps[0].get(encodeKey(value));
+  }
+
+  /** The raw value tuple of full key `i` (for error messages). */
+  private tupleAt(keys: DocKeys, i: number): unknown[] {
+    return keys.tuples ? keys.tuples[i] : [keys.first[i]];
+  }
+
   /** Adds a document's keys. */
   add(id: string, doc: StoredDocument): void {
     const keys = this.keysOf(doc);
     if (!keys) return;
     if (keys.multikey) this.multikey = true;
-    for (const value of keys.first) this.addToBucket(this.prefixMaps[0], encodeKey(value), id, value);
-    for (let k = 1; k < keys.levels.length; k++) {
-      for (const key of keys.levels[k]) this.addToBucket(this.prefixMaps[k], key, id, undefined);
+    for (const value of keys.first) {
+      if (typeof value === 'string') this.addToBucket(this.firstStrings, value, id, value);
+      else this.addToBucket(this.prefixMaps[0], encodeKey(value), id, value);
+    }
+    const levels = keys.levels ?? [];
+    for (let k = 1; k < levels.length; k++) {
+      for (const key of levels[k]) this.addToBucket(this.prefixMaps[k], key, id, undefined);
     }
   }
 
@@ -156,9 +229,13 @@ export class SecondaryIndex {
   remove(id: string, doc: StoredDocument): void {
     const keys = this.keysOf(doc);
     if (!keys) return;
-    for (const value of keys.first) this.removeFromBucket(this.prefixMaps[0], encodeKey(value), id, value);
-    for (let k = 1; k < keys.levels.length; k++) {
-      for (const key of keys.levels[k]) this.removeFromBucket(this.prefixMaps[k], key, id, undefined);
+    for (const value of keys.first) {
+      if (typeof value === 'string') this.removeFromBucket(this.firstStrings, value, id, value);
+      else this.removeFromBucket(this.prefixMaps[0], encodeKey(value), id, value);
+    }
+    const levels = keys.levels ?? [];
+    for (let k = 1; k < levels.length; k++) {
+      for (const key of levels[k]) this.removeFromBucket(this.prefixMaps[k], key, id, undefined);
     }
   }
 
@@ -167,27 +244,31 @@ export class SecondaryIndex {
     const a = this.keysOf(before);
     const b = this.keysOf(after);
     if (!a && !b) return;
-    if (a && b && sameKeys(a.levels[a.levels.length - 1], b.levels[b.levels.length - 1])) return;
+    if (a && b && sameKeys(this.fullKeys(a), this.fullKeys(b))) return;
     this.remove(id, before);
     this.add(id, after);
   }
 
-  private addToBucket(map: Map<string, Set<string>>, key: string, id: string, raw: unknown): void {
-    let set = map.get(key);
-    if (!set) {
-      set = new Set();
-      map.set(key, set);
+  private addToBucket(map: Map<string, Bucket>, key: string, id: string, raw: unknown): void {
+    const bucket = map.get(key);
+    if (bucket === undefined) {
+      map.set(key, id);
       if (typeof raw === 'number' && !Number.isNaN(raw)) this.numbers.insert(raw);
       else if (typeof raw === 'string') this.strings.insert(raw);
-    }
-    set.add(id);
+    } else if (typeof bucket === 'string') {
+      if (bucket !== id) map.set(key, new Set([bucket, id]));
+    } else bucket.add(id);
   }
 
-  private removeFromBucket(map: Map<string, Set<string>>, key: string, id: string, raw: unknown): void {
-    const set = map.get(key);
-    if (!set) return;
-    set.delete(id);
-    if (set.size > 0) return;
+  private removeFromBucket(map: Map<string, Bucket>, key: string, id: string, raw: unknown): void {
+    const bucket = map.get(key);
+    if (bucket === undefined) return;
+    if (typeof bucket === 'string') {
+      if (bucket !== id) return;
+    } else {
+      bucket.delete(id);
+      if (bucket.size > 0) return;
+    }
     map.delete(key);
     if (typeof raw === 'number') this.numbers.delete(raw);
     else if (typeof raw === 'string') this.strings.delete(raw);
@@ -198,14 +279,16 @@ export class SecondaryIndex {
    * (not `selfId`, not ignored) already holds one of its keys; throws a duplicate-key error otherwise.
    */
   check(doc: StoredDocument, selfId: string, ignore?: (id: string) => boolean): void {
+    // A one-field index has no parallel arrays to reject: only a unique one has anything to check.
+    if (this.width === 1 && !this.def.unique) return;
     const keys = this.keysOf(doc);
     if (!keys || !this.def.unique) return;
     const buckets = this.prefixMaps[this.width - 1];
-    keys.levels[this.width - 1].forEach((k, i) => {
-      const set = buckets.get(k);
-      if (!set) return;
-      for (const other of set) {
-        if (other !== selfId && !(ignore && ignore(other))) throw this.duplicate(keys.tuples[i]);
+    this.fullKeys(keys).forEach((k, i) => {
+      const bucket = this.width === 1 ? this.firstBucket(keys.first[i]) : buckets.get(k);
+      if (bucket === undefined) return;
+      for (const other of idsOf(bucket).ids) {
+        if (other !== selfId && !(ignore && ignore(other))) throw this.duplicate(this.tupleAt(keys, i));
       }
     });
   }
@@ -215,7 +298,7 @@ export class SecondaryIndex {
     if (!this.def.unique) return [];
     const keys = this.keysOf(doc);
     if (!keys) return [];
-    return keys.levels[this.width - 1].map((key, i) => ({ key, tuple: keys.tuples[i] }));
+    return this.fullKeys(keys).map((key, i) => ({ key, tuple: this.tupleAt(keys, i) }));
   }
 
   /** Builds the duplicate-key error for a key tuple. */
@@ -227,22 +310,26 @@ export class SecondaryIndex {
 
   /** Buckets for equality on the first field with any of `values`. */
   lookupValues(values: readonly Scalar[]): Lookup {
-    return this.collect(values.map((v) => this.prefixMaps[0].get(encodeKey(v))));
+    return this.collect(values.map((v) => this.firstBucket(v)));
   }
 
   /** Buckets for equality on the first `tuple.length` fields (one tuple per combination of `$in` values). */
   lookupTuples(tuples: readonly Scalar[][]): Lookup {
-    return this.collect(tuples.map((t) => this.prefixMaps[t.length - 1].get(encodeTuple(t))));
+    return this.collect(
+      tuples.map((t) =>
+        t.length === 1 ? this.firstBucket(t[0]) : this.prefixMaps[t.length - 1].get(encodeTuple(t)),
+      ),
+    );
   }
 
-  private collect(found: (Set<string> | undefined)[]): Lookup {
+  private collect(found: (Bucket | undefined)[]): Lookup {
     const sets: IdSet[] = [];
     let cost = 0;
-    for (const set of found) {
-      if (set) {
-        sets.push(set);
-        cost += set.size;
-      }
+    for (const bucket of found) {
+      if (bucket === undefined) continue;
+      const { ids, size } = idsOf(bucket);
+      sets.push(ids);
+      cost += size;
     }
     return { sets, cost };
   }
@@ -274,10 +361,11 @@ export class SecondaryIndex {
     let cost = 0;
     for (const v of values) {
       if (!keepGoing(v)) break;
-      const set = this.prefixMaps[0].get(encodeKey(v));
-      if (!set) continue;
-      sets.push(set);
-      cost += set.size;
+      const bucket = this.firstBucket(v);
+      if (bucket === undefined) continue;
+      const { ids, size } = idsOf(bucket);
+      sets.push(ids);
+      cost += size;
       if (cost > cap) return null;
     }
     return { sets, cost };
