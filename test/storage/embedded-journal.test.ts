@@ -263,7 +263,26 @@ describe('compaction', () => {
     await reopened.close();
   });
 
-  test('a crash at any step of a compaction recovers every acknowledged write', async () => {
+  test('compaction waits until the journal reaches half the last snapshot (linear total work)', async () => {
+    const dir = freshDir();
+    const store = await openEmbeddedStore({ dataDir: dir, compactAfterBytes: 1024 });
+    await insertNumbered(store, 'c', 3000);
+    const { journalBytes, snapshotBytes, compactions, bytes: bytesWritten } = store.stats();
+    await store.close();
+    expect(snapshotBytes).toBeGreaterThan(1024);
+    // Every 1 KiB of journal would mean one compaction per ~1 KiB written; each must instead grow the
+    // data by half since the previous one, so their number grows with the logarithm of the data.
+    expect(bytesWritten / 1024).toBeGreaterThan(50);
+    expect(compactions).toBeGreaterThanOrEqual(3);
+    expect(compactions).toBeLessThanOrEqual(Math.ceil(Math.log(bytesWritten / 1024) / Math.log(1.5)) + 2);
+    expect(journalBytes).toBeLessThan(bytesWritten);
+    const reopened = await openEmbeddedStore({ dataDir: dir });
+    expect(await reopened.collection('c').countDocuments({})).toBe(3000);
+    expect(reopened.stats()).toMatchObject({ snapshotBytes });
+    await reopened.close();
+  });
+
+    test('a crash at any step of a compaction recovers every acknowledged write', async () => {
     const dir = freshDir();
     const crashes = new Map<CompactionStep, string>();
     let store: EmbeddedStore | null = null;

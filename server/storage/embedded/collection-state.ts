@@ -1,11 +1,24 @@
 /**
  * The committed state of one collection: documents by `_id` (never mutated in place: a write installs a new
  * object, so a reference taken earlier stays a consistent snapshot of that version) and secondary indexes.
+ * After recovery the indexes may be built in the background (`deferIndexes`, `buildSome`): every use of
+ * `indexes` (a query plan, a write, a constraint check) first finishes the build, so no operation ever
+ * sees a partial index, and documents cannot change while a build is pending.
  */
 import type { IndexKeys, IndexOptions, StoredDocument } from '../document-collection.js';
 import { badValueError, duplicateKeyError, indexConflictError } from './errors.js';
 import { ID_INDEX_NAME, type PlannerSource } from './planner.js';
+import type { JournalOp } from './journal-format.js';
 import { defaultIndexName, SecondaryIndex, type IndexDefinition } from './secondary-index.js';
+import { parseDocsRecord } from './snapshot.js';
+
+const EMPTY = Buffer.alloc(0);
+
+/** Applies one recovered journal operation on documents. */
+function applyOp(docs: Map<string, StoredDocument>, op: JournalOp): void {
+  if ('put' in op) docs.set(op.put._id, op.put);
+  else if ('del' in op) docs.delete(op.del);
+}
 
 /** Normalises createIndex arguments into a definition (validating the key directions). */
 export function indexDefinition(keys: IndexKeys, options: IndexOptions | undefined): IndexDefinition {
@@ -33,12 +46,96 @@ function sameKeys(a: IndexKeys, b: IndexKeys): boolean {
   return ka.length === kb.length && ka.every(([f, d], i) => kb[i][0] === f && kb[i][1] === d);
 }
 
+/** An index build in progress over the documents, resumable (`rest` starts once documents are parsed). */
+interface PendingBuild {
+  indexes: SecondaryIndex[];
+  rest: Iterator<[string, StoredDocument]> | null;
+}
+
+/** Recovered snapshot records still to parse, and the journal operations to apply after them. */
+interface PendingDocs {
+  records: Buffer[];
+  next: number;
+  ops: JournalOp[];
+}
+
 /** One collection's committed documents and indexes. */
 export class CollectionState implements PlannerSource {
-  readonly docs = new Map<string, StoredDocument>();
-  readonly indexes = new Map<string, SecondaryIndex>();
+  private readonly map = new Map<string, StoredDocument>();
+  private readonly built = new Map<string, SecondaryIndex>();
+  private pending: PendingBuild | null = null;
+  private unparsed: PendingDocs | null = null;
 
   constructor(readonly name: string) {}
+
+  /** The committed documents (recovered records still unparsed are parsed first). */
+  get docs(): Map<string, StoredDocument> {
+    if (this.unparsed) this.parseSome(Infinity);
+    return this.map;
+  }
+
+  /** The secondary indexes, complete (a pending build is finished first). */
+  get indexes(): ReadonlyMap<string, SecondaryIndex> {
+    if (this.pending) this.buildSome(Infinity);
+    return this.built;
+  }
+
+  /** Takes recovered documents: parsed ones, and records to parse later with the operations after them. */
+  deferDocs(docs: Map<string, StoredDocument>, records: Buffer[], ops: JournalOp[]): void {
+    for (const [id, doc] of docs) this.map.set(id, doc);
+    if (records.length > 0) this.unparsed = { records, next: 0, ops };
+    else for (const op of ops) applyOp(this.map, op);
+  }
+
+  /** Declares indexes of recovered documents without building them yet (recovery: no uniqueness check). */
+  deferIndexes(defs: Iterable<IndexDefinition>): void {
+    if (this.pending) this.buildSome(Infinity);
+    const indexes = [...defs].map((def) => new SecondaryIndex(def, this.name));
+    if (indexes.length > 0) this.pending = { indexes, rest: null };
+  }
+
+  /** True while recovered documents are unparsed or deferred indexes are not built. */
+  get building(): boolean {
+    return this.unparsed !== null || this.pending !== null;
+  }
+
+  /** One slice of the background work: parses one record, or indexes up to `docs` documents. */
+  step(docs: number): void {
+    if (this.unparsed) this.parseSome(1);
+    else this.buildSome(docs);
+  }
+
+  /** Parses up to `records` recovered records; the queued operations follow the last one. */
+  private parseSome(records: number): void {
+    const u = this.unparsed as PendingDocs;
+    for (let i = 0; i < records && u.next < u.records.length; i++) {
+      parseDocsRecord(u.records[u.next], this.map);
+      u.records[u.next++] = EMPTY;
+    }
+    if (u.next < u.records.length) return;
+    for (const op of u.ops) applyOp(this.map, op);
+    this.unparsed = null;
+  }
+
+  /** Adds up to `docs` documents to the pending indexes; returns how many it added. */
+  buildSome(docs: number): number {
+    const p = this.pending;
+    if (!p) return 0;
+    p.rest ??= this.docs.entries();
+    let n = 0;
+    while (n < docs) {
+      const next = p.rest.next();
+      if (next.done) {
+        for (const index of p.indexes) this.built.set(index.def.name, index);
+        this.pending = null;
+        break;
+      }
+      const [id, doc] = next.value;
+      for (const index of p.indexes) index.add(id, doc);
+      n++;
+    }
+    return n;
+  }
 
   /** Throws a duplicate-key error on `_id`. */
   idTaken(id: string): Error {
@@ -78,7 +175,7 @@ export class CollectionState implements PlannerSource {
   createIndex(def: IndexDefinition): boolean {
     if (sameKeys(def.keys, { _id: 1 })) return false;
     if (def.name === ID_INDEX_NAME) throw indexConflictError(`Index name ${ID_INDEX_NAME} is reserved`, 86);
-    for (const existing of this.indexes.values()) {
+    for (const existing of [...this.built.values(), ...(this.pending?.indexes ?? [])]) {
       const keysMatch = sameKeys(existing.def.keys, def.keys);
       if (existing.def.name === def.name && !keysMatch) {
         throw indexConflictError(`An existing index has the same name (${def.name}) but different keys`, 86);
@@ -95,7 +192,8 @@ export class CollectionState implements PlannerSource {
       }
       return false;
     }
-    this.indexes.set(def.name, this.buildIndex(def, true));
+    if (this.pending) this.buildSome(Infinity);
+    this.built.set(def.name, this.buildIndex(def, true));
     return true;
   }
 
@@ -109,8 +207,9 @@ export class CollectionState implements PlannerSource {
     return index;
   }
 
-  /** The declared index definitions (for snapshots). */
+  /** The declared index definitions (for snapshots; a pending build stays pending). */
   indexDefinitions(): IndexDefinition[] {
-    return [...this.indexes.values()].map((i) => i.def);
+    const all = [...this.built.values(), ...(this.pending?.indexes ?? [])];
+    return all.map((i) => i.def);
   }
 }

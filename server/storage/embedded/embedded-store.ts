@@ -41,6 +41,8 @@ export interface EmbeddedStoreStats extends Omit<PersistenceStats, 'recovery'> {
 
 const DEFAULT_COMPACT_AFTER = 64 * 1024 * 1024;
 const DEFAULT_TX_ATTEMPTS = 10;
+/** Documents indexed per slice of the background index build. */
+const INDEX_SLICE = 2000;
 
 /** A single-process document store; see DESIGN.md "Storage: one seam, two engines". */
 export class EmbeddedStore implements DocumentStore, CollectionHost {
@@ -51,6 +53,7 @@ export class EmbeddedStore implements DocumentStore, CollectionHost {
   private committed = 0;
   private conflicts = 0;
   private readonly journalFn: Journal;
+  private background: Promise<void> | undefined;
 
   /** Use `openEmbeddedStore`. */
   constructor(
@@ -65,8 +68,32 @@ export class EmbeddedStore implements DocumentStore, CollectionHost {
   load(collections: Map<string, RecoveredCollection>): void {
     for (const [name, recovered] of collections) {
       const state = this.state(name);
-      for (const [id, doc] of recovered.docs) state.docs.set(id, doc);
-      for (const def of recovered.indexes.values()) state.indexes.set(def.name, state.buildIndex(def, false));
+      state.deferDocs(recovered.docs, recovered.pending?.records ?? [], recovered.pending?.ops ?? []);
+      state.deferIndexes(recovered.indexes.values());
+    }
+  }
+
+  /**
+   * Parses the recovered collections' documents and builds their indexes in slices, yielding to the event
+   * loop between them, so the server can serve meanwhile; an operation on a collection not ready yet
+   * finishes that collection's work first.
+   */
+  buildIndexes(): Promise<void> {
+    this.background ??= this.runBackground();
+    return this.background;
+  }
+
+  /** Resolves once the recovered documents are parsed and indexed (at once for a store that recovered nothing). */
+  whenLoaded(): Promise<void> {
+    return this.background ?? Promise.resolve();
+  }
+
+  private async runBackground(): Promise<void> {
+    for (const state of this.states.values()) {
+      while (state.building && !this.closed) {
+        state.step(INDEX_SLICE);
+        await nextTick();
+      }
     }
   }
 
@@ -175,6 +202,7 @@ export class EmbeddedStore implements DocumentStore, CollectionHost {
       records: p?.records ?? 0,
       bytes: p?.bytes ?? 0,
       journalBytes: p?.journalBytes ?? 0,
+      snapshotBytes: p?.snapshotBytes ?? 0,
       generation: p?.generation ?? 0,
       compactions: p?.compactions ?? 0,
       lastCompactionError: p?.lastCompactionError ?? null,
@@ -197,5 +225,6 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
   });
   const store = new EmbeddedStore(persistence, attempts);
   store.load(collections);
+  void store.buildIndexes();
   return store;
 }

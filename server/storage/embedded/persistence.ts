@@ -9,14 +9,23 @@
  *   3. delete the files of generations <= G.
  * A crash before the rename leaves snapshot G (or none) + journals G and G+1: recovery replays both.
  * A crash after it leaves snapshot G+1 + journal G+1 (and garbage that recovery deletes).
+ *
+ * When: once the journal is past `compactAfterBytes` AND at least half as large as the last snapshot
+ * (SNAPSHOT_SHARE). A snapshot rewrites the whole data set, so compacting every fixed number of bytes would
+ * cost O(data) per step and O(data^2) over a bulk load; tying the trigger to the snapshot's size keeps the
+ * total work linear in what was written (each byte rewritten about 1/SNAPSHOT_SHARE + 1 times), while the
+ * journal that recovery must replay eagerly stays at most half the (lazily parsed) snapshot.
  */
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir } from './fs-util.js';
 import { encodeOps } from './journal-format.js';
 import { JournalWriter, type JournalCounters } from './journal-writer.js';
 import { journalName, recover, snapshotName, type RecoveryInfo } from './recovery.js';
 import { writeSnapshot, type RecoveredCollection, type SnapshotCollection } from './snapshot.js';
+
+/** The journal must reach this share of the last snapshot's size before it is compacted. */
+const SNAPSHOT_SHARE = 0.5;
 
 /** Points where a test can observe (or copy) the files during a compaction. */
 export type CompactionStep = 'rotated' | 'snapshot-written' | 'snapshot-renamed' | 'done';
@@ -30,6 +39,8 @@ export interface PersistenceOptions {
 /** Durability counters. */
 export interface PersistenceStats extends JournalCounters {
   journalBytes: number;
+  /** Size of the newest snapshot (0 without one): the journal must reach half of it before a compaction. */
+  snapshotBytes: number;
   generation: number;
   compactions: number;
   lastCompactionError: string | null;
@@ -43,6 +54,7 @@ export class Persistence {
   private closing = false;
   private compactions = 0;
   private lastCompactionError: string | null = null;
+  private snapshotBytes = 0;
   private writer!: JournalWriter;
 
   private constructor(
@@ -59,6 +71,8 @@ export class Persistence {
   ): Promise<{ persistence: Persistence; collections: Map<string, RecoveredCollection> }> {
     const recovered = await recover(dir);
     const persistence = new Persistence(dir, recovered.generation, options, recovered.info);
+    const snap = recovered.info.snapshotGeneration;
+    if (snap !== null) persistence.snapshotBytes = (await stat(join(dir, snapshotName(snap)))).size;
     persistence.writer = await JournalWriter.open(
       join(dir, journalName(recovered.generation)),
       recovered.journalSize,
@@ -91,7 +105,8 @@ export class Persistence {
   }
 
   private afterDurable(writer: JournalWriter): void {
-    if (this.closing || this.compacting || writer.size < this.options.compactAfterBytes) return;
+    if (this.closing || this.compacting) return;
+    if (writer.size < Math.max(this.options.compactAfterBytes, this.snapshotBytes * SNAPSHOT_SHARE)) return;
     this.compact().catch((err: unknown) => {
       this.lastCompactionError = err instanceof Error ? err.message : String(err);
     });
@@ -109,7 +124,9 @@ export class Persistence {
     this.generation = next;
     await rotated;
     await this.step('rotated');
-    await writeSnapshot(join(this.dir, snapshotName(next)), collections, () => this.step('snapshot-written'));
+    const snapshot = join(this.dir, snapshotName(next));
+    await writeSnapshot(snapshot, collections, () => this.step('snapshot-written'));
+    this.snapshotBytes = (await stat(snapshot)).size;
     await this.step('snapshot-renamed');
     await this.removeOlderThan(next);
     this.compactions++;
@@ -140,6 +157,7 @@ export class Persistence {
     return {
       ...this.writer.counters,
       journalBytes: this.writer.size,
+      snapshotBytes: this.snapshotBytes,
       generation: this.generation,
       compactions: this.compactions,
       lastCompactionError: this.lastCompactionError,

@@ -107,13 +107,17 @@ function collectionFor(collections: Map<string, RecoveredCollection>, name: stri
   return c;
 }
 
-/** Applies one journal record to the state being rebuilt. */
+/**
+ * Applies one journal record to the state being rebuilt; changes to a collection whose snapshot records
+ * are not parsed yet are queued behind them.
+ */
 export function applyRecord(ops: JournalOp[], collections: Map<string, RecoveredCollection>): void {
   for (const op of ops) {
     const c = collectionFor(collections, op.c);
-    if ('put' in op) c.docs.set(op.put._id, op.put);
+    if ('idx' in op) c.indexes.set(op.idx.name, op.idx);
+    else if (c.pending && c.pending.records.length > 0) c.pending.ops.push(op);
+    else if ('put' in op) c.docs.set(op.put._id, op.put);
     else if ('del' in op) c.docs.delete(op.del);
-    else if ('idx' in op) c.indexes.set(op.idx.name, op.idx);
   }
 }
 

@@ -1,12 +1,15 @@
 /**
  * Snapshot files: every collection's index definitions and documents, framed like journal records and
  * closed by an `end` record. Written to a temporary file, fsynced, then atomically renamed into place.
+ * Each documents record starts `{"t":"docs","c":<name>,"n":<count>,` so that a reader can check framing,
+ * checksums and counts at open and leave the JSON parsing of the documents for later (`pending`).
  */
 import { open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { StoredDocument } from '../document-collection.js';
 import { fsyncDir, writeAll } from './fs-util.js';
-import { decodeRecords, encodeRecord } from './journal-format.js';
+import { encodeRecord, type JournalOp } from './journal-format.js';
 import { isPlainObject } from './json.js';
 import type { IndexDefinition } from './secondary-index.js';
 
@@ -21,6 +24,11 @@ export interface SnapshotCollection {
 export interface RecoveredCollection {
   docs: Map<string, StoredDocument>;
   indexes: Map<string, IndexDefinition>;
+  /**
+   * Checked but not yet parsed snapshot records of the collection (bodies of `docs` records) and the
+   * journal operations that follow them, in order; `docs` holds what is already parsed.
+   */
+  pending?: { records: Buffer[]; ops: JournalOp[] };
 }
 
 const DOCS_PER_RECORD = 500;
@@ -45,7 +53,8 @@ export async function writeSnapshot(
     let count = 0;
     for (const c of collections) {
       for (let i = 0; i < c.docs.length; i += DOCS_PER_RECORD) {
-        const rec = encodeRecord({ t: 'docs', c: c.name, docs: c.docs.slice(i, i + DOCS_PER_RECORD) });
+        const docs = c.docs.slice(i, i + DOCS_PER_RECORD);
+        const rec = encodeRecord({ t: 'docs', c: c.name, n: docs.length, docs });
         pending.push(rec);
         pendingBytes += rec.length;
         if (pendingBytes >= FLUSH_BYTES) {
@@ -67,24 +76,66 @@ export async function writeSnapshot(
   await fsyncDir(dirname(path));
 }
 
-/** Reads a snapshot; throws when it is incomplete or corrupt (a renamed snapshot is always complete). */
+/** The checksummed record bodies of a file, up to the first invalid one; `torn` when bytes were left over. */
+function frames(buf: Buffer): { bodies: Buffer[]; torn: boolean } {
+  const bodies: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= buf.length) {
+    const length = buf.readUInt32LE(offset);
+    const end = offset + 8 + length;
+    if (length === 0 || end > buf.length) break;
+    const body = buf.subarray(offset + 8, end);
+    if (crc32(body) !== buf.readUInt32LE(offset + 4)) break;
+    bodies.push(body);
+    offset = end;
+  }
+  return { bodies, torn: offset < buf.length };
+}
+
+const DOCS_PREFIX = /^\{"t":"docs","c":("(?:[^"\\]|\\.)*"),"n":(\d+),"docs":\[/;
+
+/** The collection and count of a documents record, read from its prefix; null for the older form. */
+function docsHeader(body: Buffer): { c: string; n: number } | null {
+  const m = DOCS_PREFIX.exec(body.toString('utf8', 0, Math.min(body.length, 512)));
+  return m ? { c: JSON.parse(m[1]) as string, n: Number(m[2]) } : null;
+}
+
+/** Parses one documents record (a body held in `pending`) into `docs`. */
+export function parseDocsRecord(body: Buffer, docs: Map<string, StoredDocument>): void {
+  const rec = JSON.parse(body.toString('utf8')) as { docs: StoredDocument[] };
+  for (const doc of rec.docs) docs.set(doc._id, doc);
+}
+
+/**
+ * Reads a snapshot; throws when it is incomplete or corrupt (a renamed snapshot is always complete).
+ * Documents records are checked (checksum, collection, count) and kept unparsed in `pending`.
+ */
 export async function readSnapshot(path: string): Promise<Map<string, RecoveredCollection>> {
-  const { records, torn } = decodeRecords(await readFile(path));
-  const head = records[0];
-  const end = records[records.length - 1];
+  const { bodies, torn } = frames(await readFile(path));
+  const parse = (b: Buffer | undefined): unknown => (b ? JSON.parse(b.toString('utf8')) : undefined);
+  const head = parse(bodies[0]);
+  const end = parse(bodies[bodies.length - 1]);
   if (torn || !isPlainObject(head) || head.t !== 'head' || !isPlainObject(end) || end.t !== 'end') {
     throw new Error(`Corrupt snapshot ${path}`);
   }
   const out = new Map<string, RecoveredCollection>();
   for (const c of head.collections as { name: string; indexes: IndexDefinition[] }[]) {
-    out.set(c.name, { docs: new Map(), indexes: new Map(c.indexes.map((d) => [d.name, d])) });
+    const indexes = new Map(c.indexes.map((d) => [d.name, d]));
+    out.set(c.name, { docs: new Map(), indexes, pending: { records: [], ops: [] } });
   }
   let count = 0;
-  for (const rec of records.slice(1, -1) as { c: string; docs: StoredDocument[] }[]) {
-    const target = out.get(rec.c);
-    if (!target) throw new Error(`Corrupt snapshot ${path}: unknown collection ${rec.c}`);
-    for (const doc of rec.docs) target.docs.set(doc._id, doc);
-    count += rec.docs.length;
+  for (const body of bodies.slice(1, -1)) {
+    const header = docsHeader(body);
+    const rec = header ? null : (JSON.parse(body.toString('utf8')) as { c: string; docs: StoredDocument[] });
+    const target = out.get(header?.c ?? (rec as { c: string }).c);
+    if (!target) throw new Error(`Corrupt snapshot ${path}: unknown collection`);
+    if (header) {
+      target.pending?.records.push(body);
+      count += header.n;
+    } else {
+      for (const doc of (rec as { docs: StoredDocument[] }).docs) target.docs.set(doc._id, doc);
+      count += (rec as { docs: StoredDocument[] }).docs.length;
+    }
   }
   if (count !== end.count)
     throw new Error(`Corrupt snapshot ${path}: ${count} documents, expected ${String(end.count)}`);
