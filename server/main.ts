@@ -4,16 +4,36 @@
  * (stop accepting, finish in-flight requests, flush the journal).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createApp } from './app.js';
 import { practiceLogin } from './auth/practice-login.js';
 import { PracticeUserStore } from './auth/practice-users.js';
 import { resolveSessionSecret } from './auth/session-cookie.js';
 import { createSmartAccess } from './auth/setup.js';
 import { ConfigError, loadConfig } from './config.js';
+import { warmCcm } from './ccm/setup.js';
 import { loadDemoData } from './demo-data.js';
 import { loadConformanceResources } from './fhir/profiles/store-loader.js';
+import { EmbeddedStore } from './storage/embedded/embedded-store.js';
 import { openStore } from './storage/open-store.js';
+import type { DocumentStore } from './storage/document-collection.js';
+import type { FhirServices } from './fhir/services.js';
+
+/**
+ * Loads the CCM practice model in the background (once the embedded store finished parsing and indexing
+ * what it recovered, so that no request waits behind a whole collection); the first billing report then
+ * needs no bulk reads.
+ */
+function warmUpInBackground(store: DocumentStore, services: FhirServices, logger: Logger): void {
+  const loaded = store instanceof EmbeddedStore ? store.whenLoaded() : Promise.resolve();
+  void loaded.then(() => {
+    const t0 = Date.now();
+    warmCcm(services).then(
+      () => logger.info({ ms: Date.now() - t0 }, 'ccm practice model loaded'),
+      (err: unknown) => logger.warn({ err }, 'ccm practice model warm-up failed'),
+    );
+  });
+}
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -69,6 +89,7 @@ async function main(): Promise<void> {
   server.off('request', early);
   server.on('request', app);
   bulk.start(); // resumes bulk export jobs left pending or interrupted by the last stop
+  warmUpInBackground(store, services, logger);
   logger.info({ engine: store.engine, ms: Date.now() - started }, 'ready');
   process.stdout.write(
     `ccm-fhir listening (${store.engine} store${store.engine === 'embedded' ? ` in ${config.dataDir}` : ''})\n` +

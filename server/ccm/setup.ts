@@ -10,7 +10,8 @@ import { ConditionClassifier } from './classification/classify.js';
 import { ccmOperations } from './fhir/operations.js';
 import { PracticeModel } from './fhir/practice-model.js';
 import { ReportService } from './fhir/report-service.js';
-import { isValidTimeZone } from './time/zone.js';
+import { engineContext } from './engine/context.js';
+import { isValidTimeZone, monthOf, monthRange, shiftMonth } from './time/zone.js';
 
 /** The CCM parts of one server. */
 export interface CcmSetup {
@@ -54,6 +55,21 @@ export function setupCcm(services: FhirServices, opts: CcmOptions = {}): CcmSetu
   };
   setups.set(services, setup);
   return setup;
+}
+
+/** Months back from the current one whose time entries the warm-up loads (Medicare's 12-month filing limit). */
+export const WARM_MONTHS = 12;
+
+/**
+ * Loads the practice model ahead of the first report, after the server started: every view, and the time
+ * entries of the months that can still be billed. It yields to the event loop between bulk loads.
+ */
+export async function warmCcm(services: FhirServices): Promise<void> {
+  const { model, timezone, classifier } = ccmOf(services);
+  const month = monthOf(services.clock().getTime(), timezone);
+  const ctx = engineContext(month, timezone, classifier);
+  const from = monthRange(shiftMonth(month, -WARM_MONTHS), timezone).start;
+  await model.warm(ctx, from, () => new Promise((resolve) => setImmediate(resolve)));
 }
 
 /** The CCM parts set up for these services. */

@@ -39,6 +39,9 @@ import { TypeView } from './read-model.js';
 const DAY = 24 * 3600 * 1000;
 const ACTIVE_STATUSES = ['active', 'recurrence', 'relapse'];
 
+/** Lets other work run between the bulk loads of a warm-up (e.g. one turn of the event loop). */
+export type Pause = () => Promise<void>;
+
 /** The records of a month and their change stamps. */
 export interface PracticeRecords {
   records: ReadonlyMap<string, PatientRecord>;
@@ -150,8 +153,8 @@ export class PracticeModel {
     return run;
   }
 
-  /** Brings every view up to date and loads what the month needs. */
-  private async prepare(ctx: EngineContext): Promise<void> {
+  /** Brings every view up to date and loads what the month needs (time entries from `entriesFrom` on). */
+  private async prepare(ctx: EngineContext, entriesFrom = ctx.month.start, pause?: Pause): Promise<void> {
     const s = this.services;
     const now = s.clock();
     const views = [
@@ -163,15 +166,20 @@ export class PracticeModel {
       this.visits,
       this.roles,
     ];
+    const step = pause ?? (() => Promise.resolve());
     for (const v of views) await v.refresh(s, now);
     await this.patients.load(s, {});
+    await step();
     await this.roles.load(s, {});
     await this.conditions.load(s, { 'sp.clinical-status.c': { $in: ACTIVE_STATUSES } });
+    await step();
     await this.consents.load(s, { 'sp.category.c': CATEGORY.consent });
     await this.plans.load(s, { 'sp.category.c': CATEGORY.carePlan });
-    const lo = ctx.month.start - 2 * DAY;
+    await step();
+    const lo = Math.min(entriesFrom, ctx.month.start) - 2 * DAY;
     const hi = ctx.month.end + 2 * DAY;
     await this.entries.load(s, { 'sp.date.lo': { $gte: lo, $lt: hi } }, [lo, hi]);
+    await step();
     // the bulk filter matches visit codes without their system; the engine checks the system
     const visitCodes = [...ctx.visitCodes].map((c) => c.split('|')[1]);
     const from = this.visitWindowStart(ctx, lo);
@@ -194,6 +202,17 @@ export class PracticeModel {
     return (
       monthRange(shiftMonth(firstMonth, -ctx.rules.initiatingVisit.lookbackMonths), this.tz).start - 2 * DAY
     );
+  }
+
+  /**
+   * Loads every view ahead of the first report: the month of `ctx` and the time entries of the months since
+   * `from` (epoch ms), so that a report for any of those months only asks the store for changes.
+   */
+  warm(ctx: EngineContext, from: number, pause: Pause): Promise<void> {
+    return this.serial(async () => {
+      await this.prepare(ctx, from, pause);
+      this.rebuild();
+    });
   }
 
   /** The records of every patient with CCM data or current conditions, for a month. */

@@ -12,6 +12,9 @@ import type { Resource } from 'fhir/r4.js';
 import type { FhirServices } from '../../fhir/services.js';
 import type { ResourceDoc } from '../../fhir/resource-store.js';
 
+/** The only fields of a stored document the model reads (the engine then copies nothing else). */
+const FIELDS = { _id: 1, vid: 1, deleted: 1, resource: 1 } as const;
+
 /** How far before the previous refresh each refresh looks again, in milliseconds. */
 export const REFRESH_MARGIN_MS = 5000;
 
@@ -87,7 +90,8 @@ export class TypeView<T> {
     if (this.since !== undefined) {
       const from = new Date(Date.parse(this.since) - REFRESH_MARGIN_MS).toISOString();
       const coll = await services.resources.current(this.type);
-      for (const doc of await coll.find({ lu: { $gte: from } }).toArray()) this.apply(doc);
+      const changed = await coll.find({ lu: { $gte: from } }, { projection: FIELDS }).toArray();
+      for (const doc of changed) this.apply(doc);
     }
     this.since = startedAt;
   }
@@ -97,7 +101,9 @@ export class TypeView<T> {
     if (range ? this.covers(range) : this.loadedAll) return;
     if (range) this.ranges.push(range);
     else this.loadedAll = true;
-    for (const doc of await services.resources.find(this.type, filter)) this.apply(doc);
+    const coll = await services.resources.current(this.type);
+    const live: Filter<ResourceDoc> = { $and: [filter, { deleted: { $ne: true } }] };
+    for (const doc of await coll.find(live, { projection: FIELDS }).toArray()) this.apply(doc);
   }
 
   /** Whether a window is inside one already loaded. */
