@@ -88,6 +88,7 @@ export async function useRefreshToken(smart: SmartAccess, token: string): Promis
 /** Revokes a grant: its refresh tokens stop working, and so do the access tokens issued under it. */
 export async function revokeGrant(smart: SmartAccess, gid: string): Promise<void> {
   await smart.state.set('grant-revoked', gid, true, smart.settings.offlineSeconds);
+  smart.verified.forgetGrant(gid);
 }
 
 /** True when the grant was revoked. */
@@ -99,6 +100,7 @@ export async function grantRevoked(smart: SmartAccess, gid: string): Promise<boo
 export async function revokeAccessToken(smart: SmartAccess, jti: string, exp: number): Promise<void> {
   const ttl = Math.max(1, exp - Math.floor(smart.clock().getTime() / 1000));
   await smart.state.set('at-revoked', jti, true, ttl);
+  smart.verified.forgetTokenId(jti);
 }
 
 /** An EHR launch context (SMART App Launch 2.2 app-launch.html "EHR launch"), bound to one client. */

@@ -17,6 +17,7 @@ import {
   type UserDirectory,
 } from './smart-access.js';
 import { CollectionTtlStore, type TtlStore } from './ttl-store.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 /** The configuration the SMART mode reads (see config.ts). */
 export interface SmartConfig {
@@ -73,6 +74,7 @@ export async function createSmartAccess(deps: SmartDeps): Promise<SmartAccess> {
     keys,
     clients,
     state: deps.state ?? new CollectionTtlStore(deps.store, clock),
+    verified: new VerifiedTokens(),
     users: deps.users,
     sessions: deps.sessions,
     settings,

@@ -9,6 +9,7 @@ import type { JSONWebKeySet } from 'jose';
 import type { ClientRegistry } from './clients.js';
 import type { SigningKeys } from './keys.js';
 import type { TtlStore } from './ttl-store.js';
+import type { VerifiedTokens } from './verified-tokens.js';
 
 /** A practice user as the login page and the tokens see them. */
 export interface PracticeUser {
@@ -70,6 +71,8 @@ export interface SmartAccess {
   keys: SigningKeys;
   clients: ClientRegistry;
   state: TtlStore;
+  /** Access tokens verified before (until their expiry; revocation drops them). */
+  verified: VerifiedTokens;
   users: UserDirectory;
   sessions: BrowserSessions;
   settings: SmartSettings;

@@ -121,28 +121,43 @@ export async function verifyAccessJwt(smart: SmartAccess, token: string): Promis
   }
 }
 
-/** True when the token, or the grant it came from, was revoked (RFC 7009). */
+/** True when the token, or the grant it came from, was revoked (RFC 7009); one lookup in the auth state. */
 export async function isRevoked(
   smart: SmartAccess,
   claims: Pick<AccessClaims, 'jti' | 'gid'>,
 ): Promise<boolean> {
-  const [token, grant] = await Promise.all([
-    smart.state.get<boolean>('at-revoked', claims.jti),
-    smart.state.get<boolean>('grant-revoked', claims.gid),
+  return smart.state.anyLive([
+    ['at-revoked', claims.jti],
+    ['grant-revoked', claims.gid],
   ]);
-  return token !== null || grant !== null;
 }
 
-/** Verifies a bearer token for the resource server: valid, ours, for us, not revoked. */
+/** The access context of verified claims (fhirUser made relative to our FHIR base). */
+function contextOf(smart: SmartAccess, claims: AccessClaims): AccessContext {
+  const fhirUser = claims.fhirUser?.startsWith(`${smart.issuer}/`)
+    ? claims.fhirUser.slice(smart.issuer.length + 1)
+    : claims.fhirUser;
+  return accessContext({ ...claims, patient: claims.patient, fhirUser });
+}
+
+/**
+ * Verifies a bearer token for the resource server: valid, ours, for us, not revoked. A token verified
+ * before is taken from the cache until its expiry; the revocation check runs on every call.
+ */
 export async function verifyAccessToken(
   smart: SmartAccess,
   token: string,
 ): Promise<{ claims: AccessClaims; context: AccessContext }> {
-  const claims = await verifyAccessJwt(smart, token);
-  if (await isRevoked(smart, claims)) throw new TokenRejected('The access token was revoked');
-  const patient = claims.patient;
-  const fhirUser = claims.fhirUser?.startsWith(`${smart.issuer}/`)
-    ? claims.fhirUser.slice(smart.issuer.length + 1)
-    : claims.fhirUser;
-  return { claims, context: accessContext({ ...claims, patient, fhirUser }) };
+  let entry = smart.verified.get(token, nowSeconds(smart));
+  if (!entry) {
+    const claims = await verifyAccessJwt(smart, token);
+    entry = { claims, context: contextOf(smart, claims) };
+    // A not-before claim would need checking on every hit; our tokens carry none, so never cache those.
+    if (claims.nbf === undefined) smart.verified.set(token, entry);
+  }
+  if (await isRevoked(smart, entry.claims)) {
+    smart.verified.forget(token);
+    throw new TokenRejected('The access token was revoked');
+  }
+  return entry;
 }

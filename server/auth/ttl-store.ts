@@ -20,6 +20,8 @@ export interface TtlStore {
   add<T>(kind: string, key: string, value: T, ttlSeconds: number): Promise<boolean>;
   /** The live value, or null. */
   get<T>(kind: string, key: string): Promise<T | null>;
+  /** True when any of the `[kind, key]` entries is live (one lookup). */
+  anyLive(entries: ReadonlyArray<readonly [string, string]>): Promise<boolean>;
   /** Removes and returns the live value; of concurrent takers exactly one gets it (single use). */
   take<T>(kind: string, key: string): Promise<T | null>;
   delete(kind: string, key: string): Promise<void>;
@@ -67,6 +69,11 @@ export class MemoryTtlStore implements TtlStore {
   async get<T>(kind: string, key: string): Promise<T | null> {
     const item = this.live(`${kind}:${key}`);
     return item ? (structuredClone(item.v) as T) : null;
+  }
+
+  /** @inheritdoc */
+  async anyLive(entries: ReadonlyArray<readonly [string, string]>): Promise<boolean> {
+    return entries.some(([kind, key]) => this.live(`${kind}:${key}`) !== undefined);
   }
 
   /** @inheritdoc */
@@ -151,6 +158,14 @@ export class CollectionTtlStore implements TtlStore {
     await this.init();
     const doc = await this.coll.findOne({ _id: `${kind}:${key}`, exp: { $gt: this.clock().getTime() } });
     return doc ? (doc.v as T) : null;
+  }
+
+  /** @inheritdoc */
+  async anyLive(entries: ReadonlyArray<readonly [string, string]>): Promise<boolean> {
+    await this.init();
+    const ids = entries.map(([kind, key]) => `${kind}:${key}`);
+    const doc = await this.coll.findOne({ _id: { $in: ids }, exp: { $gt: this.clock().getTime() } });
+    return doc !== null;
   }
 
   /** @inheritdoc */

@@ -174,7 +174,8 @@ describe('authorization_code grant', () => {
     const res = await exchange(t.app, {
       code: c.code,
       redirect_uri: TEST_REDIRECT,
-      code_verifier: `${c.verifier.slice(0, -1)}A`,
+      // a different last character (a verifier already ending in A would otherwise stay correct)
+      code_verifier: `${c.verifier.slice(0, -1)}${c.verifier.endsWith('A') ? 'B' : 'A'}`,
       client_id: 'test-public',
     });
     expect(res.status).toBe(400);
