@@ -8,7 +8,12 @@
  * of this machine for moving the same Bundle bytes (a bare Express process serving them from memory).
  *
  *   npx tsx bench/ccm-billing-report.ts [--patients 10000] [--entries 8] [--runs 10]
+ *                                       [--data DIR] [--profile-dir DIR]
+ *
+ * `--data DIR` seeds DIR once and reuses it on later runs (it is not removed); `--profile-dir DIR` runs the
+ * server under `node --cpu-prof` writing its profile into DIR (summarise with bench/summarise-profile.ts).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,19 +25,23 @@ import type { HistoryDoc, ResourceDoc } from '../server/fhir/resource-store.js';
 import { extractIndex } from '../server/fhir/search/extract.js';
 import { openEmbeddedStore } from '../server/storage/embedded/embedded-store.js';
 import { enrolled } from '../test/helpers/ccm-scenarios.js';
-import { spawnTs, stop } from './lib.js';
+import { demoToken, spawnTs, stop } from './lib.js';
 
 const { values } = parseArgs({
   options: {
     patients: { type: 'string', default: '10000' },
     entries: { type: 'string', default: '8' },
     runs: { type: 'string', default: '10' },
+    data: { type: 'string' },
+    'profile-dir': { type: 'string' },
   },
 });
 const PATIENTS = Number(values.patients);
 const ENTRIES = Number(values.entries);
 const RUNS = Number(values.runs);
 const MONTH = '2026-03';
+/** The Authorization header of every request to the server (SMART is enforced); set once it is up. */
+const auth: Record<string, string> = {};
 
 /** One patient's resources: enrolled in January, 8 entries of 2-6 minutes spread over March. */
 function patient(i: number): FhirResource[] {
@@ -90,13 +99,42 @@ async function seed(dir: string): Promise<number> {
   return written;
 }
 
+/** Resolves once the process used under 5 % of a core over half a second (its start-up work is done). */
+async function idle(pid: number): Promise<number> {
+  const t0 = Date.now();
+  const ticks = () => {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(f[11]) + Number(f[12]);
+  };
+  let last = ticks();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = ticks();
+    if (now - last < 3) return Date.now() - t0;
+    last = now;
+  }
+}
+
+/** The first report asked as soon as a fresh server prints its address (it waits for any warm-up). */
+async function firstRightAfterStart(env: Record<string, string>): Promise<Record<string, number>> {
+  const server = await spawnTs('server/main.ts', env, /FHIR base:\s+(\S+)/);
+  try {
+    auth.authorization = `Bearer ${await demoToken(server.match[1])}`;
+    const r = await timed(`${server.match[1]}/$ccm-billing-report?month=${MONTH}`, 'application/fhir+json');
+    if (r.status !== 200) throw new Error(`first report: ${r.status}`);
+    return { ms: r.ms, serverMs: Math.round(r.serverMs), bytes: r.bytes };
+  } finally {
+    await stop(server.child);
+  }
+}
+
 /** Times one request, reading the whole body. */
 async function timed(
   url: string,
   accept: string,
 ): Promise<{ ms: number; serverMs: number; bytes: number; status: number; body: ArrayBuffer }> {
   const t0 = performance.now();
-  const res = await fetch(url, { headers: { accept } });
+  const res = await fetch(url, { headers: { accept, ...auth } });
   const body = await res.arrayBuffer();
   const serverMs = Number(/dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '')?.[1] ?? NaN);
   return {
@@ -117,10 +155,11 @@ async function changeTenPercent(base: string): Promise<number> {
       .resources.at(-1) as FhirResource;
     const res = await fetch(`${base}/Encounter/${entry.id}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/fhir+json' },
+      headers: { 'content-type': 'application/fhir+json', ...auth },
       body: JSON.stringify(entry),
     });
-    if (res.status !== 201) throw new Error(`PUT ${entry.id}: ${res.status} ${await res.text()}`);
+    if (res.status !== 201 && res.status !== 200)
+      throw new Error(`PUT ${entry.id}: ${res.status} ${await res.text()}`);
     n++;
   }
   return n;
@@ -166,7 +205,12 @@ async function series(url: string, accept: string): Promise<Record<string, numbe
   return out;
 }
 
-const dir = mkdtempSync(path.join(tmpdir(), 'ccm-bench-report-'));
+const dir = values.data ?? mkdtempSync(path.join(tmpdir(), 'ccm-bench-report-'));
+const reuse = values.data !== undefined && existsSync(path.join(dir, 'seeded'));
+const serverEnv: Record<string, string> = { DATA_DIR: dir, DEMO_DATA: 'false' };
+const serverArgs = values['profile-dir']
+  ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values['profile-dir'])}`]
+  : [];
 const report: Record<string, unknown> = {
   node: process.version,
   patients: PATIENTS,
@@ -176,13 +220,20 @@ const report: Record<string, unknown> = {
 };
 try {
   const t0 = Date.now();
-  report.resources = await seed(dir);
-  report.seedMs = Date.now() - t0;
+  if (!reuse) {
+    report.resources = await seed(dir);
+    report.seedMs = Date.now() - t0;
+    if (values.data) writeFileSync(path.join(dir, 'seeded'), '');
+  }
+  report.firstRightAfterStart = await firstRightAfterStart(serverEnv);
   const t1 = Date.now();
-  const server = await spawnTs('server/main.ts', { DATA_DIR: dir, DEMO_DATA: 'false' }, /FHIR base:\s+(\S+)/);
+  const server = await spawnTs('server/main.ts', serverEnv, /FHIR base:\s+(\S+)/, serverArgs);
   report.startMs = Date.now() - t1;
   try {
+    auth.authorization = `Bearer ${await demoToken(server.match[1])}`;
     const url = `${server.match[1]}/$ccm-billing-report?month=${MONTH}`;
+    // the first request once the start-up work (the practice model's warm-up) is done
+    report.idleAfterStartMs = await idle(server.child.pid as number);
     const cold = await timed(url, 'application/fhir+json');
     report.cold = { ms: cold.ms, serverMs: Math.round(cold.serverMs), bytes: cold.bytes };
     // the change-only refresh re-reads a safety margin; measure once writes are older than it
@@ -197,6 +248,6 @@ try {
     await stop(server.child);
   }
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (!values.data) rmSync(dir, { recursive: true, force: true });
 }
 process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

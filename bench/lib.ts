@@ -10,13 +10,14 @@ const autocannon = require('autocannon') as typeof autocannonType;
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Spawns a TypeScript entry point with tsx and resolves once `ready` matches its stdout. */
+/** Spawns a TypeScript entry point with tsx (after `nodeArgs`) and resolves once `ready` matches its stdout. */
 export function spawnTs(
   entry: string,
   env: Record<string, string>,
   ready: RegExp,
+  nodeArgs: string[] = [],
 ): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

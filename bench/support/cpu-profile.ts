@@ -67,8 +67,8 @@ function top(map: Map<string, number>, total: number, n: number): ProfileRow[] {
 
 const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
 
-/** Reads and summarises a .cpuprofile file, from `fromMs` after the profile started (0: everything). */
-export function summariseProfile(file: string, rows = 20, fromMs = 0): ProfileSummary {
+/** Reads and summarises a .cpuprofile file, between `fromMs` and `toMs` after the profile started. */
+export function summariseProfile(file: string, rows = 20, fromMs = 0, toMs = Infinity): ProfileSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -82,7 +82,7 @@ export function summariseProfile(file: string, rows = 20, fromMs = 0): ProfileSu
     const dt = p.timeDeltas[i] ?? 0;
     elapsed += dt;
     const node = byId.get(p.samples[i]);
-    if (!node || elapsed < fromMs * 1000) continue;
+    if (!node || elapsed < fromMs * 1000 || elapsed > toMs * 1000) continue;
     total += dt;
     add(self, frameName(node), dt);
     add(
