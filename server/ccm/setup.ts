@@ -62,14 +62,21 @@ export const WARM_MONTHS = 12;
 
 /**
  * Loads the practice model ahead of the first report, after the server started: every view, and the time
- * entries of the months that can still be billed. It yields to the event loop between bulk loads.
+ * entries of the months that can still be billed. It yields to the event loop between bulk loads. Then it
+ * prepares the report of the previous month, the one billed once a month has closed (each patient's
+ * evaluation and FHIR JSON, reused until that patient's record changes), so a biller's first request
+ * only assembles it.
  */
 export async function warmCcm(services: FhirServices): Promise<void> {
-  const { model, timezone, classifier } = ccmOf(services);
+  const { model, reports, timezone, classifier } = ccmOf(services);
   const month = monthOf(services.clock().getTime(), timezone);
   const ctx = engineContext(month, timezone, classifier);
   const from = monthRange(shiftMonth(month, -WARM_MONTHS), timezone).start;
-  await model.warm(ctx, from, () => new Promise((resolve) => setImmediate(resolve)));
+  const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
+  await model.warm(ctx, from, pause);
+  await pause();
+  const previous = await reports.build(engineContext(shiftMonth(month, -1), timezone, classifier));
+  previous.bundleJson(services.clock().toISOString());
 }
 
 /** The CCM parts set up for these services. */

@@ -36,6 +36,8 @@ const KEEP_MONTHS = 3;
 /** Builds practice reports from the practice model, reusing unchanged patients' work. */
 export class ReportService {
   private readonly memos = new Map<string, Map<string, Memo>>();
+  /** Month evaluations run so far (a patient whose memo was reused is not evaluated again). */
+  evaluations = 0;
 
   constructor(readonly model: PracticeModel) {}
 
@@ -62,6 +64,7 @@ export class ReportService {
       let memo = memos.get(patient);
       if (!memo || memo.stamp !== stamp) {
         const summary = evaluateMonth(record, ctx);
+        this.evaluations++;
         memo = { stamp, summary, inPopulation: inPopulation(record, summary, ctx) };
         memos.set(patient, memo);
       }

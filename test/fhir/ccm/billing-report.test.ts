@@ -9,6 +9,7 @@ import request from 'supertest';
 import { CcmScenario, enrolled } from '../../helpers/ccm-scenarios.js';
 import { lineCodes, param, params, putAll, type Param } from '../../helpers/ccm-load.js';
 import { makeTestApp, type TestApp } from '../../helpers/test-app.js';
+import { ccmOf, warmCcm } from '../../../server/ccm/setup.js';
 
 let t: TestApp;
 const alice = enrolled('rp-alice').time({ start: '2026-03-03T10:00:00-05:00', minutes: 45 });
@@ -190,6 +191,26 @@ describe('GET /fhir/$ccm-billing-report', () => {
 });
 
 describe('CapabilityStatement and OperationDefinitions', () => {
+  test('the warm-up after start prepares the closed month: its first report evaluates no patient again', async () => {
+    // A change to a patient makes the memo of that patient stale: the warm-up must evaluate it again.
+    await putAll(
+      t.app,
+      new CcmScenario('rp-bob').time({ start: '2026-03-07T10:00:00-05:00', minutes: 5 }).resources.slice(1),
+    );
+    const { reports } = ccmOf(t.services);
+    const before = reports.evaluations;
+    await warmCcm(t.services);
+    expect(reports.evaluations).toBeGreaterThan(before);
+    const evaluated = reports.evaluations;
+    const res = await request(t.app).get('/fhir/$ccm-billing-report?month=2026-03');
+    expect(res.status).toBe(200);
+    expect(res.body.entry.length).toBeGreaterThan(1);
+    expect(reports.evaluations).toBe(evaluated);
+    // A month the warm-up did not prepare is evaluated on request.
+    await request(t.app).get('/fhir/$ccm-billing-report?month=2026-02').expect(200);
+    expect(reports.evaluations).toBeGreaterThan(evaluated);
+  });
+
   test('lists the three CCM operations with their canonical OperationDefinitions', async () => {
     const cs = (await request(t.app).get('/fhir/metadata')).body;
     const system = cs.rest[0].operation as Array<{ name: string; definition: string }>;
