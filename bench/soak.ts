@@ -18,10 +18,12 @@ import { ROOT } from './lib.js';
 import { mixedScript, ownObservations } from './scenarios/mixed.js';
 import type { Target } from './scenarios/target.js';
 import { startAccess, type Access } from './support/auth.js';
+import { heapAfterGc, type HeapAfterGc } from './support/heap-probe.js';
 import { waitFor200 } from './support/http.js';
 import { runLoad } from './support/load.js';
 import {
   cleanupAll,
+  freePort,
   gitCommit,
   installSignalCleanup,
   procSample,
@@ -88,8 +90,62 @@ function growth(fine: Sample[]) {
   };
 }
 
+/** A full-GC probe taken `second` seconds into the load. */
+interface GcSample extends HeapAfterGc {
+  second: number;
+}
+
+/**
+ * Live-memory growth: the heap used right after a forced full GC at the end of the warm-up against the
+ * same at the end. Unlike RSS, this does not depend on when the collector last ran or returned pages.
+ */
+function liveGrowth(gc: GcSample[]) {
+  const base = gc.find((g) => g.second >= warmup) ?? gc[0];
+  const end = gc[gc.length - 1];
+  if (!base || !end || base === end) return { liveGrowthPercent: null };
+  const pct = (a: number, b: number) => r2(((b - a) / a) * 100);
+  return {
+    heapAfterGcWarmupMb: base.heapUsedMb,
+    heapAfterGcEndMb: end.heapUsedMb,
+    liveGrowthPercent: pct(base.heapUsedMb, end.heapUsedMb),
+    rssAfterGcWarmupMb: base.rssMb,
+    rssAfterGcEndMb: end.rssMb,
+    rssAfterGcGrowthPercent: pct(base.rssMb, end.rssMb),
+  };
+}
+
+/** Takes a full-GC probe at the end of the warm-up and then every minute until `until` seconds. */
+function gcProbes(inspectPort: number, t0: number, until: number): { samples: GcSample[]; stop(): Promise<void> } {
+  const samples: GcSample[] = [];
+  let next = warmup;
+  let running: Promise<void> = Promise.resolve();
+  const tick = () => {
+    const second = Math.round((performance.now() - t0) / 1000);
+    if (second < next || second > until - 5) return;
+    next += 60;
+    running = running.then(() =>
+      heapAfterGc(inspectPort).then(
+        (h) => {
+          samples.push({ second, ...h });
+        },
+        (err: unknown) => {
+          log(`heap probe failed: ${String(err)}`);
+        },
+      ),
+    );
+  };
+  const timer = setInterval(tick, 1000);
+  return {
+    samples,
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
 /** Runs the mixed load for the soak's duration, sampling RSS every `every` seconds. */
-async function soakLoad(target: Target, pid: number): Promise<Record<string, unknown>> {
+async function soakLoad(target: Target, pid: number, inspectPort: number): Promise<Record<string, unknown>> {
   const owned = await ownObservations(target, connections);
   const samples: Sample[] = [];
   const fine: Sample[] = [];
@@ -102,6 +158,7 @@ async function soakLoad(target: Target, pid: number): Promise<Record<string, unk
   };
   sample();
   const timer = setInterval(sample, 1000);
+  const probes = gcProbes(inspectPort, t0, minutes * 60);
   const load = await runLoad({
     origin: target.origin,
     headers: target.headers,
@@ -111,6 +168,10 @@ async function soakLoad(target: Target, pid: number): Promise<Record<string, unk
     script: (c) => mixedScript(target, c, owned[c], writeShare),
   }).finally(() => clearInterval(timer));
   sample();
+  await probes.stop();
+  // The end probe: right after the load, before anything else runs on the server.
+  const last = await heapAfterGc(inspectPort);
+  probes.samples.push({ second: Math.round((performance.now() - t0) / 1000), ...last });
   const versionsWritten = (load.byKind.create?.requests ?? 0) + (load.byKind.update?.requests ?? 0);
   return {
     minutes,
@@ -119,7 +180,9 @@ async function soakLoad(target: Target, pid: number): Promise<Record<string, unk
     warmupSeconds: warmup,
     load,
     versionsWritten,
+    ...liveGrowth(probes.samples),
     ...growth(fine),
+    gcSamples: probes.samples,
     samples,
   };
 }
@@ -144,7 +207,8 @@ async function soak(): Promise<Record<string, unknown>> {
   log(
     `loaded ${loaded.ids.total()} resources (${loaded.load.method}); soaking ${minutes} min at ${connections} connections`,
   );
-  const server = await startServer(dir);
+  const inspectPort = await freePort();
+  const server = await startServer(dir, undefined, [`--inspect=127.0.0.1:${inspectPort}`]);
   let access: Access | undefined;
   try {
     const origin = server.match[1];
@@ -160,7 +224,7 @@ async function soak(): Promise<Record<string, unknown>> {
       month,
       seconds: minutes * 60,
     };
-    return { patients, resources: loaded.ids.total(), ...(await soakLoad(target, pid)) };
+    return { patients, resources: loaded.ids.total(), ...(await soakLoad(target, pid, inspectPort)) };
   } finally {
     access?.stop();
     await stopProcess(server.child);
@@ -195,10 +259,11 @@ async function main(): Promise<void> {
   };
   process.stdout.write(
     [
-      `| soak | minutes | conns | requests | req/s | p95 ms | p99 ms | errors | non-2xx | RSS floor after warm-up MB | RSS floor last minute MB | RSS max MB | growth % (floor / max) | versions written |`,
-      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+      `| soak | minutes | conns | requests | req/s | p95 ms | p99 ms | errors | non-2xx | heap after full GC, warm-up → end MB | live growth % | RSS after full GC, warm-up → end MB | RSS growth after GC % | RSS floor first / last minute MB | RSS max MB | versions written |`,
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
       `| ${patients} patients | ${minutes} | ${connections} | ${load.requests} | ${load.rps} | ${load.p95} | ${load.p99} | ${load.errors} | ${load.non2xx} | ` +
-        `${result.rssFloorAfterWarmupMb} | ${result.rssFloorEndMb} | ${result.rssMaxMb} | ${result.growthPercent} / ${result.growthMaxPercent} | ${result.versionsWritten} |`,
+        `${result.heapAfterGcWarmupMb} → ${result.heapAfterGcEndMb} | ${result.liveGrowthPercent} | ${result.rssAfterGcWarmupMb} → ${result.rssAfterGcEndMb} | ${result.rssAfterGcGrowthPercent} | ` +
+        `${result.rssFloorAfterWarmupMb} / ${result.rssFloorEndMb} | ${result.rssMaxMb} | ${result.versionsWritten} |`,
       '',
     ].join('\n'),
   );
