@@ -7,7 +7,7 @@
  * after 10% of the patients got a new time entry through the REST API (incremental path), and the ceiling
  * of this machine for moving the same Bundle bytes (a bare Express process serving them from memory).
  *
- *   npx tsx bench/ccm-billing-report.ts [--patients 10000] [--entries 8] [--runs 10]
+ *   npx tsx bench/ccm-billing-report.ts [--patients 10000] [--entries 8] [--runs 10] [--month 2026-03]
  *                                       [--data DIR] [--profile-dir DIR]
  *
  * `--data DIR` seeds DIR once and reuses it on later runs (it is not removed); `--profile-dir DIR` runs the
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     patients: { type: 'string', default: '10000' },
     entries: { type: 'string', default: '8' },
     runs: { type: 'string', default: '10' },
+    month: { type: 'string', default: '2026-03' },
     data: { type: 'string' },
     'profile-dir': { type: 'string' },
   },
@@ -39,11 +40,13 @@ const { values } = parseArgs({
 const PATIENTS = Number(values.patients);
 const ENTRIES = Number(values.entries);
 const RUNS = Number(values.runs);
-const MONTH = '2026-03';
+const MONTH = String(values.month);
+if (!/^2026-(0[3-9]|1[0-2])$/.test(MONTH))
+  throw new Error('--month: 2026-03 to 2026-12 (enrolment is in January 2026)');
 /** The Authorization header of every request to the server (SMART is enforced); set once it is up. */
 const auth: Record<string, string> = {};
 
-/** One patient's resources: enrolled in January, 8 entries of 2-6 minutes spread over March. */
+/** One patient's resources: enrolled in January 2026, 8 entries of 2-6 minutes spread over the month. */
 function patient(i: number): FhirResource[] {
   const s = enrolled(`bp-${i}`);
   for (let k = 0; k < ENTRIES; k++) {
@@ -51,7 +54,7 @@ function patient(i: number): FhirResource[] {
     const minutes = 2 + ((i + k) % 5);
     const role = k === 0 && i % 3 === 0 ? 'billing-practitioner' : 'clinical-staff';
     s.time({
-      start: `2026-03-${day}T14:${String(i % 60).padStart(2, '0')}:00Z`,
+      start: `${MONTH}-${day}T14:${String(i % 60).padStart(2, '0')}:00Z`,
       minutes,
       seconds: (i * 7 + k) % 60,
       role,
@@ -151,7 +154,7 @@ async function changeTenPercent(base: string): Promise<number> {
   let n = 0;
   for (let i = 0; i < PATIENTS; i += 10) {
     const entry = enrolled(`bp-${i}`)
-      .time({ start: '2026-03-27T15:00:00Z', minutes: 5 })
+      .time({ start: `${MONTH}-27T15:00:00Z`, minutes: 5 })
       .resources.at(-1) as FhirResource;
     const res = await fetch(`${base}/Encounter/${entry.id}`, {
       method: 'PUT',
