@@ -7,6 +7,8 @@
  *
  *   npx tsx bench/profile.ts [--patients 1000] [--seconds 15] [--connections 16]
  *                            [--scenarios ingest,coldstart,read,search,create,update,export,billing] [--keep DIR]
+ *                            [--data DIR: keep the loaded dataset there and reuse it]
+ *                            [--warmup SECONDS: wait after the start (background loading) before the load]
  */
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -29,7 +31,13 @@ import {
   stopProcess,
   trackTempDir,
 } from './support/processes.js';
-import { loadDataset, startServer, type Loaded } from './support/session.js';
+import {
+  keptDataset,
+  loadDataset,
+  startServer,
+  type Loaded,
+  type SessionOptions,
+} from './support/session.js';
 
 const { values } = parseArgs({
   options: {
@@ -38,10 +46,13 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '16' },
     scenarios: { type: 'string', default: 'ingest,coldstart,read,search,create,update,export,billing' },
     keep: { type: 'string' },
+    data: { type: 'string' },
+    warmup: { type: 'string', default: '0' },
   },
 });
 const patients = Number(values.patients);
 const seconds = Number(values.seconds);
+const warmupMs = Number(values.warmup) * 1000;
 const connections = Number(values.connections);
 const wanted = new Set(values.scenarios.split(','));
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -95,6 +106,7 @@ async function profileScenario(
       month,
       seconds,
     };
+    if (name !== 'coldstart' && warmupMs > 0) await new Promise((r) => setTimeout(r, warmupMs));
     fromMs = name === 'coldstart' ? 0 : performance.now() - spawnedAt;
     result = await RUNS[name](target);
   } finally {
@@ -128,7 +140,7 @@ function render(name: string, p: ProfileSummary): string {
 async function main(): Promise<void> {
   installSignalCleanup();
   const startedAt = new Date().toISOString();
-  const dataDir = trackTempDir(mkdtempSync(path.join(os.tmpdir(), 'ccm-prof-data-')));
+  let dataDir = values.data ?? trackTempDir(mkdtempSync(path.join(os.tmpdir(), 'ccm-prof-data-')));
   const profDir = values.keep ?? trackTempDir(mkdtempSync(path.join(os.tmpdir(), 'ccm-prof-')));
   const endMonth = addMonths(monthOf(Date.now()), -1);
   const month = formatMonth(endMonth);
@@ -136,20 +148,20 @@ async function main(): Promise<void> {
   const out: Array<Record<string, unknown>> = [];
   try {
     log(`loading ${patients} patients${wanted.has('ingest') ? ' (profiled)' : ''}`);
-    const loaded = await loadDataset(
-      {
-        patients,
-        seed: 1,
-        endMonth,
-        month,
-        seconds,
-        connections: [connections],
-        scenarios: new Set(),
-        log,
-        loadNodeArgs: wanted.has('ingest') ? ['--cpu-prof', `--cpu-prof-dir=${ingestDir}`] : undefined,
-      },
-      dataDir,
-    );
+    const session: SessionOptions = {
+      patients,
+      seed: 1,
+      endMonth,
+      month,
+      seconds,
+      connections: [connections],
+      scenarios: new Set<string>(),
+      log,
+      loadNodeArgs: wanted.has('ingest') ? ['--cpu-prof', `--cpu-prof-dir=${ingestDir}`] : undefined,
+    };
+    const kept = values.data ? await keptDataset(session, values.data) : null;
+    if (kept) dataDir = kept.dir;
+    const loaded = kept ?? (await loadDataset(session, dataDir));
     if (wanted.has('ingest'))
       out.push({
         scenario: 'ingest',

@@ -6,7 +6,7 @@
  *
  *   npm run bench -- [--patients 1000,10000] [--seconds 10] [--connections 1,16]
  *                    [--scenarios read,vread,create,update,search,export,billing] [--seed 1]
- *                    [--end-month YYYY-MM] [--server-heap-mb 8192] [--out FILE]
+ *                    [--end-month YYYY-MM] [--server-heap-mb 8192] [--out FILE] [--data DIR]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -39,6 +39,7 @@ function options() {
       'end-month': { type: 'string' },
       'server-heap-mb': { type: 'string' },
       out: { type: 'string' },
+      data: { type: 'string' },
     },
   });
   const scenarios = new Set(values.scenarios.split(',').map((s) => s.trim()));
@@ -56,6 +57,7 @@ function options() {
     endMonth,
     serverHeapMb: values['server-heap-mb'] ? list(values['server-heap-mb'], 'server-heap-mb')[0] : undefined,
     out: values.out,
+    data: values.data,
   };
 }
 
@@ -97,7 +99,16 @@ async function main(): Promise<void> {
   };
   try {
     for (const patients of o.patients) {
-      const session = { ...o, patients, month: formatMonth(o.endMonth), log, serverHeapMb: o.serverHeapMb };
+      const dataDir = o.data && o.patients.length === 1 ? o.data : undefined;
+      if (o.data && !dataDir) throw new Error('--data keeps one dataset: give one --patients size');
+      const session = {
+        ...o,
+        patients,
+        month: formatMonth(o.endMonth),
+        log,
+        serverHeapMb: o.serverHeapMb,
+        dataDir,
+      };
       try {
         report.datasets.push(await benchDataset(session));
       } catch (err) {

@@ -40,6 +40,29 @@ export class DatasetIds {
     }
   }
 
+  /** The recorded ids as JSON, to reuse a loaded dataset (`fromJson`). */
+  toJson(): string {
+    const byType = Object.fromEntries(this.byType);
+    const seen = Object.fromEntries(this.seen);
+    return JSON.stringify({ patients: this.patients, ccmPatients: this.ccmPatients, byType, seen });
+  }
+
+  /** Ids saved by `toJson`. */
+  static fromJson(text: string): DatasetIds {
+    const o = JSON.parse(text) as {
+      patients: string[];
+      ccmPatients: string[];
+      byType: Record<string, string[]>;
+      seen: Record<string, number>;
+    };
+    const ids = new DatasetIds();
+    ids.patients.push(...o.patients);
+    ids.ccmPatients.push(...o.ccmPatients);
+    for (const [t, list] of Object.entries(o.byType)) ids.byType.set(t, list);
+    for (const [t, n] of Object.entries(o.seen)) ids.seen.set(t, n);
+    return ids;
+  }
+
   /** Resources recorded per type. */
   counts(): Record<string, number> {
     return Object.fromEntries([...this.seen.entries()].sort(([a], [b]) => a.localeCompare(b)));

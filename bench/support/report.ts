@@ -16,7 +16,7 @@ export interface DatasetReport {
   resources: number;
   byType: Record<string, number>;
   month: string;
-  load: { method: 'transaction' | 'direct'; reason?: string; seconds: number };
+  load: { method: 'transaction' | 'direct' | 'kept'; reason?: string; seconds: number };
   ingest: IngestResult[] | { status: 'unavailable'; reason: string };
   coldStartMs: number;
   serverRssAfterStartMb: number | null;

@@ -3,7 +3,7 @@
  * cold start, the ceiling with the bodies the server answered, every scenario at every connection count,
  * `$export` and `$ccm-billing-report`; the server is stopped and the directory removed whatever happens.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Month } from '../../scripts/generate/dates.js';
@@ -41,6 +41,8 @@ export interface SessionOptions {
   serverHeapMb?: number;
   /** Extra Node arguments of the server process for the load phase (e.g. --cpu-prof). */
   loadNodeArgs?: string[];
+  /** A directory that keeps the loaded dataset between runs (loaded there on first use). */
+  dataDir?: string;
   log: (line: string) => void;
 }
 
@@ -175,12 +177,37 @@ async function measure(
   return { ceilings, scenarios, billing, export: exported };
 }
 
+/**
+ * The dataset kept in `keep` (`data/` and the ids in `ids.json`), loaded there first when missing; its data
+ * directory is the server's. Write scenarios change it for later runs.
+ */
+export async function keptDataset(o: SessionOptions, keep: string): Promise<Loaded & { dir: string }> {
+  const dir = path.join(keep, 'data');
+  const idsFile = path.join(keep, 'ids.json');
+  if (existsSync(idsFile)) {
+    const ids = DatasetIds.fromJson(readFileSync(idsFile, 'utf8'));
+    return {
+      dir,
+      ids,
+      load: { method: 'kept', seconds: 0 },
+      ingest: { status: 'unavailable', reason: 'kept' },
+    };
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const loaded = await loadDataset(o, dir);
+  writeFileSync(idsFile, loaded.ids.toJson());
+  return { ...loaded, dir };
+}
+
 /** Runs every scenario on one dataset and returns its report. */
 export async function benchDataset(o: SessionOptions): Promise<DatasetReport> {
-  const dir = trackTempDir(mkdtempSync(path.join(tmpdir(), 'ccm-bench-')));
+  const temp = o.dataDir ? null : trackTempDir(mkdtempSync(path.join(tmpdir(), 'ccm-bench-')));
   try {
     o.log(`dataset of ${o.patients} patients: loading`);
-    const loaded = await loadDataset(o, dir);
+    const kept = o.dataDir ? await keptDataset(o, o.dataDir) : null;
+    const dir = kept?.dir ?? (temp as string);
+    const loaded = kept ?? (await loadDataset(o, dir));
     const { seconds, method } = loaded.load;
     o.log(`  loaded ${loaded.ids.total()} resources in ${seconds.toFixed(1)} s (${method}); cold start`);
     const t0 = performance.now();
@@ -218,6 +245,6 @@ export async function benchDataset(o: SessionOptions): Promise<DatasetReport> {
       await stopProcess(server.child);
     }
   } finally {
-    removeTempDir(dir);
+    if (temp) removeTempDir(temp);
   }
 }

@@ -112,7 +112,9 @@ async function launch(smart: SmartAccess, services: FhirServices, req: Request, 
   const patient = patientId ? await services.resources.read('Patient', patientId) : null;
   const encounterId =
     typeof body.encounter === 'string' && ID.test(body.encounter) ? body.encounter : undefined;
-  const encounter = encounterId ? await services.resources.read('Encounter', encounterId) : null;
+  const encounter = encounterId
+    ? await services.resources.read('Encounter', encounterId, undefined, { index: true })
+    : null;
   if (
     !client?.launchUri ||
     !patient ||

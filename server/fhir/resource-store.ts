@@ -85,6 +85,15 @@ export interface ResourceStoreDeps {
 
 export const HISTORY_COLLECTION = 'history';
 
+/** The fields of a current version that reads of the resource use: everything but its search index. */
+export const RESOURCE_FIELDS = { _id: 1, vid: 1, lu: 1, deleted: 1, resource: 1 } as const;
+
+/** What `read` returns: the resource and its version (default), or the whole document with its index. */
+export interface ReadOptions {
+  /** Also return the search index (`sp`, `comp`). */
+  index?: boolean;
+}
+
 /** Versioned storage of FHIR resources. */
 export class ResourceStore {
   private readonly ready = new Map<string, Promise<void>>();
@@ -125,9 +134,18 @@ export class ResourceStore {
     for (const keys of this.deps.indexKeys(name)) await coll.createIndex(keys);
   }
 
-  /** The current version (possibly a tombstone) of `type/id`, or null when it never existed. */
-  async read(type: string, id: string, session?: StorageSession): Promise<ResourceDoc | null> {
-    return (await this.current(type)).findOne({ _id: id }, { session });
+  /**
+   * The current version (possibly a tombstone) of `type/id`, or null when it never existed; without its
+   * search index unless `opts.index`, so that the engine copies only what the caller reads.
+   */
+  async read(
+    type: string,
+    id: string,
+    session?: StorageSession,
+    opts: ReadOptions = {},
+  ): Promise<ResourceDoc | null> {
+    const projection = opts.index ? undefined : RESOURCE_FIELDS;
+    return (await this.current(type)).findOne({ _id: id }, { session, projection });
   }
 
   /** One historic version, or null. */

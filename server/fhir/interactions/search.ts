@@ -16,6 +16,7 @@ import type { ResourceDoc } from '../resource-store.js';
 import { parseControls, type Controls } from '../search/controls.js';
 import { executeSearch, MAX_SNAPSHOT, type SearchPage } from '../search/execute.js';
 import { resolveIncludes, MAX_INCLUDED, type IncludeResult } from '../search/include.js';
+import { INDEXED_RESULT_FIELDS, RESULT_FIELDS } from '../search/store-query.js';
 import type { IgnoredParam, SearchIR } from '../search/ir.js';
 import { searchLinks } from '../search/links.js';
 import { parseSearch, RESULT_PARAMETERS } from '../search/parse.js';
@@ -105,8 +106,12 @@ export async function runSearch(services: FhirServices, spec: SearchSpec): Promi
   );
   const resolveCtx = { resources: services.resources, baseUrl: services.baseUrl };
   const filters = await Promise.all(spec.irs.map((ir) => compileResolved(resolveCtx, ir)));
+  const include = [...controls.include, ...(spec.extraIncludes ?? [])];
+  const now = services.clock().getTime();
+  // Only what is returned is copied out of the store; the index too where references are followed from it.
+  const fields = include.length > 0 ? INDEXED_RESULT_FIELDS : RESULT_FIELDS;
   const page = await executeSearch(
-    { resources: services.resources, store: services.store, now: services.clock().getTime() },
+    { resources: services.resources, store: services.store, now, fields },
     {
       sources: spec.irs.map((ir, i) => ({ type: ir.resourceType, filter: filters[i] })),
       sort: controls.sort,
@@ -116,10 +121,16 @@ export async function runSearch(services: FhirServices, spec: SearchSpec): Promi
       key: searchKey(spec, controls),
     },
   );
+  const iterates = include.some((s) => s.iterate) || controls.revinclude.some((s) => s.iterate);
   const includes = await resolveIncludes(
-    { resources: services.resources, registry: services.registry, allowType: spec.allowIncludedType },
+    {
+      resources: services.resources,
+      registry: services.registry,
+      allowType: spec.allowIncludedType,
+      fields: iterates ? INDEXED_RESULT_FIELDS : RESULT_FIELDS,
+    },
     page.matches,
-    [...controls.include, ...(spec.extraIncludes ?? [])],
+    include,
     controls.revinclude,
   );
   const links = searchLinks(services.baseUrl, spec.path, [...spec.applied, ...controls.applied], {

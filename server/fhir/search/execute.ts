@@ -13,7 +13,7 @@
 import type { Filter } from 'mongodb';
 import { FhirError, issue, STATUS } from '../outcomes.js';
 import type { ResourceDoc, ResourceStore } from '../resource-store.js';
-import type { DocumentStore } from '../../storage/document-collection.js';
+import type { DocumentStore, Projection } from '../../storage/document-collection.js';
 import { readSnapshot, saveSnapshot, snapshotSlice } from './snapshot.js';
 import { sortDocs, sortFields, type SortKey, type TypedDoc } from './sort.js';
 import { findByKeys, findLive } from './store-query.js';
@@ -58,6 +58,8 @@ export interface ExecuteContext {
   resources: ResourceStore;
   store: DocumentStore;
   now: number;
+  /** The fields of the matches that the caller reads (all when absent); sorting adds the index itself. */
+  fields?: Projection;
 }
 
 const keyOf = (d: TypedDoc): string => `${d.type}/${d.doc._id}`;
@@ -70,9 +72,10 @@ export async function executeSearch(ctx: ExecuteContext, plan: SearchPlan): Prom
     return { matches: [], total, size: total, offset: 0, hasNext: false, truncated: false };
   }
   const need = plan.offset + plan.count;
+  const projection = plan.sort.length > 0 && ctx.fields ? { ...ctx.fields, sp: 1 as const } : ctx.fields;
   const found = await Promise.all(
     plan.sources.map(async (s) =>
-      (await findLive(ctx.resources, s.type, s.filter, { limit: need + 1 })).map((doc) => ({
+      (await findLive(ctx.resources, s.type, s.filter, { limit: need + 1, projection })).map((doc) => ({
         type: s.type,
         doc,
       })),
@@ -129,7 +132,7 @@ async function snapshotPage(ctx: ExecuteContext, plan: SearchPlan): Promise<Sear
   const keys = all.map(keyOf);
   const snapshot = await saveSnapshot(ctx.store, ctx.now, plan.key, keys, total);
   const pageKeys = keys.slice(plan.offset, plan.offset + plan.count);
-  const matches = await findByKeys(ctx.resources, pageKeys);
+  const matches = await findByKeys(ctx.resources, pageKeys, ctx.fields);
   const hasNext = plan.offset + plan.count < keys.length;
   return { matches, total, size: keys.length, offset: plan.offset, snapshot, hasNext, truncated };
 }
@@ -138,7 +141,7 @@ async function snapshotPage(ctx: ExecuteContext, plan: SearchPlan): Promise<Sear
 async function continuePage(ctx: ExecuteContext, plan: SearchPlan, sid: string): Promise<SearchPage> {
   const head = await readSnapshot(ctx.store, ctx.now, sid, plan.key);
   const keys = plan.count === 0 ? [] : await snapshotSlice(ctx.store, head, plan.offset, plan.count);
-  const matches = await findByKeys(ctx.resources, keys);
+  const matches = await findByKeys(ctx.resources, keys, ctx.fields);
   const truncated = head.matched !== undefined;
   const hasNext = plan.count > 0 && plan.offset + plan.count < head.total;
   const total = head.matched ?? head.total;

@@ -6,6 +6,7 @@
  * again to what was included, until nothing new is found (at most MAX_ROUNDS rounds). Only references to
  * resources on this server are followed; a resource is never returned twice.
  */
+import type { Projection } from '../../storage/document-collection.js';
 import type { ResourceDoc, ResourceStore } from '../resource-store.js';
 import type { IncludeSpec } from './controls.js';
 import type { ReferenceEntry } from './index-entry.js';
@@ -24,6 +25,8 @@ export interface IncludeContext {
   registry: SearchRegistry;
   /** Only resources of these types are included (e.g. $everything's non-compartment types); all when absent. */
   allowType?: (type: string) => boolean;
+  /** The fields of the included resources that the caller reads (all when absent). */
+  fields?: Projection;
 }
 
 /** The included resources, and whether MAX_INCLUDED cut the list short. */
@@ -81,6 +84,7 @@ async function reverseDocs(
     if (codes.length === 0) continue;
     const found = await findLive(ctx.resources, spec.source, codes.length === 1 ? filter.$or[0] : filter, {
       limit: limit + 1,
+      projection: ctx.fields,
     });
     out.push(...found.map((doc) => ({ type: spec.source, doc })));
   }
@@ -104,7 +108,7 @@ export async function resolveIncludes(
     const room = MAX_INCLUDED - included.length;
     const keys = forwardKeys(ctx.registry, fwd, frontier).filter((k) => !seen.has(k));
     const found = [
-      ...(await findByKeys(ctx.resources, keys)),
+      ...(await findByKeys(ctx.resources, keys, ctx.fields)),
       ...(await reverseDocs(ctx, rev, frontier, room)),
     ];
     const next: Array<TypedDoc<ResourceDoc>> = [];

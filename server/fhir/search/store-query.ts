@@ -3,8 +3,14 @@
  * not deleted, with the projection and limit options search needs (ids of inner searches, sort fields).
  */
 import type { Filter } from 'mongodb';
-import type { FindOptions } from '../../storage/document-collection.js';
+import type { FindOptions, Projection } from '../../storage/document-collection.js';
 import type { ResourceDoc, ResourceStore } from '../resource-store.js';
+
+/** The fields of a search result that is only returned: its resource and version, not its index. */
+export const RESULT_FIELDS: Projection = { _id: 1, vid: 1, lu: 1, resource: 1 };
+
+/** The fields of a search result that is also sorted by or followed (`_include`): with its index. */
+export const INDEXED_RESULT_FIELDS: Projection = { ...RESULT_FIELDS, sp: 1 };
 
 /** Restricts a filter to resources that are not deleted. */
 export function liveFilter(filter: Filter<ResourceDoc>): Filter<ResourceDoc> {
@@ -23,14 +29,15 @@ export async function findLive(
   return coll.find(liveFilter(filter), options).toArray();
 }
 
-/** Current documents of `type` with one of `ids`, in no particular order. */
+/** Current documents of `type` with one of `ids` (only `projection`'s fields, if given), in no particular order. */
 export async function findByIds(
   resources: ResourceStore,
   type: string,
   ids: string[],
+  projection?: Projection,
 ): Promise<ResourceDoc[]> {
   if (ids.length === 0) return [];
-  return findLive(resources, type, { _id: ids.length === 1 ? ids[0] : { $in: ids } });
+  return findLive(resources, type, { _id: ids.length === 1 ? ids[0] : { $in: ids } }, { projection });
 }
 
 /** Splits a `Type/id` key. */
@@ -43,6 +50,7 @@ export function splitKey(key: string): [type: string, id: string] {
 export async function findByKeys(
   resources: ResourceStore,
   keys: readonly string[],
+  projection?: Projection,
 ): Promise<Array<{ type: string; doc: ResourceDoc }>> {
   const byType = new Map<string, string[]>();
   for (const key of keys) {
@@ -54,7 +62,8 @@ export async function findByKeys(
   const found = new Map<string, ResourceDoc>();
   await Promise.all(
     [...byType].map(async ([type, ids]) => {
-      for (const doc of await findByIds(resources, type, ids)) found.set(`${type}/${doc._id}`, doc);
+      for (const doc of await findByIds(resources, type, ids, projection))
+        found.set(`${type}/${doc._id}`, doc);
     }),
   );
   return keys.flatMap((key) => {

@@ -8,7 +8,7 @@
 import type { IndexKeys, IndexOptions, StoredDocument } from '../document-collection.js';
 import { badValueError, duplicateKeyError, indexConflictError } from './errors.js';
 import { ID_INDEX_NAME, type PlannerSource } from './planner.js';
-import type { JournalOp } from './journal-format.js';
+import { parseSegment, type JournalOp } from './journal-format.js';
 import { defaultIndexName, SecondaryIndex, type IndexDefinition } from './secondary-index.js';
 import { parseDocsRecord } from './snapshot.js';
 
@@ -18,6 +18,12 @@ const EMPTY = Buffer.alloc(0);
 function applyOp(docs: Map<string, StoredDocument>, op: JournalOp): void {
   if ('put' in op) docs.set(op.put._id, op.put);
   else if ('del' in op) docs.delete(op.del);
+}
+
+/** Applies recovered journal changes: operations, or unparsed segments of operations. */
+function applyJournal(docs: Map<string, StoredDocument>, change: JournalOp | Buffer): void {
+  if (!Buffer.isBuffer(change)) applyOp(docs, change);
+  else for (const op of parseSegment(change)) applyOp(docs, op);
 }
 
 /** Normalises createIndex arguments into a definition (validating the key directions). */
@@ -52,11 +58,12 @@ interface PendingBuild {
   rest: Iterator<[string, StoredDocument]> | null;
 }
 
-/** Recovered snapshot records still to parse, and the journal operations to apply after them. */
+/** Recovered snapshot records still to parse, and the journal changes to apply after them, in order. */
 interface PendingDocs {
   records: Buffer[];
+  journal: Array<JournalOp | Buffer>;
+  /** The next snapshot record, then (past the records) the next journal change, to apply. */
   next: number;
-  ops: JournalOp[];
 }
 
 /** One collection's committed documents and indexes. */
@@ -80,11 +87,12 @@ export class CollectionState implements PlannerSource {
     return this.built;
   }
 
-  /** Takes recovered documents: parsed ones, and records to parse later with the operations after them. */
-  deferDocs(docs: Map<string, StoredDocument>, records: Buffer[], ops: JournalOp[]): void {
+  /** Takes recovered documents: parsed ones, and records to parse later with the journal changes after them. */
+  deferDocs(docs: Map<string, StoredDocument>, records: Buffer[], journal: Array<JournalOp | Buffer>): void {
     for (const [id, doc] of docs) this.map.set(id, doc);
-    if (records.length > 0) this.unparsed = { records, next: 0, ops };
-    else for (const op of ops) applyOp(this.map, op);
+    if (records.length > 0 || journal.some((change) => Buffer.isBuffer(change)))
+      this.unparsed = { records, journal, next: 0 };
+    else for (const change of journal) applyJournal(this.map, change);
   }
 
   /** Declares indexes of recovered documents without building them yet (recovery: no uniqueness check). */
@@ -105,16 +113,27 @@ export class CollectionState implements PlannerSource {
     else this.buildSome(docs);
   }
 
-  /** Parses up to `records` recovered records; the queued operations follow the last one. */
+  /**
+   * Parses up to `records` recovered snapshot records or journal segments, in order (parsed journal
+   * operations in between cost nothing and are applied as they come).
+   */
   private parseSome(records: number): void {
     const u = this.unparsed as PendingDocs;
-    for (let i = 0; i < records && u.next < u.records.length; i++) {
-      parseDocsRecord(u.records[u.next], this.map);
-      u.records[u.next++] = EMPTY;
+    const total = u.records.length + u.journal.length;
+    for (let i = 0; i < records && u.next < total; u.next++) {
+      if (u.next < u.records.length) {
+        parseDocsRecord(u.records[u.next], this.map);
+        u.records[u.next] = EMPTY;
+        i++;
+        continue;
+      }
+      const j = u.next - u.records.length;
+      const change = u.journal[j];
+      if (Buffer.isBuffer(change)) i++;
+      applyJournal(this.map, change);
+      u.journal[j] = EMPTY;
     }
-    if (u.next < u.records.length) return;
-    for (const op of u.ops) applyOp(this.map, op);
-    this.unparsed = null;
+    if (u.next >= total) this.unparsed = null;
   }
 
   /** Adds up to `docs` documents to the pending indexes; returns how many it added. */

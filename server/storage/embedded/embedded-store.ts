@@ -68,7 +68,7 @@ export class EmbeddedStore implements DocumentStore, CollectionHost {
   load(collections: Map<string, RecoveredCollection>): void {
     for (const [name, recovered] of collections) {
       const state = this.state(name);
-      state.deferDocs(recovered.docs, recovered.pending?.records ?? [], recovered.pending?.ops ?? []);
+      state.deferDocs(recovered.docs, recovered.pending?.records ?? [], recovered.pending?.journal ?? []);
       state.deferIndexes(recovered.indexes.values());
     }
   }

@@ -3,11 +3,15 @@
  * files (changes made during generation G). Recovery loads the newest snapshot S (or starts empty) and
  * replays every journal of generation >= S in order; a torn or corrupt tail is ignored and truncated away.
  * Leftovers of an interrupted compaction (`*.tmp`, files older than S) are deleted.
+ * Every record's framing and checksum is checked at open; the segments of segmented records (one per
+ * collection, journal-format.ts) are queued unparsed behind their collection's earlier changes, like
+ * snapshot records, and parsed when the collection is first used or by the background loader.
  */
-import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir } from './fs-util.js';
-import { decodeRecords, type JournalOp } from './journal-format.js';
+import { readFrames } from './frame-reader.js';
+import { recordContent, type JournalOp, type RecordContent } from './journal-format.js';
 import { readSnapshot, type RecoveredCollection } from './snapshot.js';
 
 /** What recovery found. */
@@ -80,11 +84,25 @@ async function replayJournal(
   collections: Map<string, RecoveredCollection>,
   info: RecoveryInfo,
 ): Promise<number> {
-  const buf = await readFile(path);
-  const { records, validLength, torn } = decodeRecords(buf);
-  for (const record of records) applyRecord(record as JournalOp[], collections);
+  const { buf, bodies, torn: tornFrames } = await readFrames(path);
+  let validLength = 0;
+  let records = 0;
+  for (const body of bodies) {
+    let content: RecordContent;
+    try {
+      content = recordContent(body);
+    } catch {
+      break; // a record that does not parse ends the valid data, like a bad checksum
+    }
+    if ('ops' in content) applyRecord(content.ops, collections);
+    else
+      for (const [name, segment] of content.segments) queueSegment(collectionFor(collections, name), segment);
+    validLength = body.byteOffset - buf.byteOffset + body.length;
+    records++;
+  }
+  const torn = tornFrames || records < bodies.length;
   info.journalsReplayed++;
-  info.recordsReplayed += records.length;
+  info.recordsReplayed += records;
   if (torn) {
     info.truncatedBytes += buf.length - validLength;
     const fh = await open(path, 'r+');
@@ -107,15 +125,26 @@ function collectionFor(collections: Map<string, RecoveredCollection>, name: stri
   return c;
 }
 
+/** True when changes of the collection are queued (unparsed snapshot records or journal segments). */
+function hasQueue(c: RecoveredCollection): boolean {
+  return c.pending !== undefined && (c.pending.records.length > 0 || c.pending.journal.length > 0);
+}
+
+/** Queues a segment of a segmented journal record behind the collection's earlier changes. */
+function queueSegment(c: RecoveredCollection, segment: Buffer): void {
+  c.pending ??= { records: [], journal: [] };
+  c.pending.journal.push(segment);
+}
+
 /**
- * Applies one journal record to the state being rebuilt; changes to a collection whose snapshot records
- * are not parsed yet are queued behind them.
+ * Applies one parsed journal record to the state being rebuilt; changes to a collection with queued
+ * changes (unparsed snapshot records or journal segments) are queued behind them.
  */
 export function applyRecord(ops: JournalOp[], collections: Map<string, RecoveredCollection>): void {
   for (const op of ops) {
     const c = collectionFor(collections, op.c);
     if ('idx' in op) c.indexes.set(op.idx.name, op.idx);
-    else if (c.pending && c.pending.records.length > 0) c.pending.ops.push(op);
+    else if (hasQueue(c)) c.pending?.journal.push(op);
     else if ('put' in op) c.docs.set(op.put._id, op.put);
     else if ('del' in op) c.docs.delete(op.del);
   }

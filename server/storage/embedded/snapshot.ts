@@ -4,10 +4,10 @@
  * Each documents record starts `{"t":"docs","c":<name>,"n":<count>,` so that a reader can check framing,
  * checksums and counts at open and leave the JSON parsing of the documents for later (`pending`).
  */
-import { open, readFile, rename } from 'node:fs/promises';
+import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { crc32 } from 'node:zlib';
 import type { StoredDocument } from '../document-collection.js';
+import { readFrames } from './frame-reader.js';
 import { fsyncDir, writeAll } from './fs-util.js';
 import { encodeRecord, type JournalOp } from './journal-format.js';
 import { isPlainObject } from './json.js';
@@ -26,9 +26,10 @@ export interface RecoveredCollection {
   indexes: Map<string, IndexDefinition>;
   /**
    * Checked but not yet parsed snapshot records of the collection (bodies of `docs` records) and the
-   * journal operations that follow them, in order; `docs` holds what is already parsed.
+   * journal changes that follow them, in order: operations, or unparsed segments (JSON arrays of
+   * operations) of segmented journal records; `docs` holds what is already parsed.
    */
-  pending?: { records: Buffer[]; ops: JournalOp[] };
+  pending?: { records: Buffer[]; journal: Array<JournalOp | Buffer> };
 }
 
 const DOCS_PER_RECORD = 500;
@@ -76,22 +77,6 @@ export async function writeSnapshot(
   await fsyncDir(dirname(path));
 }
 
-/** The checksummed record bodies of a file, up to the first invalid one; `torn` when bytes were left over. */
-function frames(buf: Buffer): { bodies: Buffer[]; torn: boolean } {
-  const bodies: Buffer[] = [];
-  let offset = 0;
-  while (offset + 8 <= buf.length) {
-    const length = buf.readUInt32LE(offset);
-    const end = offset + 8 + length;
-    if (length === 0 || end > buf.length) break;
-    const body = buf.subarray(offset + 8, end);
-    if (crc32(body) !== buf.readUInt32LE(offset + 4)) break;
-    bodies.push(body);
-    offset = end;
-  }
-  return { bodies, torn: offset < buf.length };
-}
-
 const DOCS_PREFIX = /^\{"t":"docs","c":("(?:[^"\\]|\\.)*"),"n":(\d+),"docs":\[/;
 
 /** The collection and count of a documents record, read from its prefix; null for the older form. */
@@ -111,7 +96,7 @@ export function parseDocsRecord(body: Buffer, docs: Map<string, StoredDocument>)
  * Documents records are checked (checksum, collection, count) and kept unparsed in `pending`.
  */
 export async function readSnapshot(path: string): Promise<Map<string, RecoveredCollection>> {
-  const { bodies, torn } = frames(await readFile(path));
+  const { bodies, torn } = await readFrames(path);
   const parse = (b: Buffer | undefined): unknown => (b ? JSON.parse(b.toString('utf8')) : undefined);
   const head = parse(bodies[0]);
   const end = parse(bodies[bodies.length - 1]);
@@ -121,7 +106,7 @@ export async function readSnapshot(path: string): Promise<Map<string, RecoveredC
   const out = new Map<string, RecoveredCollection>();
   for (const c of head.collections as { name: string; indexes: IndexDefinition[] }[]) {
     const indexes = new Map(c.indexes.map((d) => [d.name, d]));
-    out.set(c.name, { docs: new Map(), indexes, pending: { records: [], ops: [] } });
+    out.set(c.name, { docs: new Map(), indexes, pending: { records: [], journal: [] } });
   }
   let count = 0;
   for (const body of bodies.slice(1, -1)) {
