@@ -4,30 +4,14 @@
  * manual time. Each step waits for what the page shows, never for a time.
  */
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { monthOf } from '../../server/ccm/time/zone.js';
 import { ROOT } from '../helpers/server-process.js';
 
+export { launchChromium } from '../helpers/chromium.js';
+
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 export const TZ = 'America/New_York';
-
-/** Headless Chromium as the project runs it. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
 
 /** A page that records console errors and uncaught exceptions. */
 export async function watchedPage(context: BrowserContext): Promise<{ page: Page; errors: string[] }> {
