@@ -13,8 +13,7 @@
  * `--data DIR` seeds DIR once and reuses it on later runs (it is not removed); `--profile-dir DIR` runs the
  * server under `node --cpu-prof` writing its profile into DIR (summarise with bench/summarise-profile.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +25,7 @@ import { extractIndex } from '../server/fhir/search/extract.js';
 import { openEmbeddedStore } from '../server/storage/embedded/embedded-store.js';
 import { enrolled } from '../test/helpers/ccm-scenarios.js';
 import { demoToken, spawnTs, stop } from './lib.js';
+import { untilIdle } from './support/processes.js';
 
 const { values } = parseArgs({
   options: {
@@ -100,22 +100,6 @@ async function seed(dir: string): Promise<number> {
   }
   await store.close();
   return written;
-}
-
-/** Resolves once the process used under 5 % of a core over half a second (its start-up work is done). */
-async function idle(pid: number): Promise<number> {
-  const t0 = Date.now();
-  const ticks = () => {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(f[11]) + Number(f[12]);
-  };
-  let last = ticks();
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 500));
-    const now = ticks();
-    if (now - last < 3) return Date.now() - t0;
-    last = now;
-  }
 }
 
 /** The first report asked as soon as a fresh server prints its address (it waits for any warm-up). */
@@ -236,7 +220,7 @@ try {
     auth.authorization = `Bearer ${await demoToken(server.match[1])}`;
     const url = `${server.match[1]}/$ccm-billing-report?month=${MONTH}`;
     // the first request once the start-up work (the practice model's warm-up) is done
-    report.idleAfterStartMs = await idle(server.child.pid as number);
+    report.idleAfterStartMs = await untilIdle(server.child.pid as number);
     const cold = await timed(url, 'application/fhir+json');
     report.cold = { ms: cold.ms, serverMs: Math.round(cold.serverMs), bytes: cold.bytes };
     // the change-only refresh re-reads a safety margin; measure once writes are older than it

@@ -183,3 +183,15 @@ export function gitCommit(): { commit: string; dirty: boolean } {
     return { commit: 'unknown', dirty: true };
   }
 }
+
+/** Resolves (with the ms waited) once the process used under 5 % of a core over a whole second. */
+export async function untilIdle(pid: number): Promise<number> {
+  const t0 = performance.now();
+  let last = procSample(pid).cpuSeconds;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const now = procSample(pid).cpuSeconds;
+    if (now - last < 0.05) return Math.round(performance.now() - t0);
+    last = now;
+  }
+}

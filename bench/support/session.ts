@@ -25,6 +25,7 @@ import {
   startTs,
   stopProcess,
   trackTempDir,
+  untilIdle,
   type Started,
 } from './processes.js';
 import type { DatasetReport } from './report.js';
@@ -67,18 +68,6 @@ export async function startServer(dir: string, heapMb?: number, nodeArgs: string
   };
   const args = [...(heapMb ? [`--max-old-space-size=${heapMb}`] : []), ...nodeArgs];
   return startTs('server/main.ts', env, /FHIR base:\s+(http:\/\/127\.0\.0\.1:\d+)\/fhir/, 600_000, args);
-}
-
-/** Resolves (with the ms waited) once the process used under 5 % of a core over a whole second. */
-async function untilIdle(pid: number): Promise<number> {
-  const t0 = performance.now();
-  let last = procSample(pid).cpuSeconds;
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const now = procSample(pid).cpuSeconds;
-    if (now - last < 0.05) return Math.round(performance.now() - t0);
-    last = now;
-  }
 }
 
 /** A loaded dataset: ids for the scenarios, how it was loaded, the ingest phases. */

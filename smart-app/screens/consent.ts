@@ -8,7 +8,7 @@ import type { Request, Response } from 'express';
 import type { Attachment, Consent, Practitioner } from 'fhir/r4.js';
 import { isCcmConsent } from '../../server/ccm/engine/extract.js';
 import { CONSENT_ELEMENT, EXTENSION } from '../../server/ccm/vocabulary.js';
-import { FhirWriteError, type MountScreen, type ScreenDeps } from '../context.js';
+import type { MountScreen, ScreenDeps } from '../context.js';
 import {
   consentResource,
   localInputValue,
@@ -16,7 +16,7 @@ import {
   revokedConsent,
   type ConsentInput,
 } from '../ccm/resources.js';
-import { field, fields, writeErrorView, type WriteErrorView } from './write-errors.js';
+import { field, fields, formRefusal, SKEW_MS, writeErrorView, type WriteErrorView } from './write-errors.js';
 
 /** The four things the patient must be told (CMS), with the words the checklist shows. */
 export const ELEMENTS = [
@@ -30,8 +30,6 @@ export const ELEMENTS = [
 ];
 
 const UPLOAD_TYPES = new Set(['application/pdf', 'image/png', 'image/jpeg']);
-/** Clock skew between the user's device and the server tolerated for "now" (ms). */
-const SKEW_MS = 60_000;
 
 /** The form's values (kept when a write is refused). */
 interface ConsentForm {
@@ -132,16 +130,7 @@ function documentOf(req: Request): Attachment | undefined {
   const file = (req as Request & { file?: { mimetype: string; buffer: Buffer; originalname: string } }).file;
   if (!file || file.buffer.length === 0) return undefined;
   if (!UPLOAD_TYPES.has(file.mimetype)) {
-    throw new FhirWriteError(400, {
-      resourceType: 'OperationOutcome',
-      issue: [
-        {
-          severity: 'error',
-          code: 'invalid',
-          diagnostics: 'The signed consent must be a PDF, PNG or JPEG file.',
-        },
-      ],
-    });
+    throw formRefusal('The signed consent must be a PDF, PNG or JPEG file.');
   }
   return {
     contentType: file.mimetype,
@@ -151,21 +140,13 @@ function documentOf(req: Request): Attachment | undefined {
   };
 }
 
-/** A refusal of the form itself (before anything is sent to the FHIR server). */
-function formError(diagnostics: string): FhirWriteError {
-  return new FhirWriteError(400, {
-    resourceType: 'OperationOutcome',
-    issue: [{ severity: 'error', code: 'invalid', diagnostics }],
-  });
-}
-
 /** When consent was obtained: the form's value (not in the future), or now when the form has none. */
 function obtainedAt(deps: ScreenDeps, value: string): number {
   const now = deps.now().getTime();
   if (value.trim() === '') return now;
   const at = parseLocalInput(value, deps.timeZone);
-  if (Number.isNaN(at)) throw formError('Enter when consent was obtained as a date and time.');
-  if (at > now + SKEW_MS) throw formError('Consent cannot be recorded as obtained in the future.');
+  if (Number.isNaN(at)) throw formRefusal('Enter when consent was obtained as a date and time.');
+  if (at > now + SKEW_MS) throw formRefusal('Consent cannot be recorded as obtained in the future.');
   return at;
 }
 

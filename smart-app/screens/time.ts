@@ -19,11 +19,9 @@ import {
 } from '../ccm/patient-record.js';
 import { localDateTime, parseLocalInput, timeEntryResource, type TimeInput } from '../ccm/resources.js';
 import { duration, monthFromEngine, monthFromParameters, progressOf } from '../ccm/view-model.js';
-import { field, fields, writeErrorView, type WriteErrorView } from './write-errors.js';
+import { field, fields, formRefusal, SKEW_MS, writeErrorView, type WriteErrorView } from './write-errors.js';
 
 const TIMER = 'time.timer';
-/** Clock skew between the user's device and the server tolerated for "now" (ms). */
-const SKEW_MS = 60_000;
 const label = (code: string) => code.charAt(0).toUpperCase() + code.slice(1).replace(/-/g, ' ');
 const ROLES = [TIME_ROLE.clinicalStaff, TIME_ROLE.billingPractitioner];
 
@@ -236,28 +234,10 @@ function handlers(deps: ScreenDeps) {
         const start = parseLocalInput(form.start, deps.timeZone);
         const end = parseLocalInput(form.end, deps.timeZone);
         if (Number.isNaN(start) || Number.isNaN(end)) {
-          throw new FhirWriteError(400, {
-            resourceType: 'OperationOutcome',
-            issue: [
-              {
-                severity: 'error',
-                code: 'required',
-                diagnostics: 'Enter the start and the end as a date and time.',
-              },
-            ],
-          });
+          throw formRefusal('Enter the start and the end as a date and time.', 'required');
         }
         if (end > deps.now().getTime() + SKEW_MS) {
-          throw new FhirWriteError(400, {
-            resourceType: 'OperationOutcome',
-            issue: [
-              {
-                severity: 'error',
-                code: 'invalid',
-                diagnostics: 'The end is in the future: time can only be logged once it has been spent.',
-              },
-            ],
-          });
+          throw formRefusal('The end is in the future: time can only be logged once it has been spent.');
         }
         await save(deps, req, { ...form, start, end });
         back(req, res);

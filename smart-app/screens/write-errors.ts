@@ -4,6 +4,17 @@
  */
 import { FhirWriteError } from '../context.js';
 
+/** Clock skew between the user's device and the server tolerated when a form says "now" (ms). */
+export const SKEW_MS = 60_000;
+
+/** A refusal of a form itself, before anything is sent to the FHIR server (shown like a server refusal). */
+export function formRefusal(diagnostics: string, code: 'invalid' | 'required' = 'invalid'): FhirWriteError {
+  return new FhirWriteError(400, {
+    resourceType: 'OperationOutcome',
+    issue: [{ severity: 'error', code, diagnostics }],
+  });
+}
+
 /** The `writeError` view data of a refused write. */
 export interface WriteErrorView {
   title: string;

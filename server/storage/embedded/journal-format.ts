@@ -13,6 +13,7 @@
  * definitions are needed at open.
  */
 import { crc32 } from 'node:zlib';
+import { scanFrames } from './frame-reader.js';
 import type { StoredDocument } from '../document-collection.js';
 import type { IndexDefinition } from './secondary-index.js';
 
@@ -143,20 +144,14 @@ export interface DecodedRecords {
 /** Decodes consecutive journal records fully, stopping at the first invalid one. */
 export function decodeRecords(buf: Buffer): DecodedRecords {
   const records: JournalOp[][] = [];
-  let offset = 0;
-  while (offset + HEADER <= buf.length) {
-    const length = buf.readUInt32LE(offset);
-    const checksum = buf.readUInt32LE(offset + 4);
-    const end = offset + HEADER + length;
-    if (length === 0 || end > buf.length) break;
-    const body = buf.subarray(offset + HEADER, end);
-    if (crc32(body) !== checksum) break;
+  let validLength = 0;
+  for (const body of scanFrames(buf).bodies) {
     try {
       records.push(allOps(body));
     } catch {
       break;
     }
-    offset = end;
+    validLength += HEADER + body.length;
   }
-  return { records, validLength: offset, torn: offset < buf.length };
+  return { records, validLength, torn: validLength < buf.length };
 }
