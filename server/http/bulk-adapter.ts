@@ -1,7 +1,9 @@
 /**
  * The Express side of bulk export status and file requests (Bulk Data Access IG 2.0, export.html):
  * [base]/bulk-status/[job] (GET status, DELETE cancel) and [base]/bulk-files/[job]/[file] (NDJSON download,
- * streamed from disk as application/fhir+ndjson). Errors go to the FHIR error handler (OperationOutcome).
+ * streamed from disk as application/fhir+ndjson). Each request passes the verified token's context
+ * (`accessOf`) so that only the client that kicked the job off is served (status.ts). Errors go to the FHIR
+ * error handler (OperationOutcome).
  */
 import { createReadStream } from 'node:fs';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
@@ -24,8 +26,8 @@ export function bulkRouter(services: FhirServices, runner: BulkRunner): Router {
   router.get(
     `/${STATUS_SEGMENT}/:job`,
     wrap(async (req, res) => {
-      // With SMART on, every /fhir request (files included) needs the bearer token: say so in the manifest.
-      const reply = await exportStatus(services, String(req.params.job), accessOf(req) !== undefined);
+      // With SMART on, every /fhir request (files included) needs the bearer token: the manifest says so.
+      const reply = await exportStatus(services, String(req.params.job), accessOf(req));
       res.status(reply.status).set(reply.headers);
       if (reply.status === 202) {
         res.end();
@@ -37,7 +39,7 @@ export function bulkRouter(services: FhirServices, runner: BulkRunner): Router {
   router.delete(
     `/${STATUS_SEGMENT}/:job`,
     wrap(async (req, res) => {
-      await cancelExport(services, runner, String(req.params.job));
+      await cancelExport(services, runner, String(req.params.job), accessOf(req));
       res.status(202).type('application/fhir+json');
       res.send(
         JSON.stringify(
@@ -49,7 +51,13 @@ export function bulkRouter(services: FhirServices, runner: BulkRunner): Router {
   router.get(
     `/${FILES_SEGMENT}/:job/:file`,
     wrap(async (req, res) => {
-      const file = await exportFile(services, runner, String(req.params.job), String(req.params.file));
+      const file = await exportFile(
+        services,
+        runner,
+        String(req.params.job),
+        String(req.params.file),
+        accessOf(req),
+      );
       await new Promise<void>((resolve, reject) => {
         const stream = createReadStream(file);
         stream.once('open', () => {

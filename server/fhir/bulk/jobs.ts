@@ -32,6 +32,13 @@ export interface BulkJob extends StoredDocument {
   since?: string;
   /** The kick-off request URL (manifest `request`). */
   request: string;
+  /**
+   * The client that kicked the export off (its token's `client_id`): only it may poll, cancel and download
+   * (status.ts). Absent when SMART is not enforced, and on jobs recorded before jobs were tied to clients.
+   */
+  clientId?: string;
+  /** The kick-off token's `sub` (a practice user, or the client itself for Backend Services), for the record. */
+  subject?: string;
   createdAt: string;
   /** When the export started reading: the manifest's transactionTime. */
   transactionTime?: string;

@@ -2,7 +2,9 @@
  * The `$export` kick-off request (Bulk Data Access IG 2.0, export.html#bulk-data-kick-off-request) at
  * [base]/$export, [base]/Patient/$export and [base]/Group/[id]/$export: checks `Prefer: respond-async`
  * and the parameters, records a pending job and answers 202 Accepted with the status URL in
- * Content-Location (export.html#response---success). The job runner does the export.
+ * Content-Location (export.html#response---success). The job records the requesting client (the verified
+ * token's client_id and sub, when SMART is enforced): status, cancel and file requests of other clients
+ * answer 404 (status.ts). The job runner does the export.
  */
 import { randomUUID } from 'node:crypto';
 import type { Parameters } from 'fhir/r4.js';
@@ -168,6 +170,8 @@ async function kickOff(call: OperationCall): Promise<FhirResponse> {
     ...(level === 'group' ? { groupId: call.id } : {}),
     ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
     request: requestUrl(services, req),
+    // The requester owns the job (export.html#security-considerations; checked by status.ts).
+    ...(req.auth ? { clientId: req.auth.clientId, subject: req.auth.subject } : {}),
     createdAt: services.clock().toISOString(),
   };
   await jobsOf(services.store).insertOne(job);
