@@ -33,7 +33,13 @@ export interface ResourceDoc extends StoredDocument {
   comp?: string[];
 }
 
-/** One version in the history collection; `_id` is `Type/id/vid`. */
+/**
+ * One version in the history collection; `_id` is `Type/id/vid`. The entry of the current version holds no
+ * `resource`: its body is the current document's (stored once), and the write that supersedes it copies that
+ * body into this entry in the same transaction. So an entry that is neither deleted nor holding a resource is
+ * the current version's; `hydrate` fills it in. (Entries written before this held the body; they are read
+ * as they are.)
+ */
 export interface HistoryDoc extends StoredDocument {
   t: string;
   rid: string;
@@ -43,6 +49,9 @@ export interface HistoryDoc extends StoredDocument {
   deleted?: boolean;
   resource?: Resource;
 }
+
+/** Attempts to read a current version's body before giving up (each miss means a concurrent write won). */
+const HYDRATE_ATTEMPTS = 5;
 
 /** What a write produced. */
 export interface WriteResult {
@@ -148,9 +157,49 @@ export class ResourceStore {
     return (await this.current(type)).findOne({ _id: id }, { session, projection });
   }
 
-  /** One historic version, or null. */
+  /** One historic version (with its resource unless it is a deletion), or null. */
   async vread(type: string, id: string, vid: number): Promise<HistoryDoc | null> {
-    return (await this.history()).findOne({ _id: `${type}/${id}/${vid}` });
+    const h = await (await this.history()).findOne({ _id: `${type}/${id}/${vid}` });
+    return h ? (await this.hydrate([h]))[0] : null;
+  }
+
+  /**
+   * History entries with their resources: the current version's entry takes the body of the current
+   * document. When a write superseded that version between the two reads, the entry holds the body by then
+   * (the superseding write copied it in the same transaction), so it is read again.
+   */
+  async hydrate(entries: HistoryDoc[]): Promise<HistoryDoc[]> {
+    const out = [...entries];
+    let missing = out.flatMap((h, i) => (h.deleted || h.resource ? [] : [i]));
+    for (let attempt = 0; missing.length > 0; attempt++) {
+      if (attempt === HYDRATE_ATTEMPTS) {
+        const h = out[missing[0]];
+        throw new Error(`History entry ${h._id} has no resource and is not the current version`);
+      }
+      const byType = new Map<string, string[]>();
+      for (const i of missing) byType.set(out[i].t, [...(byType.get(out[i].t) ?? []), out[i].rid]);
+      const current = new Map<string, ResourceDoc>();
+      for (const [type, ids] of byType) {
+        const coll = await this.current(type);
+        const docs = await coll.find({ _id: { $in: ids } }, { projection: RESOURCE_FIELDS }).toArray();
+        for (const d of docs) current.set(`${type}/${d._id}`, d);
+      }
+      const again: number[] = [];
+      for (const i of missing) {
+        const h = out[i];
+        const cur = current.get(`${h.t}/${h.rid}`);
+        if (cur && cur.vid === h.vid && cur.resource) out[i] = { ...h, resource: cur.resource };
+        else again.push(i);
+      }
+      if (again.length > 0) {
+        const ids = again.map((i) => out[i]._id);
+        const fresh = await (await this.history()).find({ _id: { $in: ids } }).toArray();
+        const byId = new Map(fresh.map((h) => [h._id, h]));
+        for (const i of again) out[i] = byId.get(out[i]._id) ?? out[i];
+      }
+      missing = again.filter((i) => !out[i].deleted && !out[i].resource);
+    }
+    return out;
   }
 
   /**
@@ -227,6 +276,7 @@ export class ResourceStore {
     const index = this.deps.extract(stored);
     const doc: ResourceDoc = { _id: id, vid, lu, resource: stored, sp: index.sp, comp: index.comp };
     await this.swap(coll, cur, doc, session);
+    await this.supersede(session, type, cur);
     await this.appendHistory(session, type, doc, cur ? opts.method : 'POST');
     return { doc, created: !cur || cur.deleted === true };
   }
@@ -245,6 +295,7 @@ export class ResourceStore {
     if (!cur || cur.deleted) return null;
     const doc: ResourceDoc = { _id: id, vid: cur.vid + 1, lu: this.nextInstant(cur.lu), deleted: true };
     await this.swap(coll, cur, doc, session);
+    await this.supersede(session, type, cur);
     await this.appendHistory(session, type, doc, 'DELETE');
     return doc;
   }
@@ -269,6 +320,21 @@ export class ResourceStore {
     }
   }
 
+  /**
+   * Copies the body of the version being superseded into its history entry (which, as the current version's,
+   * held none); entries that already hold it (written before bodies were stored once) are left alone.
+   */
+  private async supersede(session: StorageSession, type: string, cur: ResourceDoc | null): Promise<void> {
+    if (!cur || cur.deleted || !cur.resource) return;
+    await (
+      await this.history()
+    ).updateOne(
+      { _id: `${type}/${cur._id}/${cur.vid}`, resource: { $exists: false } },
+      { $set: { resource: cur.resource } },
+      { session },
+    );
+  }
+
   private async appendHistory(
     session: StorageSession,
     type: string,
@@ -283,8 +349,8 @@ export class ResourceStore {
       lu: doc.lu,
       method,
     };
+    // The current version's body lives in the current document only (see HistoryDoc).
     if (doc.deleted) entry.deleted = true;
-    if (doc.resource) entry.resource = doc.resource;
     try {
       await (await this.history()).insertOne(entry, { session });
     } catch (err) {

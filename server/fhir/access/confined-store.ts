@@ -52,5 +52,8 @@ export function confinedServices(services: FhirServices, auth: AccessContext): F
     const f = filterOf(type);
     return f ? restricted(coll, f) : coll;
   };
+  // History entries take the current version's body from the store as it is: versions are checked after
+  // reading (filter-response.ts), like the history collection itself, which is not confined.
+  view.hydrate = (entries) => base.hydrate(entries);
   return { ...services, resources: view };
 }

@@ -76,7 +76,7 @@ export async function historyInteraction(
     'history',
     total,
     pageLinks(services.baseUrl, path, params, { offset, count, total }),
-    docs.map((h) => entryOf(services, h)),
+    (await services.resources.hydrate(docs)).map((h) => entryOf(services, h)),
   );
   const headers: Record<string, string> = {};
   if (docs[0]) headers['last-modified'] = httpDate(docs[0].lu);
