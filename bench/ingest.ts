@@ -3,9 +3,12 @@
  * importer (its own process) into a freshly started server (its own process, embedded engine, journal on
  * disk) on 127.0.0.1; reports resources/s and checks, through a $export, that no reference is unresolved.
  *
- *   npx tsx bench/ingest.ts [--patients 300] [--concurrency 4]
+ *   npx tsx bench/ingest.ts [--patients 300] [--concurrency 4] [--compact-after 64mb]
+ *
+ * `--compact-after` sets the server's COMPACT_AFTER (the journal size from which it writes a snapshot), to
+ * measure an import during which the store compacts; the report lists the data directory's files after it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,16 +24,28 @@ import {
 import { stop } from './lib.js';
 
 const { values } = parseArgs({
-  options: { patients: { type: 'string', default: '300' }, concurrency: { type: 'string', default: '4' } },
+  options: {
+    patients: { type: 'string', default: '300' },
+    concurrency: { type: 'string', default: '4' },
+    'compact-after': { type: 'string' },
+  },
 });
 const work = mkdtempSync(path.join(tmpdir(), 'ccm-bench-ingest-'));
 try {
   const expected = writePopulation(path.join(work, 'in'), Number(values.patients));
-  const server = await startServer(path.join(work, 'data'));
+  const dataDir = path.join(work, 'data');
+  const compactAfter = values['compact-after'];
+  const server = await startServer(dataDir, compactAfter ? { COMPACT_AFTER: compactAfter } : {});
   try {
     const cpu0 = cpuSeconds(server.child.pid);
     const summary = await runImporter(server.base, [path.join(work, 'in')], Number(values.concurrency));
     const cpu1 = cpuSeconds(server.child.pid);
+    // Journal and snapshot files right after the import (a snapshot means the store compacted during it).
+    const files = Object.fromEntries(
+      readdirSync(dataDir)
+        .filter((f) => /\.(log|snap)$/.test(f))
+        .map((f) => [f, statSync(path.join(dataDir, f)).size]),
+    );
     const serverCpu = cpu0 === null || cpu1 === null ? null : Math.round((cpu1 - cpu0) * 100) / 100;
     const exported = await bulkExport(server.base);
     const check = await checkOutput(exported.manifest, await authHeaders(server.base));
@@ -42,12 +57,14 @@ try {
       engine: 'embedded',
       patients: Number(values.patients),
       concurrency: Number(values.concurrency),
+      compactAfter: compactAfter ?? 'default (64mb)',
       expected: Object.values(expected).reduce((a, b) => a + b, 0),
       importer: summary,
       resourcesPerSecond: summary.resourcesPerSecond,
       serverCpuSeconds: serverCpu,
       // What one fully available core would do: the rate on a quiet machine, whatever the load now.
       resourcesPerServerCpuSecond: serverCpu ? Math.round(summary.resources / serverCpu) : null,
+      storeFiles: files,
       references: check.references,
       unresolvedReferences: check.unresolved.length,
       countsMatch: Object.entries(expected).every(([t, n]) => check.counts[t] === n),

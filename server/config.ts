@@ -22,6 +22,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Largest accepted request body in bytes. */
   bodyLimitBytes: number;
+  /** Embedded engine: the journal size (bytes) from which it is compacted into a snapshot (see README). */
+  compactAfterBytes: number;
   /** Load the demo practice into an empty store at start. */
   demoData: boolean;
   /** Milliseconds graceful shutdown waits for in-flight requests. */
@@ -189,6 +191,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bodyLimitBytes = 16 * 1024 * 1024;
     }
   }
+  let compactAfterBytes = 64 * 1024 * 1024;
+  if (env.COMPACT_AFTER) {
+    compactAfterBytes = parseByteSize(env.COMPACT_AFTER);
+    if (!Number.isFinite(compactAfterBytes) || compactAfterBytes < 1024 * 1024) {
+      problems.push(`COMPACT_AFTER=${env.COMPACT_AFTER}: expected a size such as 64mb (at least 1mb)`);
+      compactAfterBytes = 64 * 1024 * 1024;
+    }
+  }
   const mongodbUri = env.MONGODB_URI || undefined;
   if (mongodbUri && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
     problems.push('MONGODB_URI: expected a mongodb:// or mongodb+srv:// connection string');
@@ -202,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mongodbDb: env.MONGODB_DB || undefined,
     logLevel,
     bodyLimitBytes,
+    compactAfterBytes,
     demoData: bool(env, 'DEMO_DATA', true, problems),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000, problems),
     bundleMaxEntries: integer(env, 'BUNDLE_MAX_ENTRIES', 10000, 1, 1000000, problems),

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     mongodbUri: config.mongodbUri,
     mongodbDb: config.mongodbDb,
     dataDir: config.dataDir,
+    compactAfterBytes: config.compactAfterBytes,
   });
   // Listen first: with PORT=0 the public base URL (token audience, Location headers) needs the real port.
   // Until the app is attached every request gets 503.
