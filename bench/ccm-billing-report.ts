@@ -24,7 +24,7 @@ import type { HistoryDoc, ResourceDoc } from '../server/fhir/resource-store.js';
 import { extractIndex } from '../server/fhir/search/extract.js';
 import { openEmbeddedStore } from '../server/storage/embedded/embedded-store.js';
 import { enrolled } from '../test/helpers/ccm-scenarios.js';
-import { demoToken, spawnTs, stop } from './lib.js';
+import { demoToken, SERVER_ENTRY, spawnTs, stop } from './lib.js';
 import { untilIdle } from './support/processes.js';
 
 const { values } = parseArgs({
@@ -104,7 +104,7 @@ async function seed(dir: string): Promise<number> {
 
 /** The first report asked as soon as a fresh server prints its address (it waits for any warm-up). */
 async function firstRightAfterStart(env: Record<string, string>): Promise<Record<string, number>> {
-  const server = await spawnTs('server/main.ts', env, /FHIR base:\s+(\S+)/);
+  const server = await spawnTs(SERVER_ENTRY, env, /FHIR base:\s+(\S+)/);
   try {
     auth.authorization = `Bearer ${await demoToken(server.match[1])}`;
     const r = await timed(`${server.match[1]}/$ccm-billing-report?month=${MONTH}`, 'application/fhir+json');
@@ -214,7 +214,7 @@ try {
   }
   report.firstRightAfterStart = await firstRightAfterStart(serverEnv);
   const t1 = Date.now();
-  const server = await spawnTs('server/main.ts', serverEnv, /FHIR base:\s+(\S+)/, serverArgs);
+  const server = await spawnTs(SERVER_ENTRY, serverEnv, /FHIR base:\s+(\S+)/, serverArgs);
   report.startMs = Date.now() - t1;
   try {
     auth.authorization = `Bearer ${await demoToken(server.match[1])}`;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { FhirResource } from 'fhir/r4.js';
 import { bearer, getBackendToken } from '../test/helpers/smart-token.js';
 import { countByType, syntheaBundles } from '../test/helpers/synthea-bundles.js';
-import { ROOT, spawnTs } from './lib.js';
+import { ROOT, SERVER_ENTRY, spawnTs } from './lib.js';
 
 /** Writes one transaction Bundle file per patient; returns the resources per type. */
 export function writePopulation(dir: string, patients: number): Record<string, number> {
@@ -42,7 +42,7 @@ export async function startServer(
 ): Promise<{ child: ChildProcess; base: string }> {
   const port = String(await freePort());
   const s = await spawnTs(
-    'server/main.ts',
+    SERVER_ENTRY,
     { PORT: port, DATA_DIR: dataDir, DEMO_DATA: 'false', BODY_LIMIT: '64mb', LOG_LEVEL: 'warn', ...env },
     /FHIR base:\s+(\S+)/,
   );

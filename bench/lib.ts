@@ -1,5 +1,6 @@
 /** Shared pieces of the benchmarks: child processes on 127.0.0.1 and autocannon runs. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,14 +11,37 @@ const autocannon = require('autocannon') as typeof autocannonType;
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Spawns a TypeScript entry point with tsx (after `nodeArgs`) and resolves once `ready` matches its stdout. */
+/** The server's entry point. */
+export const SERVER_ENTRY = 'server/main.ts';
+
+/**
+ * The Node flags `npm start` gives the server (package.json `start`, between `node` and `--import`), so that a
+ * benchmark measures the server as it is run.
+ */
+export function serverNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const words = pkg.scripts.start.split(/\s+/);
+  return words.slice(1, words.indexOf('--import'));
+}
+
+/** Node arguments for `entry`: the server gets the flags of `npm start` before `extra`. */
+export function nodeArgsFor(entry: string, extra: string[]): string[] {
+  return entry === SERVER_ENTRY ? [...serverNodeFlags(), ...extra] : extra;
+}
+
+/**
+ * Spawns a TypeScript entry point with tsx (after `nodeArgs`; the server also gets the flags of `npm start`)
+ * and resolves once `ready` matches its stdout.
+ */
 export function spawnTs(
   entry: string,
   env: Record<string, string>,
   ready: RegExp,
   nodeArgs: string[] = [],
 ): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
+  const child = spawn(process.execPath, [...nodeArgsFor(entry, nodeArgs), '--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createFhirServices } from '../server/app.js';
 import { openEmbeddedStore } from '../server/storage/embedded/embedded-store.js';
-import { ROOT, spawnTs, stop } from './lib.js';
+import { ROOT, SERVER_ENTRY, spawnTs, stop } from './lib.js';
 
 const MIN_MS = 1400;
 const FIXTURES = path.join(ROOT, 'fixtures', 'profiles');
@@ -84,7 +84,7 @@ async function serverStart(): Promise<{ serverMs: number; bareTsxMs: number }> {
   const bare = path.join(dir, 'bare.ts');
   writeFileSync(bare, "process.stdout.write('FHIR base: none\\n'); setInterval(() => undefined, 1000);\n");
   const bareTsxMs = await spawnMs(bare, {});
-  const serverMs = await spawnMs('server/main.ts', { DATA_DIR: path.join(dir, 'data'), DEMO_DATA: 'false' });
+  const serverMs = await spawnMs(SERVER_ENTRY, { DATA_DIR: path.join(dir, 'data'), DEMO_DATA: 'false' });
   rmSync(dir, { recursive: true, force: true });
   return { serverMs, bareTsxMs };
 }

@@ -14,7 +14,7 @@ import { createFhirServices } from '../server/app.js';
 import type { HistoryDoc, ResourceDoc } from '../server/fhir/resource-store.js';
 import { extractIndex } from '../server/fhir/search/extract.js';
 import { openEmbeddedStore } from '../server/storage/embedded/embedded-store.js';
-import { demoToken, load, spawnTs, stop } from './lib.js';
+import { demoToken, load, SERVER_ENTRY, spawnTs, stop } from './lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -111,11 +111,7 @@ try {
     try {
       await seed(dir, n);
       const t0 = Date.now();
-      const server = await spawnTs(
-        'server/main.ts',
-        { DATA_DIR: dir, DEMO_DATA: 'false' },
-        /FHIR base:\s+(\S+)/,
-      );
+      const server = await spawnTs(SERVER_ENTRY, { DATA_DIR: dir, DEMO_DATA: 'false' }, /FHIR base:\s+(\S+)/);
       const startMs = Date.now() - t0;
       const base = server.match[1];
       try {

@@ -22,7 +22,13 @@ const mb = (b: number) => Math.round((b / 1048576) * 100) / 100;
 export async function heapAfterGc(port: number): Promise<HeapAfterGc> {
   const { stdout } = await run(
     process.execPath,
-    ['--experimental-websocket', '--import', 'tsx', path.join('bench', 'support', 'heap-probe-cli.ts'), String(port)],
+    [
+      '--experimental-websocket',
+      '--import',
+      'tsx',
+      path.join('bench', 'support', 'heap-probe-cli.ts'),
+      String(port),
+    ],
     { cwd: ROOT, timeout: 120_000 },
   );
   const m = JSON.parse(stdout.trim()) as Record<string, number>;

@@ -6,7 +6,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { ROOT } from '../lib.js';
+import { nodeArgsFor, ROOT } from '../lib.js';
 
 const children = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
@@ -19,7 +19,10 @@ export interface Started {
   readyMs: number;
 }
 
-/** Spawns a TypeScript entry point with tsx; resolves when `ready` matches its stdout (bounded wait). */
+/**
+ * Spawns a TypeScript entry point with tsx (the server with the flags of `npm start`); resolves when `ready`
+ * matches its stdout (bounded wait).
+ */
 export function startTs(
   entry: string,
   env: Record<string, string>,
@@ -28,7 +31,7 @@ export function startTs(
   nodeArgs: string[] = [],
 ): Promise<Started> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
+  const child = spawn(process.execPath, [...nodeArgsFor(entry, nodeArgs), '--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

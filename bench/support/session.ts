@@ -18,6 +18,7 @@ import { authEnv, startAccess, type Access } from './auth.js';
 import type { GenContext } from '../../scripts/generate/context.js';
 import { DatasetIds, datasetContext, seedDirectly } from './dataset.js';
 import { request, waitFor200 } from './http.js';
+import { SERVER_ENTRY } from '../lib.js';
 import {
   freePort,
   procSample,
@@ -67,7 +68,7 @@ export async function startServer(dir: string, heapMb?: number, nodeArgs: string
     ...authEnv(),
   };
   const args = [...(heapMb ? [`--max-old-space-size=${heapMb}`] : []), ...nodeArgs];
-  return startTs('server/main.ts', env, /FHIR base:\s+(http:\/\/127\.0\.0\.1:\d+)\/fhir/, 600_000, args);
+  return startTs(SERVER_ENTRY, env, /FHIR base:\s+(http:\/\/127\.0\.0\.1:\d+)\/fhir/, 600_000, args);
 }
 
 /** A loaded dataset: ids for the scenarios, how it was loaded, the ingest phases. */
