@@ -326,13 +326,11 @@ export class ResourceStore {
    */
   private async supersede(session: StorageSession, type: string, cur: ResourceDoc | null): Promise<void> {
     if (!cur || cur.deleted || !cur.resource) return;
-    await (
-      await this.history()
-    ).updateOne(
-      { _id: `${type}/${cur._id}/${cur.vid}`, resource: { $exists: false } },
-      { $set: { resource: cur.resource } },
-      { session },
-    );
+    const history = await this.history();
+    // Read and replace by `_id` (no update operators): the engine decides both without a query compiler.
+    const entry = await history.findOne({ _id: `${type}/${cur._id}/${cur.vid}` }, { session });
+    if (!entry || entry.deleted || entry.resource) return;
+    await history.replaceOne({ _id: entry._id }, { ...entry, resource: cur.resource }, { session });
   }
 
   private async appendHistory(
