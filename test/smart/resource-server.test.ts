@@ -13,6 +13,9 @@ import { SignJWT } from 'jose';
 import { BULK_JOBS, type BulkJob } from '../../server/fhir/bulk/jobs.js';
 import { makeSmartTestApp, mintToken, pathOf, request, type SmartTestApp } from '../helpers/smart-app.js';
 import { TEST_BASE } from '../helpers/test-app.js';
+import { getNdjson, kickOff, waitForStatus } from '../fhir/exchange/bulk-helpers.js';
+
+const TEST_ORIGIN = new URL(TEST_BASE).origin;
 
 let t: SmartTestApp;
 let own: string; // patient/*.rs for demo-patient-1
@@ -298,27 +301,12 @@ describe('Bulk Data export jobs belong to the kick-off client (export.html#secur
   let narrowed: string; // demo-analyst again, but system/Patient.rs only
   let status: string; // the job's status path
   let files: string[]; // its file paths
-  const kickOff = (token: string) =>
-    get('/fhir/$export?_type=Patient,Condition', token)
-      .set('prefer', 'respond-async')
-      .set('accept', 'application/fhir+json');
-  const poll = async (statusPath: string, token: string) => {
-    const until = Date.now() + 20000;
-    for (;;) {
-      const res = await get(statusPath, token).set('accept', 'application/json');
-      if (res.status !== 202 || Date.now() > until) return res;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
+  const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+  const start = (token: string) => kickOff(t.app, '$export?_type=Patient,Condition', auth(token));
+  const poll = (statusPath: string, token: string) =>
+    waitForStatus(t.app, `${TEST_ORIGIN}${statusPath}`, 20000, auth(token));
   const ndjson = (filePath: string, token: string) =>
-    get(filePath, token)
-      .set('accept', 'application/fhir+ndjson')
-      .buffer(true)
-      .parse((r, cb) => {
-        let text = '';
-        r.on('data', (d: Buffer) => (text += d.toString()));
-        r.on('end', () => cb(null, text));
-      });
+    getNdjson(t.app, `${TEST_ORIGIN}${filePath}`, auth(token));
 
   beforeAll(async () => {
     t.bulk.start();
@@ -328,7 +316,7 @@ describe('Bulk Data export jobs belong to the kick-off client (export.html#secur
       clientId: 'demo-analyst',
       sub: 'demo-analyst',
     });
-    const kick = await kickOff(owner);
+    const kick = await start(owner);
     expect(kick.status).toBe(202);
     status = pathOf(kick.headers['content-location']);
     const done = await poll(status, owner);
@@ -410,7 +398,7 @@ describe('Bulk Data export jobs belong to the kick-off client (export.html#secur
   });
 
   test('the owning client can cancel: 202, then its status is 404 too', async () => {
-    const kick = await kickOff(owner);
+    const kick = await start(owner);
     const mine = pathOf(kick.headers['content-location']);
     expect((await poll(mine, owner)).status).toBe(200);
     expect((await send('delete', mine, owner)).status).toBe(202);

@@ -20,13 +20,32 @@ export function kickOff(app: CcmApp['app'], path: string, headers: Record<string
 }
 
 /** Polls a status URL until it stops answering 202; returns the last response. */
-export async function waitForStatus(app: CcmApp['app'], statusUrl: string, timeoutMs = 20000) {
+export async function waitForStatus(
+  app: CcmApp['app'],
+  statusUrl: string,
+  timeoutMs = 20000,
+  headers: Record<string, string> = {},
+) {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const res = await request(app).get(pathOf(statusUrl)).set('accept', 'application/json');
+    const res = await request(app).get(pathOf(statusUrl)).set('accept', 'application/json').set(headers);
     if (res.status !== 202 || Date.now() > until) return res;
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** GET of an output file URL, its body kept as text (NDJSON). */
+export function getNdjson(app: CcmApp['app'], fileUrl: string, headers: Record<string, string> = {}) {
+  return request(app)
+    .get(pathOf(fileUrl))
+    .set('accept', 'application/fhir+ndjson')
+    .set(headers)
+    .buffer(true)
+    .parse((r, cb) => {
+      let text = '';
+      r.on('data', (d: Buffer) => (text += d.toString()));
+      r.on('end', () => cb(null, text));
+    });
 }
 
 /** The manifest item shape (export.html#response---complete-status). */
@@ -43,15 +62,7 @@ export async function download(
 ): Promise<Array<{ item: ManifestItem; resources: FhirResource[]; contentType: string }>> {
   const out = [];
   for (const item of items) {
-    const res = await request(app)
-      .get(pathOf(item.url))
-      .set('accept', 'application/fhir+ndjson')
-      .buffer(true)
-      .parse((r, cb) => {
-        let text = '';
-        r.on('data', (d: Buffer) => (text += d.toString()));
-        r.on('end', () => cb(null, text));
-      });
+    const res = await getNdjson(app, item.url);
     if (res.status !== 200) throw new Error(`${item.url}: ${res.status}`);
     const resources = String(res.body)
       .split('\n')
