@@ -23,7 +23,8 @@ export function serverNodeFlags(): string[] {
     scripts: { start: string };
   };
   const words = pkg.scripts.start.split(/\s+/);
-  return words.slice(1, words.indexOf('--import'));
+  const end = words.indexOf('--import');
+  return end < 0 ? [] : words.slice(1, end).filter((w) => w.startsWith('--'));
 }
 
 /** Node arguments for `entry`: the server gets the flags of `npm start` before `extra`. */
