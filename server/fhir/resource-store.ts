@@ -177,7 +177,11 @@ export class ResourceStore {
         throw new Error(`History entry ${h._id} has no resource and is not the current version`);
       }
       const byType = new Map<string, string[]>();
-      for (const i of missing) byType.set(out[i].t, [...(byType.get(out[i].t) ?? []), out[i].rid]);
+      for (const i of missing) {
+        const ids = byType.get(out[i].t);
+        if (ids) ids.push(out[i].rid);
+        else byType.set(out[i].t, [out[i].rid]);
+      }
       const current = new Map<string, ResourceDoc>();
       for (const [type, ids] of byType) {
         const coll = await this.current(type);
