@@ -8,26 +8,26 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Resource } from 'fhir/r4.js';
 import { BULK_JOBS, type BulkJob } from '../../server/fhir/bulk/jobs.js';
-import { makeSmartTestApp, mintToken, pathOf, request, type SmartTestApp } from '../helpers/smart-app.js';
+import {
+  makeSmartTestApp,
+  mintToken,
+  ORIGIN,
+  pathOf,
+  request,
+  type SmartTestApp,
+} from '../helpers/smart-app.js';
 import { TEST_BASE } from '../helpers/test-app.js';
 import { getNdjson, kickOff, waitForStatus } from '../fhir/exchange/bulk-helpers.js';
 
-const TEST_ORIGIN = new URL(TEST_BASE).origin;
-
 let t: SmartTestApp;
-let own: string; // patient/*.rs for demo-patient-1, another client's token
 beforeAll(async () => {
   t = await makeSmartTestApp();
-  own = await mintToken(t.smart, 'patient/*.rs', { patient: 'demo-patient-1' });
 });
 afterAll(() => t.close());
 
-const get = (path: string, token?: string) => {
-  const r = request(t.app).get(path);
-  return token ? r.set('authorization', `Bearer ${token}`) : r;
-};
-const send = (method: 'delete', path: string, token: string) =>
-  request(t.app)[method](path).set('authorization', `Bearer ${token}`);
+const get = (path: string, token: string) => request(t.app).get(path).set('authorization', `Bearer ${token}`);
+const del = (path: string, token: string) =>
+  request(t.app).delete(path).set('authorization', `Bearer ${token}`);
 
 describe('Bulk Data export jobs belong to the kick-off client (export.html#security-considerations)', () => {
   let owner: string; // demo-analyst, system/*.rs: kicks the job off
@@ -38,9 +38,8 @@ describe('Bulk Data export jobs belong to the kick-off client (export.html#secur
   const auth = (token: string) => ({ authorization: `Bearer ${token}` });
   const start = (token: string) => kickOff(t.app, '$export?_type=Patient,Condition', auth(token));
   const poll = (statusPath: string, token: string) =>
-    waitForStatus(t.app, `${TEST_ORIGIN}${statusPath}`, 20000, auth(token));
-  const ndjson = (filePath: string, token: string) =>
-    getNdjson(t.app, `${TEST_ORIGIN}${filePath}`, auth(token));
+    waitForStatus(t.app, `${ORIGIN}${statusPath}`, 20000, auth(token));
+  const ndjson = (filePath: string, token: string) => getNdjson(t.app, `${ORIGIN}${filePath}`, auth(token));
 
   beforeAll(async () => {
     t.bulk.start();
@@ -79,10 +78,12 @@ describe('Bulk Data export jobs belong to the kick-off client (export.html#secur
       '00000000-0000-4000-8000-000000000000',
       id,
     );
+    // A patient token of another client (patient/*.rs for demo-patient-1).
+    const own = await mintToken(t.smart, 'patient/*.rs', { patient: 'demo-patient-1' });
     for (const token of [other, own]) {
       const replies = [
         await get(status, token).set('accept', 'application/json'),
-        await send('delete', status, token),
+        await del(status, token),
         ...(await Promise.all(files.map((f) => get(f, token)))),
       ];
       for (const res of replies) {
@@ -98,7 +99,7 @@ describe('Bulk Data export jobs belong to the kick-off client (export.html#secur
   test('the owning client with a token that no longer reads every type gets 403 OperationOutcome', async () => {
     const replies = [
       await get(status, narrowed).set('accept', 'application/json'),
-      await send('delete', status, narrowed),
+      await del(status, narrowed),
       await get(files[0], narrowed),
     ];
     for (const res of replies) {
@@ -135,7 +136,7 @@ describe('Bulk Data export jobs belong to the kick-off client (export.html#secur
     const kick = await start(owner);
     const mine = pathOf(kick.headers['content-location']);
     expect((await poll(mine, owner)).status).toBe(200);
-    expect((await send('delete', mine, owner)).status).toBe(202);
+    expect((await del(mine, owner)).status).toBe(202);
     expect((await get(mine, owner)).status).toBe(404);
   });
 
