@@ -6,7 +6,8 @@ import express, { type Express, type Request, type Response } from 'express';
 import pino, { type Logger } from 'pino';
 import { mountSmart } from './auth/mount.js';
 import type { AccessMode } from './auth/smart-access.js';
-import { PracticeUserStore } from './auth/practice-users.js';
+import { practiceUsersOf } from './auth/live-user-store.js';
+import type { PracticeUserStore } from './auth/practice-users.js';
 import { resolveSessionSecret, SessionCookies } from './auth/session-cookie.js';
 import { dashboardApp } from './ccm/dashboard/app.js';
 import { ccmOf, setupCcm } from './ccm/setup.js';
@@ -46,6 +47,9 @@ export interface AppDeps {
         | 'sessionSecret'
         | 'chronicIndicatorCsv'
         | 'demoClients'
+        | 'demoUsers'
+        | 'usersFile'
+        | 'ehrSimulator'
         | 'smartAppClientsFile'
         | 'smartAppFrameAncestors'
         | 'smartAppSessionMinutes'
@@ -61,7 +65,7 @@ export interface AppDeps {
   access?: AccessMode;
   /** IANA time zone of CCM calendar months; overrides config.practiceTimezone (default America/New_York). */
   practiceTimezone?: string;
-  /** Dashboard users; the demo users of fixtures/users.json by default. */
+  /** Dashboard users; by default the users file of the configuration (plus the demo users when demoUsers). */
   practiceUsers?: PracticeUserStore;
 }
 
@@ -121,7 +125,7 @@ function dashboardOf(deps: AppDeps, services: FhirServices, logger: Logger): exp
     path: '/dashboard',
     secure: deps.config.baseUrl.startsWith('https:'),
   });
-  const users = deps.practiceUsers ?? PracticeUserStore.fromFile();
+  const users = deps.practiceUsers ?? practiceUsersOf(deps.config);
   return dashboardApp({ services, ccm: ccmOf(services), users, sessions, logger });
 }
 
@@ -164,7 +168,7 @@ export function createApp(deps: AppDeps): CcmApp {
   });
   if (deps.access?.mode === 'smart') {
     services.smartEndpoints = smartEndpointsOf(deps.access.authBase);
-    mountSmart(app, deps.access, services, logger);
+    mountSmart(app, deps.access, services, logger, { ehrSimulator: deps.config.ehrSimulator ?? false });
   }
   app.use('/fhir', bulkRouter(services, bulk));
   app.use('/fhir', fhirRouter(services, deps.config.bodyLimitBytes));

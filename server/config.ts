@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readUsersFile } from './auth/users-file.js';
 import { isValidTimeZone } from './ccm/time/zone.js';
 import { parseIssuerClients } from '../smart-app/issuers.js';
 
@@ -24,8 +25,16 @@ export interface Config {
   bodyLimitBytes: number;
   /** Embedded engine: the journal size (bytes) from which it is compacted into a snapshot (see README). */
   compactAfterBytes: number;
-  /** Load the demo practice into an empty store at start. */
+  /** DEMO: the quick-start demo; the default of the four demo switches below. */
+  demo: boolean;
+  /** DEMO_DATA: load the demo practice into an empty store at start. */
   demoData: boolean;
+  /** DEMO_USERS: the demo practice users of fixtures/users.json (passwords published in the README) sign in. */
+  demoUsers: boolean;
+  /** EHR_SIMULATOR: serve the EHR launch simulator at /ehr. */
+  ehrSimulator: boolean;
+  /** USERS_FILE: the practice users store (`npm run users`), re-read when it changes; default DATA_DIR/users.json. */
+  usersFile: string;
   /** Milliseconds graceful shutdown waits for in-flight requests. */
   shutdownTimeoutMs: number;
   /** Most entries accepted in one transaction or batch Bundle (more: 413). */
@@ -38,7 +47,7 @@ export interface Config {
   signingKeyFile?: string;
   /** SMART: a clients file (`{"clients": [...]}`, as fixtures/clients.json) added to the registry. */
   clientsFile?: string;
-  /** SMART: register the demo-only clients of fixtures/clients.json. */
+  /** SMART_DEMO_CLIENTS: register the demo-only clients of fixtures/clients.json (published secrets). */
   demoClients: boolean;
   /** SMART: lifetime of user-launch access tokens, seconds. */
   accessTokenSeconds: number;
@@ -175,6 +184,55 @@ function frameAncestorsOf(env: NodeJS.ProcessEnv, problems: string[]): string {
   return sources.join(' ');
 }
 
+/** The demo switches: DEMO (default false) is the default of each of the four. */
+function demoSwitchesOf(
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): Pick<Config, 'demo' | 'demoUsers' | 'demoClients' | 'ehrSimulator' | 'demoData'> {
+  const demo = bool(env, 'DEMO', false, problems);
+  return {
+    demo,
+    demoUsers: bool(env, 'DEMO_USERS', demo, problems),
+    demoClients: bool(env, 'SMART_DEMO_CLIENTS', demo, problems),
+    ehrSimulator: bool(env, 'EHR_SIMULATOR', demo, problems),
+    demoData: bool(env, 'DEMO_DATA', demo, problems),
+  };
+}
+
+/** The users store of a data directory: USERS_FILE, else DATA_DIR/users.json (also used by scripts/users.ts). */
+export function usersFileOf(env: NodeJS.ProcessEnv, dataDir = path.resolve(env.DATA_DIR || './data')): string {
+  return path.resolve(env.USERS_FILE || path.join(dataDir, 'users.json'));
+}
+
+/** USERS_FILE: absent (no users yet) or a users file that parses. */
+function checkUsersFile(env: NodeJS.ProcessEnv, file: string, problems: string[]): void {
+  try {
+    readUsersFile(file);
+  } catch (err) {
+    const name = env.USERS_FILE ? `USERS_FILE=${env.USERS_FILE}` : `USERS_FILE (default ${file})`;
+    problems.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** The switches that publish credentials (the README's demo passwords and client secrets) and are on. */
+export function demoCredentialSwitches(c: Pick<Config, 'demoUsers' | 'demoClients'>): string[] {
+  return [...(c.demoUsers ? ['DEMO_USERS'] : []), ...(c.demoClients ? ['SMART_DEMO_CLIENTS'] : [])];
+}
+
+/** NODE_ENV=production refuses demo credentials: the problem naming the switches to turn off, or null. */
+export function productionProblem(
+  nodeEnv: string | undefined,
+  c: Pick<Config, 'demoUsers' | 'demoClients'>,
+): string | null {
+  const on = demoCredentialSwitches(c);
+  if (nodeEnv !== 'production' || on.length === 0) return null;
+  return (
+    `NODE_ENV=production with demo credentials on (${on.join(', ')}): their passwords and secrets are ` +
+    `published in the README. Set DEMO=false and ${on.map((n) => `${n}=false`).join(' and ')} ` +
+    '(add real users with npm run users -- add <username> --role ...).'
+  );
+}
+
 /** Reads and validates the configuration; throws ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
@@ -203,24 +261,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (mongodbUri && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
     problems.push('MONGODB_URI: expected a mongodb:// or mongodb+srv:// connection string');
   }
+  const dataDir = path.resolve(env.DATA_DIR || './data');
+  const usersFile = usersFileOf(env, dataDir);
+  checkUsersFile(env, usersFile, problems);
+  const demoSwitches = demoSwitchesOf(env, problems);
   const config: Config = {
     port,
     host,
     baseUrl: baseUrlOf(env, host, port, problems),
-    dataDir: path.resolve(env.DATA_DIR || './data'),
+    dataDir,
     mongodbUri,
     mongodbDb: env.MONGODB_DB || undefined,
     logLevel,
     bodyLimitBytes,
     compactAfterBytes,
-    demoData: bool(env, 'DEMO_DATA', true, problems),
+    ...demoSwitches,
+    usersFile,
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000, problems),
     bundleMaxEntries: integer(env, 'BUNDLE_MAX_ENTRIES', 10000, 1, 1000000, problems),
     bulkExpirySeconds: integer(env, 'BULK_EXPIRY_SECONDS', 3600, 1, 30 * 24 * 3600, problems),
     unknownProfiles: unknownProfilesOf(env, problems),
     signingKeyFile: fileOf(env, 'SMART_SIGNING_KEY_FILE', problems),
     clientsFile: fileOf(env, 'SMART_CLIENTS_FILE', problems),
-    demoClients: bool(env, 'SMART_DEMO_CLIENTS', true, problems),
     accessTokenSeconds: integer(env, 'ACCESS_TOKEN_SECONDS', 3600, 60, 86400, problems),
     practiceTimezone: timezoneOf(env, problems),
     sessionSecret: sessionSecretOf(env, problems),
@@ -229,6 +291,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smartAppFrameAncestors: frameAncestorsOf(env, problems),
     smartAppSessionMinutes: integer(env, 'SMART_APP_SESSION_MINUTES', 480, 5, 7 * 24 * 60, problems),
   };
+  const production = productionProblem(env.NODE_ENV, config);
+  if (production) problems.push(production);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

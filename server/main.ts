@@ -1,16 +1,13 @@
 /**
  * The server process: reads the configuration, opens the store, builds the app, loads the demo practice
- * into an empty store, listens (127.0.0.1 by default) and shuts down gracefully on SIGTERM/SIGINT
+ * into an empty store when DEMO_DATA is on, listens (127.0.0.1 by default), says loudly when it runs the
+ * demo (published credentials) and when nobody can sign in, and shuts down gracefully on SIGTERM/SIGINT
  * (stop accepting, finish in-flight requests, flush the journal).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import pino, { type Logger } from 'pino';
-import { createApp } from './app.js';
-import { practiceLogin } from './auth/practice-login.js';
-import { PracticeUserStore } from './auth/practice-users.js';
-import { resolveSessionSecret } from './auth/session-cookie.js';
-import { createSmartAccess } from './auth/setup.js';
-import { ConfigError, loadConfig } from './config.js';
+import { assembleApp } from './assemble.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { warmCcm } from './ccm/setup.js';
 import { loadDemoData } from './demo-data.js';
 import { loadConformanceResources } from './fhir/profiles/store-loader.js';
@@ -33,6 +30,32 @@ function warmUpInBackground(store: DocumentStore, services: FhirServices, logger
       (err: unknown) => logger.warn({ err }, 'ccm practice model warm-up failed'),
     );
   });
+}
+
+/** The start-up notice of the demo switches that are on, with how to turn them off; '' when none is. */
+function demoNotice(config: Config): string {
+  const on = [
+    config.demoUsers && 'demo users (DEMO_USERS: passwords published in the README)',
+    config.demoClients && 'demo clients (SMART_DEMO_CLIENTS: secrets published in the README)',
+    config.ehrSimulator && 'the /ehr launch simulator (EHR_SIMULATOR)',
+    config.demoData && 'the demo practice data (DEMO_DATA)',
+  ].filter((x): x is string => typeof x === 'string');
+  if (on.length === 0) return '';
+  return (
+    `\n  *** DEMO: this server runs the demo, for trying it out only; never use it with real patient data.\n` +
+    `  *** On: ${on.join('; ')}.\n` +
+    `  *** Turn it off: DEMO=false npm start (or each switch =false); add real users with\n` +
+    `  ***   npm run users -- add <username> --role physician|care-manager|biller|admin (README "Users").\n\n`
+  );
+}
+
+/** The warning printed when no user can sign in, with how to add one; '' otherwise. */
+function noUsersNotice(count: number, config: Config): string {
+  if (count > 0) return '';
+  return (
+    `\n  No practice users in ${config.usersFile}: nobody can sign in to /dashboard or /auth.\n` +
+    `  Add one (no restart needed): npm run users -- add <username> --role admin\n\n`
+  );
 }
 
 async function main(): Promise<void> {
@@ -72,15 +95,8 @@ async function main(): Promise<void> {
   const origin = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   if (!process.env.BASE_URL) config = { ...config, baseUrl: `${origin}/fhir` };
   const base = config.baseUrl;
-  const practiceUsers = PracticeUserStore.fromFile();
-  const sessionKey = resolveSessionSecret({ secret: config.sessionSecret, dataDir: config.dataDir });
   // SMART is always enforced by the server process: every /fhir interaction but metadata needs a token.
-  const access = await createSmartAccess({
-    config,
-    store,
-    ...practiceLogin({ users: practiceUsers, key: sessionKey, secure: base.startsWith('https:') }),
-  });
-  const { app, services, drain, bulk } = createApp({ config, store, logger, access, practiceUsers });
+  const { app, services, drain, bulk, practiceUsers } = await assembleApp({ config, store, logger });
   const conformance = await loadConformanceResources(services);
   if (conformance.written > 0) logger.info(conformance, 'conformance resources loaded');
   if (config.demoData) {
@@ -97,8 +113,11 @@ async function main(): Promise<void> {
       `  FHIR base:          ${base}\n` +
       `  CapabilityStatement: ${base}/metadata\n` +
       `  Health:             ${origin}/healthz  ${origin}/readyz\n` +
-      `  SMART:              ${base}/.well-known/smart-configuration  (EHR launch simulator: ${origin}/ehr)\n` +
-      `  Dashboard:          ${origin}/dashboard\n`,
+      `  SMART:              ${base}/.well-known/smart-configuration` +
+      (config.ehrSimulator ? `  (EHR launch simulator: ${origin}/ehr)\n` : '\n') +
+      `  Dashboard:          ${origin}/dashboard\n` +
+      demoNotice(config) +
+      noUsersNotice(practiceUsers.count(), config),
   );
 
   let stopping = false;

@@ -29,7 +29,7 @@ export function clinicianAppOf(
     issuers: loadIssuerClients({
       file: c.smartAppClientsFile,
       ownIss: c.baseUrl,
-      demoClients: c.demoClients ?? true,
+      demoClients: c.demoClients ?? false,
     }),
     frameAncestors: c.smartAppFrameAncestors,
     sessionMinutes: c.smartAppSessionMinutes,

@@ -1,7 +1,8 @@
 /**
  * Mounts the SMART mode on the app (SMART App Launch 2.2): discovery below the FHIR base, the
- * authorization server at /auth, the EHR launch simulator at /ehr, and bearer-token authentication in
- * front of every /fhir route (metadata and .well-known excepted).
+ * authorization server at /auth, the EHR launch simulator at /ehr (only when EHR_SIMULATOR is on: it is a
+ * demo, not part of a deployment), and bearer-token authentication in front of every /fhir route (metadata
+ * and .well-known excepted).
  */
 import type { Express } from 'express';
 import type { Logger } from 'pino';
@@ -12,12 +13,18 @@ import { discoveryHandlers } from './discovery.js';
 import { authRouter } from './router.js';
 import type { SmartAccess } from './smart-access.js';
 
-/** Mounts /fhir/.well-known/*, /auth, /ehr and the /fhir authentication middleware. */
-export function mountSmart(app: Express, smart: SmartAccess, services: FhirServices, logger: Logger): void {
+/** Mounts /fhir/.well-known/*, /auth, /ehr (when `ehrSimulator`) and the /fhir authentication middleware. */
+export function mountSmart(
+  app: Express,
+  smart: SmartAccess,
+  services: FhirServices,
+  logger: Logger,
+  opts: { ehrSimulator: boolean } = { ehrSimulator: false },
+): void {
   const docs = discoveryHandlers(smart);
   app.get('/fhir/.well-known/smart-configuration', docs.smart);
   app.get('/fhir/.well-known/openid-configuration', docs.openid);
   app.use('/auth', authRouter(smart, services, logger));
-  app.use('/ehr', ehrRouter(smart, services));
+  if (opts.ehrSimulator) app.use('/ehr', ehrRouter(smart, services));
   app.use('/fhir', fhirAuthentication(smart));
 }

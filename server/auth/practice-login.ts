@@ -1,7 +1,8 @@
 /**
  * The SMART login of /auth and /ehr on the practice's users (practice-users.ts: scrypt hashes) and the
- * signed session cookie (session-cookie.ts). Only users with a FHIR resource (`fhirUser`, the practice's
- * clinicians) can authorize apps: a SMART user is always a Practitioner here.
+ * signed session cookie (session-cookie.ts). Only clinicians can authorize apps: a user with a SMART role
+ * (physician, care-manager or admin; users-file.ts) and a FHIR resource (`fhirUser`): a SMART user is always
+ * a Practitioner here. A biller signs in to the dashboard only.
  *
  * The cookie (`ccm_auth`, path `/`) is sent as SameSite=Lax rather than Strict: an app's redirect to
  * /auth/authorize and an EHR launch's round trip through the app are cross-site top-level navigations,
@@ -12,11 +13,12 @@ import type { Request, Response } from 'express';
 import type { PracticeUserStore, PracticeUser as StoredUser } from './practice-users.js';
 import { SessionCookies } from './session-cookie.js';
 import type { BrowserSessions, PracticeUser, UserDirectory } from './smart-access.js';
+import { SMART_ROLES } from './users-file.js';
 
 const COOKIE = 'ccm_auth';
 
 function toUser(u: StoredUser | null | undefined): PracticeUser | null {
-  if (!u?.fhirUser) return null;
+  if (!u?.fhirUser || !u.roles.some((r) => SMART_ROLES.includes(r))) return null;
   return {
     username: u.username,
     name: u.displayName,

@@ -60,7 +60,7 @@ export async function createSmartAccess(deps: SmartDeps): Promise<SmartAccess> {
     }));
   const clients = loadClientRegistry({
     origin,
-    demoClients: deps.config.demoClients ?? true,
+    demoClients: deps.config.demoClients ?? false,
     file: deps.config.clientsFile,
     extra: deps.extraClients,
   });

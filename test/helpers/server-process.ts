@@ -11,7 +11,7 @@ export interface ServerProcess {
   child: ChildProcess;
   base: string;
   origin: string;
-  /** A SMART Backend Services token of the demo EHR client (system/*.cruds) for this server. */
+  /** A SMART Backend Services token of the demo EHR client (system/*.cruds) for this server (empty with `token: false`). */
   token: string;
   /** `{ authorization: 'Bearer …' }` with that token. */
   auth: { authorization: string };
@@ -23,17 +23,19 @@ export interface ServerProcess {
 
 /**
  * Spawns `command args` in the project root with PORT=0 and waits for the "FHIR base:" line.
+ * The demo (demo users and clients, /ehr, demo data) is turned on explicitly with DEMO=true unless `env`
+ * says otherwise; `token: false` skips getting the demo EHR client's token (for servers without demo clients).
  * `detached` puts it in its own process group so that `npm start` and its children can be killed together.
  */
 export function startServer(
   env: Record<string, string>,
-  opts: { command?: string; args?: string[]; detached?: boolean; timeoutMs?: number } = {},
+  opts: { command?: string; args?: string[]; detached?: boolean; timeoutMs?: number; token?: boolean } = {},
 ): Promise<ServerProcess> {
   const command = opts.command ?? process.execPath;
   const args = opts.args ?? ['--import', 'tsx', 'server/main.ts'];
   const child = spawn(command, args, {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_OPTIONS: '', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_OPTIONS: '', DEMO: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: opts.detached ?? false,
   });
@@ -54,7 +56,7 @@ export function startServer(
       clearTimeout(timer);
       child.stdout?.off('data', check);
       const base = m[1];
-      getBackendToken(base).then(
+      (opts.token === false ? Promise.resolve('') : getBackendToken(base)).then(
         (token) =>
           resolve({
             child,

@@ -66,11 +66,18 @@ async function requireUser(
     res.redirect(303, `/dashboard/login?next=${encodeURIComponent(req.originalUrl.slice(0, 200))}`);
     return null;
   }
-  if (!session.roles.some((r) => DASHBOARD_ROLES.includes(r))) {
+  // The users store decides, not the cookie: a user removed or given other roles since sign-in
+  // (`npm run users`) is out, or has the new roles, at the next request.
+  const user = deps.users.find(session.sub);
+  if (!user) {
+    res.redirect(303, `/dashboard/login?next=${encodeURIComponent(req.originalUrl.slice(0, 200))}`);
+    return null;
+  }
+  if (!user.roles.some((r) => DASHBOARD_ROLES.includes(r))) {
     message(res, views, 403, 'Forbidden', 'Your account has no dashboard role.');
     return null;
   }
-  return session;
+  return { ...session, roles: user.roles };
 }
 
 /** An async route with errors passed on to Express. */
