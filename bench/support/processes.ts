@@ -33,7 +33,8 @@ export function startTs(
   const t0 = performance.now();
   const child = spawn(process.execPath, [...nodeArgsFor(entry, nodeArgs), '--import', 'tsx', entry], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env },
+    // The server runs with its demo clients (the benchmarks take demo tokens) unless `env` says otherwise.
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DEMO: 'true', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.add(child);

@@ -49,7 +49,7 @@ function practice(): CcmScenario[] {
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  t = await makeTestApp({ clock: () => new Date('2026-03-28T15:00:00Z') });
+  t = await makeTestApp({ clock: () => new Date('2026-03-28T15:00:00Z'), demo: true });
   await storeAll(
     t.services,
     practice().flatMap((s) => s.resources),

@@ -42,7 +42,7 @@ function testPracticeUsers(): PracticeUserStore {
     TEST_USERS.map((u) => ({
       username: u.username,
       displayName: u.name,
-      roles: ['practitioner'],
+      roles: ['physician'],
       fhirUser: u.fhirUser,
       passwordHash: hashPassword(u.password),
     })),
@@ -111,6 +111,7 @@ export async function makeSmartTestApp(
     clock: opts.clock,
     logger: opts.logger,
     baseUrl: opts.baseUrl,
+    demo: true,
     access: async (store) => {
       smart = await createSmartAccess({
         config: { baseUrl: opts.baseUrl ?? TEST_BASE, demoClients: true },

@@ -36,6 +36,8 @@ export async function makeTestApp(
     /** SMART enforcement built on the store (see smart-app.ts); absent = the open mode. */
     access?: (store: DocumentStore) => Promise<AccessMode>;
     logger?: Logger;
+    /** Turn the demo on (DEMO=true): demo users on the dashboard, demo clients, the /ehr simulator. */
+    demo?: boolean;
   } = {},
 ): Promise<TestApp> {
   const store =
@@ -49,6 +51,7 @@ export async function makeTestApp(
       baseUrl: opts.baseUrl ?? TEST_BASE,
       bodyLimitBytes: opts.bodyLimitBytes ?? 16 * 1024 * 1024,
       unknownProfiles: opts.unknownProfiles,
+      ...(opts.demo ? { demoUsers: true, demoClients: true, ehrSimulator: true } : {}),
     },
     store,
     clock: opts.clock,
