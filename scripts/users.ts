@@ -170,7 +170,14 @@ function list(file: string, o: Options): string {
     ...users.map((u) => [u.username, u.roles.join(','), u.displayName, u.fhirUser ?? '']),
   ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((v, c) => v.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((v, c) => v.padEnd(widths[c]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 async function passwd(file: string, positionals: string[], o: Options): Promise<string> {

@@ -49,7 +49,15 @@ async function dashboardSignIn(origin: string, username: string, password: strin
 test('NODE_ENV=production with DEMO=true exits non-zero, naming the demo credential switches', async () => {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '', PORT: '0', HOST: '127.0.0.1', DATA_DIR: tempDir(), NODE_ENV: 'production', DEMO: 'true' },
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: tempDir(),
+      NODE_ENV: 'production',
+      DEMO: 'true',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

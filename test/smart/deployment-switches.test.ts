@@ -70,7 +70,12 @@ describe('the demo switches', () => {
       false,
     ]);
     const one = loadConfig({ EHR_SIMULATOR: 'yes' });
-    expect([one.demoUsers, one.demoClients, one.ehrSimulator, one.demoData]).toEqual([false, false, true, false]);
+    expect([one.demoUsers, one.demoClients, one.ehrSimulator, one.demoData]).toEqual([
+      false,
+      false,
+      true,
+      false,
+    ]);
   });
 
   test('bad values stop the start with a message naming each variable', () => {
@@ -173,9 +178,9 @@ describe('an app assembled as main.ts does it', () => {
     expect((await dashboardSignIn(off.app, 'biller', 'ccm-demo-biller')).status).toBe(401);
     expect((await request(off.app).get('/ehr')).status).toBe(404);
     expect((await request(off.app).get('/ehr/smart-style.json')).status).toBe(404);
-    expect((await request(off.app).post('/ehr/login').type('form').send({ username: 'okonkwo' })).status).toBe(
-      404,
-    );
+    expect(
+      (await request(off.app).post('/ehr/login').type('form').send({ username: 'okonkwo' })).status,
+    ).toBe(404);
     expect((await demoClientToken(off.app)).status).toBe(401);
     expect(await off.practiceUsers.authenticate('okonkwo', 'ccm-demo-okonkwo')).toBeNull();
   });

@@ -6,11 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { assembleApp, type AssembledApp } from '../../server/assemble.js';
+import { LiveUserStore } from '../../server/auth/live-user-store.js';
+import { writeUsersFile } from '../../server/auth/users-file.js';
 import { loadConfig } from '../../server/config.js';
 import { openEmbeddedStore } from '../../server/storage/embedded/embedded-store.js';
 import type { DocumentStore } from '../../server/storage/document-collection.js';
@@ -68,13 +70,21 @@ async function dashboardSignIn(app: AssembledApp['app'], username: string, passw
 
 describe('npm run users', () => {
   test('add stores a scrypt hash (never the password) in DATA_DIR/users.json, mode 0600, atomically', async () => {
-    const r = await users(['add', 'alice', '--role', 'biller', '--name', 'Alice Biller', '--password-stdin'], 'alice-long-password\n');
+    const r = await users(
+      ['add', 'alice', '--role', 'biller', '--name', 'Alice Biller', '--password-stdin'],
+      'alice-long-password\n',
+    );
     expect(r).toMatchObject({ code: 0 });
     expect(r.out).toContain('alice');
     const text = readFileSync(usersFile, 'utf8');
     expect(text).not.toContain('alice-long-password');
     expect(stored().users).toEqual([
-      { username: 'alice', displayName: 'Alice Biller', roles: ['biller'], passwordHash: expect.stringMatching(/^scrypt\$16384\$8\$1\$/) },
+      {
+        username: 'alice',
+        displayName: 'Alice Biller',
+        roles: ['biller'],
+        passwordHash: expect.stringMatching(/^scrypt\$16384\$8\$1\$/),
+      },
     ]);
     expect(statSync(usersFile).mode & 0o777).toBe(0o600);
     expect(readdirSync(dir).filter((f) => f.startsWith('users.json'))).toEqual(['users.json']);
@@ -101,7 +111,10 @@ describe('npm run users', () => {
     const dup = await users(['add', 'ALICE', '--role', 'biller', '--password-stdin'], 'alice-long-password');
     expect(dup.code).toBe(1);
     expect(dup.err).toContain('already exists');
-    const noPr = await users(['add', 'carl', '--role', 'care-manager', '--password-stdin'], 'carl-long-password');
+    const noPr = await users(
+      ['add', 'carl', '--role', 'care-manager', '--password-stdin'],
+      'carl-long-password',
+    );
     expect(noPr.code).toBe(2);
     expect(noPr.err).toContain('--practitioner');
     const short = await users(['add', 'dan', '--role', 'biller', '--password-stdin'], 'short');
@@ -123,7 +136,9 @@ describe('npm run users', () => {
     expect((await users(['remove', 'drwho'])).code).toBe(1);
     expect(stored().users.map((u) => u.username)).toEqual(['alice']);
     expect((await users(['passwd', 'nobody', '--password-stdin'], 'some-long-password')).code).toBe(1);
-    expect((await users(['list'], '', { USERS_FILE: path.join(dir, 'other.json') })).out).toContain('no users');
+    expect((await users(['list'], '', { USERS_FILE: path.join(dir, 'other.json') })).out).toContain(
+      'no users',
+    );
   });
 });
 
@@ -138,10 +153,14 @@ describe('a running server and the users store', () => {
 
   test('a user added, changed or removed by the command is seen at the next sign-in, without a restart', async () => {
     expect((await dashboardSignIn(t.app, 'frank', 'frank-long-password')).status).toBe(401);
-    expect((await users(['add', 'frank', '--role', 'biller', '--password-stdin'], 'frank-long-password')).code).toBe(0);
+    expect(
+      (await users(['add', 'frank', '--role', 'biller', '--password-stdin'], 'frank-long-password')).code,
+    ).toBe(0);
     const first = await dashboardSignIn(t.app, 'frank', 'frank-long-password');
     expect(first.status).toBe(303);
-    const page = await request(t.app).get('/dashboard').set('cookie', first.session as string);
+    const page = await request(t.app)
+      .get('/dashboard')
+      .set('cookie', first.session as string);
     expect(page.status).toBe(200);
     expect((await users(['passwd', 'frank', '--password-stdin'], 'frank-other-password')).code).toBe(0);
     expect((await dashboardSignIn(t.app, 'frank', 'frank-long-password')).status).toBe(401);
@@ -149,7 +168,13 @@ describe('a running server and the users store', () => {
     expect((await users(['remove', 'frank'])).code).toBe(0);
     expect((await dashboardSignIn(t.app, 'frank', 'frank-other-password')).status).toBe(401);
     // A removed user's open session no longer opens the dashboard.
-    expect((await request(t.app).get('/dashboard').set('cookie', first.session as string)).status).toBe(303);
+    expect(
+      (
+        await request(t.app)
+          .get('/dashboard')
+          .set('cookie', first.session as string)
+      ).status,
+    ).toBe(303);
   });
 
   test('roles: biller and admin open the dashboard; physician, care-manager and admin (with a Practitioner) sign in to /auth and /ehr', async () => {
@@ -176,5 +201,28 @@ describe('a running server and the users store', () => {
     expect(await smart('r-admin2')).toBeNull();
     expect(await smart('r-biller')).toBeNull();
     expect(await smart('r-biller-pr')).toBeNull();
+  });
+});
+
+describe('the users store of a running server', () => {
+  test('a users file that becomes unreadable is reported once and the users read before stay in force', () => {
+    const file = path.join(dir, 'live.json');
+    const user = {
+      username: 'gina',
+      displayName: 'Gina',
+      roles: ['biller'],
+      passwordHash: 'scrypt$1$1$1$x$y',
+    };
+    writeUsersFile(file, [user]);
+    const errors: unknown[] = [];
+    const live = new LiveUserStore({ demo: [], file, onReloadError: (e) => errors.push(e) });
+    expect(live.find('GINA')?.username).toBe('gina');
+    writeFileSync(file, '{"users": [{"username": 1}]}');
+    expect(live.find('gina')?.username).toBe('gina');
+    expect(live.count()).toBe(1);
+    expect(errors).toHaveLength(1);
+    writeUsersFile(file, []);
+    expect(live.find('gina')).toBeUndefined();
+    expect(live.count()).toBe(0);
   });
 });
