@@ -4,13 +4,23 @@
  * is still cut away. See recovery.ts for the rule.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { openEmbeddedStore } from '../../server/storage/embedded/embedded-store.js';
 import { scanFrames } from '../../server/storage/embedded/frame-reader.js';
 import { encodeRecord } from '../../server/storage/embedded/journal-format.js';
+import { LOCK_FILE } from '../../server/storage/embedded/dir-lock.js';
 import type { CompactionStep } from '../../server/storage/embedded/persistence.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ccm-corrupt-'));
@@ -19,10 +29,14 @@ let dirs = 0;
 const freshDir = (): string => join(root, `d${++dirs}`);
 const JOURNAL = 'journal-00000000.log';
 
-/** Every file of `dir` with its SHA-256 and mtime, to prove that a refused start changed nothing. */
+/**
+ * Every data file of `dir` with its SHA-256 and mtime, to prove that a refused start changed nothing (the
+ * lock file is not data: a copy of a live directory holds a stale one, which an open takes over).
+ */
 function fingerprint(dir: string): Record<string, { sha: string; mtimeMs: number; size: number }> {
   const out: Record<string, { sha: string; mtimeMs: number; size: number }> = {};
   for (const name of readdirSync(dir).sort()) {
+    if (name === LOCK_FILE) continue;
     const path = join(dir, name);
     const st = statSync(path);
     out[name] = {
@@ -71,6 +85,7 @@ async function refused(dir: string): Promise<string> {
     },
   );
   expect(fingerprint(dir)).toEqual(before);
+  expect(existsSync(join(dir, LOCK_FILE))).toBe(false); // the failed open released its lock
   return message;
 }
 

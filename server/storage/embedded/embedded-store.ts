@@ -14,6 +14,7 @@ import { hasErrorLabel, sessionError, storeClosedError, TRANSIENT_TRANSACTION_ER
 import { serializeOp } from './journal-format.js';
 import { Persistence, type CompactionStep, type PersistenceStats } from './persistence.js';
 import type { RecoveredCollection, SnapshotCollection } from './snapshot.js';
+import { nodeStorageFs, type StorageFs } from './storage-fs.js';
 import { commitTransaction, EmbeddedSession, Transaction } from './transaction.js';
 import { CommittedView, TxView, type CollectionView, type Journal } from './view.js';
 import { ID_INDEX_NAME } from './planner.js';
@@ -28,6 +29,14 @@ export interface EmbeddedStoreOptions {
   maxTransactionAttempts?: number;
   /** Test hook: called at each step of a compaction (e.g. to copy the files as a crash would leave them). */
   onCompactionStep?: (step: CompactionStep) => void | Promise<void>;
+  /** The file system (default node:fs; tests inject faults such as a full disk). */
+  fs?: StorageFs;
+  /** Where warnings go (a stale lock taken over); default: standard error. */
+  onWarning?: (message: string) => void;
+}
+
+function warnOnStderr(message: string): void {
+  process.stderr.write(`ccm-fhir: warning: ${message}\n`);
 }
 
 /** Counters of the embedded store (journal counters are zero in memory-only mode). */
@@ -222,6 +231,8 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
   const { persistence, collections } = await Persistence.open(options.dataDir, {
     compactAfterBytes: options.compactAfterBytes ?? DEFAULT_COMPACT_AFTER,
     onCompactionStep: options.onCompactionStep,
+    fs: options.fs ?? nodeStorageFs,
+    warn: options.onWarning ?? warnOnStderr,
   });
   const store = new EmbeddedStore(persistence, attempts);
   store.load(collections);

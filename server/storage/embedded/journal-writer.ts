@@ -3,9 +3,9 @@
  * in a queue and share the next write+fsync. A rotation marker in the same queue switches to a new file
  * after every earlier record is durable in the old one, so records keep their order across files.
  */
-import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { deferred, fsyncDir, writeAll, type Deferred } from './fs-util.js';
+import type { StorageFileHandle, StorageFs } from './storage-fs.js';
 
 /** Counters exposed for tests and benchmarks. */
 export interface JournalCounters {
@@ -31,11 +31,12 @@ export class JournalWriter {
   readonly counters: JournalCounters = { journalWrites: 0, fsyncs: 0, records: 0, bytes: 0 };
 
   private constructor(
-    private fh: FileHandle,
+    private fh: StorageFileHandle,
     private path: string,
     /** Size of the current file. */
     public size: number,
     private readonly onDurable: (writer: JournalWriter) => void,
+    private readonly fs: StorageFs,
   ) {}
 
   /** Opens `path` for appending (creating it and fsyncing its directory when new). */
@@ -43,9 +44,10 @@ export class JournalWriter {
     path: string,
     size: number,
     onDurable: (writer: JournalWriter) => void,
+    fs: StorageFs,
   ): Promise<JournalWriter> {
-    const fh = await openForAppend(path);
-    return new JournalWriter(fh, path, size, onDurable);
+    const fh = await openForAppend(path, fs);
+    return new JournalWriter(fh, path, size, onDurable, fs);
   }
 
   /** The I/O error that stopped the writer, if any (every later append rejects with it). */
@@ -141,7 +143,7 @@ export class JournalWriter {
   }
 
   private async switchTo(path: string): Promise<void> {
-    const next = await openForAppend(path);
+    const next = await openForAppend(path, this.fs);
     const previous = this.fh;
     this.fh = next;
     this.path = path;
@@ -155,9 +157,9 @@ export class JournalWriter {
   }
 }
 
-async function openForAppend(path: string): Promise<FileHandle> {
-  const fh = await open(path, 'a');
+async function openForAppend(path: string, fs: StorageFs): Promise<StorageFileHandle> {
+  const fh = await fs.open(path, 'a');
   await fh.sync();
-  await fsyncDir(dirname(path));
+  await fsyncDir(dirname(path), fs);
   return fh;
 }
