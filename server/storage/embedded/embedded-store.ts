@@ -70,7 +70,7 @@ export class EmbeddedStore implements DocumentStore, CollectionHost {
     private readonly maxAttempts: number,
   ) {
     persistence?.attach(() => this.capture());
-    this.journalFn = persistence ? (serialized) => persistence.append(serialized) : null;
+    this.journalFn = persistence ? (serialized, undo) => persistence.append(serialized, undo) : null;
   }
 
   /** Loads recovered collections and builds their indexes. */
@@ -146,7 +146,8 @@ export class EmbeddedStore implements DocumentStore, CollectionHost {
     const state = this.state(name);
     if (Object.keys(def.keys).join() === '_id' && def.keys._id === 1) return ID_INDEX_NAME;
     const created = state.createIndex(def);
-    if (created && this.persistence) await this.persistence.append([serializeOp({ c: name, idx: def })]);
+    if (created && this.persistence)
+      await this.persistence.append([serializeOp({ c: name, idx: def })], () => state.dropIndex(def.name));
     return def.name;
   }
 
@@ -170,13 +171,18 @@ export class EmbeddedStore implements DocumentStore, CollectionHost {
   private async commit(tx: Transaction): Promise<void> {
     if (!tx.active) throw sessionError('Transaction is no longer active');
     this.assertOpen(true);
-    const serialized = commitTransaction(tx, (name) => this.state(name), this.persistence !== null);
+    const { serialized, undo } = commitTransaction(tx, (name) => this.state(name), this.persistence !== null);
     this.committed++;
-    if (this.persistence && serialized.length > 0) await this.persistence.append(serialized);
+    if (this.persistence && serialized.length > 0) await this.persistence.append(serialized, undo);
   }
 
+  /**
+   * Resolves when the store can take writes: while writes are refused for lack of space, it tries a write
+   * (an empty journal record) and rejects as long as that fails.
+   */
   async ping(): Promise<void> {
     this.assertOpen(true);
+    await this.persistence?.probe();
   }
 
   /** Compacts the journal into a snapshot now (no-op in memory-only mode). */

@@ -19,11 +19,12 @@
 import { join } from 'node:path';
 import { DirLock } from './dir-lock.js';
 import { fsyncDir } from './fs-util.js';
-import { encodeOps } from './journal-format.js';
+import { encodeOps, encodeRecord } from './journal-format.js';
 import { JournalWriter, type JournalCounters } from './journal-writer.js';
 import { journalName, recover, snapshotName, type RecoveryInfo } from './recovery.js';
 import { writeSnapshot, type RecoveredCollection, type SnapshotCollection } from './snapshot.js';
 import type { StorageFs } from './storage-fs.js';
+import type { Undo } from './undo.js';
 
 /** The journal must reach this share of the last snapshot's size before it is compacted. */
 const SNAPSHOT_SHARE = 0.5;
@@ -109,9 +110,17 @@ export class Persistence {
     return this.writer.failed;
   }
 
-  /** Appends one record holding the serialised operations; resolves once it is fsynced. */
-  append(serialized: readonly string[]): Promise<void> {
-    return this.writer.append(encodeOps(serialized));
+  /**
+   * Appends one record holding the serialised operations; resolves once it is fsynced. When it cannot be
+   * made durable, `undo` reverts its changes and the promise rejects (a StoreUnavailableError on a full disk).
+   */
+  append(serialized: readonly string[], undo: Undo): Promise<void> {
+    return this.writer.append(encodeOps(serialized), undo);
+  }
+
+  /** While writes are refused for lack of space, appends an empty record to see whether there is room again. */
+  async probe(): Promise<void> {
+    if (this.writer.unavailable) await this.writer.append(encodeRecord([]), null);
   }
 
   /** Compacts now (or joins the compaction in progress). */
@@ -139,8 +148,8 @@ export class Persistence {
     // Capture and rotation are queued in the same synchronous block: no write can fall between them.
     const collections = this.capture();
     const rotated = this.writer.rotate(join(this.dir, journalName(next)));
+    await rotated; // rejects when a refused write before it was undone: the capture holds it, so stop here
     this.generation = next;
-    await rotated;
     await this.step('rotated');
     const snapshot = join(this.dir, snapshotName(next));
     await writeSnapshot(snapshot, collections, () => this.step('snapshot-written'), this.options.fs);
