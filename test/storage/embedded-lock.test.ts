@@ -9,6 +9,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { openEmbeddedStore } from '../../server/storage/embedded/embedded-store.js';
+import { nodeStorageFs, type StorageFs } from '../../server/storage/embedded/storage-fs.js';
 import { ROOT } from '../helpers/server-process.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ccm-lock-'));
@@ -103,5 +104,22 @@ describe('one process per data directory', () => {
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify(other));
     await expect(openEmbeddedStore({ dataDir: dir })).rejects.toThrow(`not-${hostname()}`);
     expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8'))).toEqual(other);
+  });
+
+  test('a lock file that cannot be written (a full disk) fails the open and is not left behind', async () => {
+    const dir = freshDir();
+    const fs: StorageFs = {
+      ...nodeStorageFs,
+      writeFile: async (path, _data, options) => {
+        await nodeStorageFs.writeFile(path, '', options); // created, then the content does not fit
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      },
+    };
+    await expect(openEmbeddedStore({ dataDir: dir, fs })).rejects.toThrow(
+      /lock file .* could not be written/,
+    );
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+    const store = await openEmbeddedStore({ dataDir: dir });
+    await store.close();
   });
 });

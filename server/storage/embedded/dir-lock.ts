@@ -85,6 +85,20 @@ function inUseError(dir: string, path: string, owner: LockOwner | null): Embedde
   );
 }
 
+/**
+ * The error of a lock file that could not be written (a full disk, a read-only directory); a partly
+ * written one is removed so that it does not block the next start.
+ */
+async function cannotLock(dir: string, path: string, err: unknown, fs: StorageFs): Promise<Error> {
+  await fs.rm(path, { force: true }).catch(() => undefined);
+  const reason = err instanceof Error ? err.message : String(err);
+  return new EmbeddedStoreError(
+    `Cannot open data directory ${dir}: its lock file ${path} could not be written (${reason}).`,
+    undefined,
+    'DataDirLocked',
+  );
+}
+
 /** A held lock on a data directory. */
 export class DirLock {
   private constructor(
@@ -111,7 +125,7 @@ export class DirLock {
         await fs.writeFile(path, content, { flag: 'wx' });
         return new DirLock(path, content, fs);
       } catch (err) {
-        if ((err as { code?: string }).code !== 'EEXIST') throw err;
+        if ((err as { code?: string }).code !== 'EEXIST') throw await cannotLock(dir, path, err, fs);
       }
       const owner = parseOwner(await fs.readFile(path).then(String, () => ''));
       const reason = owner ? staleReason(owner, realDir) : null;
