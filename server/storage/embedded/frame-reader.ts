@@ -53,9 +53,9 @@ export function scanFrames(buf: Buffer): Frames {
  */
 export function nextIntactFrame(buf: Buffer, from: number, firstBytes: readonly number[]): number {
   for (let at = from; at + HEADER < buf.length; at++) {
+    if (!firstBytes.includes(buf[at + HEADER])) continue;
     const length = buf.readUInt32LE(at);
     if (length === 0 || at + HEADER + length > buf.length) continue;
-    if (!firstBytes.includes(buf[at + HEADER])) continue;
     if (frameProblem(buf, at) === null) return at;
   }
   return -1;
