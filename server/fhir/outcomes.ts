@@ -130,7 +130,12 @@ export function serverError(requestId: string): FhirError {
   ]);
 }
 
-/** 503: the server is shutting down or the store is unavailable. */
-export function unavailable(diagnostics: string): FhirError {
-  return new FhirError(STATUS.unavailable, [issue('transient', diagnostics)]);
+/**
+ * 503: the server is shutting down or the store is unavailable; with `retryAfterSeconds`, a `Retry-After`
+ * header (RFC 9110 §10.2.3) tells the client when to try again.
+ */
+export function unavailable(diagnostics: string, retryAfterSeconds?: number): FhirError {
+  const headers: Record<string, string> =
+    retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) };
+  return new FhirError(STATUS.unavailable, [issue('transient', diagnostics)], headers);
 }

@@ -5,7 +5,8 @@
  */
 import type { Request, Response, NextFunction } from 'express';
 import type { Logger } from 'pino';
-import { FhirError, issue, payloadTooLarge, serverError } from '../fhir/outcomes.js';
+import { FhirError, issue, payloadTooLarge, serverError, unavailable } from '../fhir/outcomes.js';
+import { StoreUnavailableError } from '../storage/store-unavailable.js';
 import { outputOf, sendFhir } from './fhir-adapter.js';
 import { requestIdOf } from './request-id.js';
 
@@ -25,6 +26,10 @@ export function toFhirError(err: unknown, req: Request, logger: Logger): FhirErr
     return new FhirError(e.status, [issue('invalid', e.message ?? 'Bad request')]);
   }
   const requestId = requestIdOf(req);
+  if (err instanceof StoreUnavailableError) {
+    logger.warn({ err, reqId: requestId }, 'write refused: store unavailable');
+    return unavailable(err.clientMessage, err.retryAfterSeconds);
+  }
   logger.error({ err, reqId: requestId, method: req.method, url: req.originalUrl }, 'unhandled error');
   return serverError(requestId);
 }

@@ -237,7 +237,11 @@ describe('compaction', () => {
     await insertNumbered(store, 'c', 100);
     await store.collection('c').deleteMany({ i: { $lt: 10 } });
     await store.compact();
-    expect(readdirSync(dir).sort()).toEqual(['journal-00000001.log', 'snapshot-00000001.snap']);
+    expect(readdirSync(dir).sort()).toEqual([
+      'ccm-fhir.lock',
+      'journal-00000001.log',
+      'snapshot-00000001.snap',
+    ]);
     expect(statSync(join(dir, 'journal-00000001.log')).size).toBe(0);
     await insertNumbered(store, 'c', 5, 100);
     const before = await dump(store, 'c');

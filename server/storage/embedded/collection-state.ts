@@ -216,6 +216,12 @@ export class CollectionState implements PlannerSource {
     return true;
   }
 
+  /** Drops the index `name` (undoing a createIndex whose journal record could not be written). */
+  dropIndex(name: string): void {
+    if (this.pending) this.buildSome(Infinity);
+    this.built.delete(name);
+  }
+
   /** Builds an index over the current documents (`strict`: enforce uniqueness; false during recovery). */
   buildIndex(def: IndexDefinition, strict: boolean): SecondaryIndex {
     const index = new SecondaryIndex(def, this.name);

@@ -14,6 +14,7 @@ import { hasErrorLabel, sessionError, storeClosedError, TRANSIENT_TRANSACTION_ER
 import { serializeOp } from './journal-format.js';
 import { Persistence, type CompactionStep, type PersistenceStats } from './persistence.js';
 import type { RecoveredCollection, SnapshotCollection } from './snapshot.js';
+import { nodeStorageFs, type StorageFs } from './storage-fs.js';
 import { commitTransaction, EmbeddedSession, Transaction } from './transaction.js';
 import { CommittedView, TxView, type CollectionView, type Journal } from './view.js';
 import { ID_INDEX_NAME } from './planner.js';
@@ -28,6 +29,14 @@ export interface EmbeddedStoreOptions {
   maxTransactionAttempts?: number;
   /** Test hook: called at each step of a compaction (e.g. to copy the files as a crash would leave them). */
   onCompactionStep?: (step: CompactionStep) => void | Promise<void>;
+  /** The file system (default node:fs; tests inject faults such as a full disk). */
+  fs?: StorageFs;
+  /** Where warnings go (a stale lock taken over); default: standard error. */
+  onWarning?: (message: string) => void;
+}
+
+function warnOnStderr(message: string): void {
+  process.stderr.write(`ccm-fhir: warning: ${message}\n`);
 }
 
 /** Counters of the embedded store (journal counters are zero in memory-only mode). */
@@ -61,7 +70,7 @@ export class EmbeddedStore implements DocumentStore, CollectionHost {
     private readonly maxAttempts: number,
   ) {
     persistence?.attach(() => this.capture());
-    this.journalFn = persistence ? (serialized) => persistence.append(serialized) : null;
+    this.journalFn = persistence ? (serialized, undo) => persistence.append(serialized, undo) : null;
   }
 
   /** Loads recovered collections and builds their indexes. */
@@ -137,7 +146,8 @@ export class EmbeddedStore implements DocumentStore, CollectionHost {
     const state = this.state(name);
     if (Object.keys(def.keys).join() === '_id' && def.keys._id === 1) return ID_INDEX_NAME;
     const created = state.createIndex(def);
-    if (created && this.persistence) await this.persistence.append([serializeOp({ c: name, idx: def })]);
+    if (created && this.persistence)
+      await this.persistence.append([serializeOp({ c: name, idx: def })], () => state.dropIndex(def.name));
     return def.name;
   }
 
@@ -161,13 +171,18 @@ export class EmbeddedStore implements DocumentStore, CollectionHost {
   private async commit(tx: Transaction): Promise<void> {
     if (!tx.active) throw sessionError('Transaction is no longer active');
     this.assertOpen(true);
-    const serialized = commitTransaction(tx, (name) => this.state(name), this.persistence !== null);
+    const { serialized, undo } = commitTransaction(tx, (name) => this.state(name), this.persistence !== null);
     this.committed++;
-    if (this.persistence && serialized.length > 0) await this.persistence.append(serialized);
+    if (this.persistence && serialized.length > 0) await this.persistence.append(serialized, undo);
   }
 
+  /**
+   * Resolves when the store can take writes: while writes are refused for lack of space, it tries a write
+   * (an empty journal record) and rejects as long as that fails.
+   */
   async ping(): Promise<void> {
     this.assertOpen(true);
+    await this.persistence?.probe();
   }
 
   /** Compacts the journal into a snapshot now (no-op in memory-only mode). */
@@ -222,6 +237,8 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
   const { persistence, collections } = await Persistence.open(options.dataDir, {
     compactAfterBytes: options.compactAfterBytes ?? DEFAULT_COMPACT_AFTER,
     onCompactionStep: options.onCompactionStep,
+    fs: options.fs ?? nodeStorageFs,
+    warn: options.onWarning ?? warnOnStderr,
   });
   const store = new EmbeddedStore(persistence, attempts);
   store.load(collections);

@@ -1,8 +1,8 @@
 /** Small file-system helpers for durable writes. */
-import { open, type FileHandle } from 'node:fs/promises';
+import { nodeStorageFs, type StorageFileHandle, type StorageFs } from './storage-fs.js';
 
 /** Writes the whole buffer at the current position (looping over partial writes). */
-export async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
+export async function writeAll(fh: StorageFileHandle, buf: Buffer): Promise<void> {
   let offset = 0;
   while (offset < buf.length) {
     const { bytesWritten } = await fh.write(buf, offset, buf.length - offset, null);
@@ -11,8 +11,8 @@ export async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
 }
 
 /** Fsyncs a directory so that created, renamed and deleted entries are durable. */
-export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+export async function fsyncDir(dir: string, fs: StorageFs = nodeStorageFs): Promise<void> {
+  const fh = await fs.open(dir, 'r');
   try {
     await fh.sync();
   } finally {

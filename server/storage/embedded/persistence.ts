@@ -16,13 +16,15 @@
  * total work linear in what was written (each byte rewritten about 1/SNAPSHOT_SHARE + 1 times), while the
  * journal that recovery must replay eagerly stays at most half the (lazily parsed) snapshot.
  */
-import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DirLock } from './dir-lock.js';
 import { fsyncDir } from './fs-util.js';
-import { encodeOps } from './journal-format.js';
+import { encodeOps, encodeRecord } from './journal-format.js';
 import { JournalWriter, type JournalCounters } from './journal-writer.js';
 import { journalName, recover, snapshotName, type RecoveryInfo } from './recovery.js';
 import { writeSnapshot, type RecoveredCollection, type SnapshotCollection } from './snapshot.js';
+import type { StorageFs } from './storage-fs.js';
+import type { Undo } from './undo.js';
 
 /** The journal must reach this share of the last snapshot's size before it is compacted. */
 const SNAPSHOT_SHARE = 0.5;
@@ -33,6 +35,10 @@ export type CompactionStep = 'rotated' | 'snapshot-written' | 'snapshot-renamed'
 /** Durability settings. */
 export interface PersistenceOptions {
   compactAfterBytes: number;
+  /** The file system (node:fs in production; tests inject faults). */
+  fs: StorageFs;
+  /** Where warnings go (a stale lock taken over). */
+  warn: (message: string) => void;
   onCompactionStep?: (step: CompactionStep) => void | Promise<void>;
 }
 
@@ -62,23 +68,36 @@ export class Persistence {
     private generation: number,
     private readonly options: PersistenceOptions,
     private readonly recovery: RecoveryInfo,
+    private readonly lock: DirLock,
   ) {}
 
-  /** Recovers `dir` and opens its journal for appending. */
+  /**
+   * Locks `dir` (one process per data directory), recovers it and opens its journal for appending; on
+   * failure the lock is released.
+   */
   static async open(
     dir: string,
     options: PersistenceOptions,
   ): Promise<{ persistence: Persistence; collections: Map<string, RecoveredCollection> }> {
-    const recovered = await recover(dir);
-    const persistence = new Persistence(dir, recovered.generation, options, recovered.info);
-    const snap = recovered.info.snapshotGeneration;
-    if (snap !== null) persistence.snapshotBytes = (await stat(join(dir, snapshotName(snap)))).size;
-    persistence.writer = await JournalWriter.open(
-      join(dir, journalName(recovered.generation)),
-      recovered.journalSize,
-      (w) => persistence.afterDurable(w),
-    );
-    return { persistence, collections: recovered.collections };
+    const fs = options.fs;
+    await fs.mkdir(dir, { recursive: true });
+    const lock = await DirLock.acquire(dir, fs, options.warn);
+    try {
+      const recovered = await recover(dir, fs);
+      const persistence = new Persistence(dir, recovered.generation, options, recovered.info, lock);
+      const snap = recovered.info.snapshotGeneration;
+      if (snap !== null) persistence.snapshotBytes = (await fs.stat(join(dir, snapshotName(snap)))).size;
+      persistence.writer = await JournalWriter.open(
+        join(dir, journalName(recovered.generation)),
+        recovered.journalSize,
+        (w) => persistence.afterDurable(w),
+        fs,
+      );
+      return { persistence, collections: recovered.collections };
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
   }
 
   /** Sets how to capture the in-memory state for a snapshot (called once by the store). */
@@ -91,9 +110,17 @@ export class Persistence {
     return this.writer.failed;
   }
 
-  /** Appends one record holding the serialised operations; resolves once it is fsynced. */
-  append(serialized: readonly string[]): Promise<void> {
-    return this.writer.append(encodeOps(serialized));
+  /**
+   * Appends one record holding the serialised operations; resolves once it is fsynced. When it cannot be
+   * made durable, `undo` reverts its changes and the promise rejects (a StoreUnavailableError on a full disk).
+   */
+  append(serialized: readonly string[], undo: Undo): Promise<void> {
+    return this.writer.append(encodeOps(serialized), undo);
+  }
+
+  /** While writes are refused for lack of space, appends an empty record to see whether there is room again. */
+  async probe(): Promise<void> {
+    if (this.writer.unavailable) await this.writer.append(encodeRecord([]), null);
   }
 
   /** Compacts now (or joins the compaction in progress). */
@@ -121,12 +148,12 @@ export class Persistence {
     // Capture and rotation are queued in the same synchronous block: no write can fall between them.
     const collections = this.capture();
     const rotated = this.writer.rotate(join(this.dir, journalName(next)));
+    await rotated; // rejects when a refused write before it was undone: the capture holds it, so stop here
     this.generation = next;
-    await rotated;
     await this.step('rotated');
     const snapshot = join(this.dir, snapshotName(next));
-    await writeSnapshot(snapshot, collections, () => this.step('snapshot-written'));
-    this.snapshotBytes = (await stat(snapshot)).size;
+    await writeSnapshot(snapshot, collections, () => this.step('snapshot-written'), this.options.fs);
+    this.snapshotBytes = (await this.options.fs.stat(snapshot)).size;
     await this.step('snapshot-renamed');
     await this.removeOlderThan(next);
     this.compactions++;
@@ -136,20 +163,27 @@ export class Persistence {
 
   private async removeOlderThan(gen: number): Promise<void> {
     const pattern = /^(?:journal|snapshot)-(\d+)\.(?:log|snap)$/;
-    const names = await readdir(this.dir);
+    const names = await this.options.fs.readdir(this.dir);
     const old = names.filter((n) => {
       const m = pattern.exec(n);
       return m !== null && Number(m[1]) < gen;
     });
-    for (const n of old) await rm(join(this.dir, n), { force: true });
-    if (old.length > 0) await fsyncDir(this.dir);
+    for (const n of old) await this.options.fs.rm(join(this.dir, n), { force: true });
+    if (old.length > 0) await fsyncDir(this.dir, this.options.fs);
   }
 
-  /** Waits for a running compaction, makes every queued record durable and closes the journal. */
+  /**
+   * Waits for a running compaction, makes every queued record durable, closes the journal and releases
+   * the directory's lock.
+   */
   async close(): Promise<void> {
     this.closing = true;
     await this.compacting?.catch(() => undefined);
-    await this.writer.close();
+    try {
+      await this.writer.close();
+    } finally {
+      await this.lock.release();
+    }
   }
 
   /** Counters for tests and benchmarks. */

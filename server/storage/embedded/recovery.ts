@@ -1,18 +1,23 @@
 /**
  * Recovery at open. On disk: `snapshot-G.snap` (state up to the start of generation G) and `journal-G.log`
  * files (changes made during generation G). Recovery loads the newest snapshot S (or starts empty) and
- * replays every journal of generation >= S in order; a torn or corrupt tail is ignored and truncated away.
+ * replays every journal of generation >= S in order. A torn tail of the newest journal (see replayJournal)
+ * is ignored and truncated away; any other bad record, and any bad snapshot record, is damage: the open
+ * fails with a StoreCorruptError before any file is changed.
  * Leftovers of an interrupted compaction (`*.tmp`, files older than S) are deleted.
  * Every record's framing and checksum is checked at open; the segments of segmented records (one per
  * collection, journal-format.ts) are queued unparsed behind their collection's earlier changes, like
  * snapshot records, and parsed when the collection is first used or by the background loader.
  */
-import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { journalDamage } from './corruption.js';
 import { fsyncDir } from './fs-util.js';
-import { readFrames } from './frame-reader.js';
+import { nextIntactFrame, readFrames } from './frame-reader.js';
 import { recordContent, type JournalOp, type RecordContent } from './journal-format.js';
 import { readSnapshot, type RecoveredCollection } from './snapshot.js';
+import { nodeStorageFs, type StorageFs } from './storage-fs.js';
+
+const HEADER_BYTES = 8;
 
 /** What recovery found. */
 export interface RecoveryInfo {
@@ -53,67 +58,106 @@ const JOURNAL_RE = /^journal-(\d+)\.log$/;
 const SNAPSHOT_RE = /^snapshot-(\d+)\.snap$/;
 
 /** Rebuilds the state stored in `dir` (creating the directory when missing). */
-export async function recover(dir: string): Promise<Recovered> {
-  await mkdir(dir, { recursive: true });
-  const names = await readdir(dir);
+export async function recover(dir: string, fs: StorageFs = nodeStorageFs): Promise<Recovered> {
+  await fs.mkdir(dir, { recursive: true });
+  const names = await fs.readdir(dir);
   const snapshots = generations(names, SNAPSHOT_RE);
   const journals = generations(names, JOURNAL_RE);
   const snapshotGen = snapshots.length > 0 ? snapshots[snapshots.length - 1] : null;
   const base = snapshotGen ?? journals[0] ?? 0;
   const collections =
-    snapshotGen === null ? new Map() : await readSnapshot(join(dir, snapshotName(snapshotGen)));
+    snapshotGen === null ? new Map() : await readSnapshot(join(dir, snapshotName(snapshotGen)), fs);
   const info: RecoveryInfo = {
     snapshotGeneration: snapshotGen,
     journalsReplayed: 0,
     recordsReplayed: 0,
     truncatedBytes: 0,
   };
+  // Everything is read and checked before any file changes: damage stops the open with no file touched.
+  const replay = journals.filter((g) => g >= base);
   let generation = base;
   let journalSize = 0;
-  for (const gen of journals.filter((g) => g >= base)) {
-    journalSize = await replayJournal(join(dir, journalName(gen)), collections, info);
+  let tail: { path: string; validLength: number } | null = null;
+  for (const [i, gen] of replay.entries()) {
+    const path = join(dir, journalName(gen));
+    const next = i + 1 < replay.length ? journalName(replay[i + 1]) : null;
+    const { validLength, tornBytes } = await replayJournal(path, next, collections, info, fs);
+    if (tornBytes > 0) tail = { path, validLength };
+    journalSize = validLength;
     generation = gen;
   }
   if (generation !== journals[journals.length - 1]) journalSize = 0;
-  await removeObsolete(dir, names, base);
+  if (tail) await truncateTail(tail.path, tail.validLength, fs);
+  await removeObsolete(dir, names, base, fs);
   return { collections, generation, journalSize, info };
 }
 
+/** First bytes of a journal payload: a JSON array record or a segmented one (journal-format.ts). */
+const JOURNAL_PAYLOAD_STARTS = [0x5b, 0x40];
+
+/**
+ * Replays one journal into `collections`. A bad record is a torn tail only when it is in the newest
+ * journal (`next` null), fails its framing or checksum (a record whose checksum matches was written
+ * whole, so it must parse), and no intact record follows it anywhere in the file: a crash in the middle
+ * of an append leaves a partial last record, or a last record with unwritten (often zeroed) bytes, and
+ * nothing after it. Anything else is damage and throws a StoreCorruptError.
+ */
 async function replayJournal(
   path: string,
+  next: string | null,
   collections: Map<string, RecoveredCollection>,
   info: RecoveryInfo,
-): Promise<number> {
-  const { buf, bodies, torn: tornFrames } = await readFrames(path);
-  let validLength = 0;
+  fs: StorageFs,
+): Promise<{ validLength: number; tornBytes: number }> {
+  const { buf, bodies, validLength, problem } = await readFrames(path, fs);
   let records = 0;
   for (const body of bodies) {
     let content: RecordContent;
     try {
       content = recordContent(body);
-    } catch {
-      break; // a record that does not parse ends the valid data, like a bad checksum
+    } catch (err) {
+      const at = body.byteOffset - buf.byteOffset - HEADER_BYTES;
+      const what = `its checksum matches but it does not parse: ${err instanceof Error ? err.message : String(err)}`;
+      throw journalDamage(path, at, what, 'a record whose checksum matches was written whole', records);
     }
     if ('ops' in content) applyRecord(content.ops, collections);
     else
       for (const [name, segment] of content.segments) queueSegment(collectionFor(collections, name), segment);
-    validLength = body.byteOffset - buf.byteOffset + body.length;
     records++;
   }
-  const torn = tornFrames || records < bodies.length;
   info.journalsReplayed++;
   info.recordsReplayed += records;
-  if (torn) {
-    info.truncatedBytes += buf.length - validLength;
-    const fh = await open(path, 'r+');
-    try {
-      await fh.truncate(validLength);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+  if (problem === null) return { validLength, tornBytes: 0 };
+  if (next !== null)
+    throw journalDamage(
+      path,
+      validLength,
+      problem,
+      `a newer journal (${next}) follows it, and a journal is complete before the next one starts`,
+      records,
+    );
+  const intact = nextIntactFrame(buf, validLength + 1, JOURNAL_PAYLOAD_STARTS);
+  if (intact >= 0)
+    throw journalDamage(
+      path,
+      validLength,
+      problem,
+      `an intact record follows it at byte offset ${intact}`,
+      records,
+    );
+  info.truncatedBytes += buf.length - validLength;
+  return { validLength, tornBytes: buf.length - validLength };
+}
+
+/** Cuts a torn tail away (after every file was checked). */
+async function truncateTail(path: string, validLength: number, fs: StorageFs): Promise<void> {
+  const fh = await fs.open(path, 'r+');
+  try {
+    await fh.truncate(validLength);
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
-  return validLength;
 }
 
 function collectionFor(collections: Map<string, RecoveredCollection>, name: string): RecoveredCollection {
@@ -151,12 +195,12 @@ export function applyRecord(ops: JournalOp[], collections: Map<string, Recovered
 }
 
 /** Deletes temporary files and generations older than `base`. */
-async function removeObsolete(dir: string, names: string[], base: number): Promise<void> {
+async function removeObsolete(dir: string, names: string[], base: number, fs: StorageFs): Promise<void> {
   const obsolete = names.filter((n) => {
     if (n.endsWith('.tmp')) return true;
     const m = JOURNAL_RE.exec(n) ?? SNAPSHOT_RE.exec(n);
     return m !== null && Number(m[1]) < base;
   });
-  for (const n of obsolete) await rm(join(dir, n), { force: true });
-  if (obsolete.length > 0) await fsyncDir(dir);
+  for (const n of obsolete) await fs.rm(join(dir, n), { force: true });
+  if (obsolete.length > 0) await fsyncDir(dir, fs);
 }

@@ -9,6 +9,7 @@ import { writeConflictError } from './errors.js';
 import type { PlainObject } from './json.js';
 import { serializeOp, type JournalOp } from './journal-format.js';
 import { matchDocuments } from './query.js';
+import { inReverse, restoreLater, type Undo } from './undo.js';
 
 /** A transaction's private view of one collection. */
 export class TxCollection {
@@ -76,14 +77,14 @@ function validateCollection(state: CollectionState, tx: TxCollection): void {
 
 /**
  * Validates and applies a transaction in one synchronous step; returns its serialised journal operations
- * (one record; empty when `durable` is false). Throws a TransientTransactionError on conflict or 11000 on a
- * unique violation, with nothing applied.
+ * (one record; empty when `durable` is false) and how to undo it. Throws a TransientTransactionError on
+ * conflict or 11000 on a unique violation, with nothing applied.
  */
 export function commitTransaction(
   tx: Transaction,
   stateOf: (name: string) => CollectionState,
   durable: boolean,
-): string[] {
+): { serialized: string[]; undo: Undo } {
   for (const [name, overlay] of tx.collections) validateCollection(stateOf(name), overlay);
   const ops: JournalOp[] = [];
   for (const [name, overlay] of tx.collections) {
@@ -94,11 +95,17 @@ export function commitTransaction(
     }
   }
   const serialized = durable ? ops.map(serializeOp) : [];
+  const undos: Undo[] = [];
   for (const op of ops) {
     const state = stateOf(op.c);
-    if ('put' in op) state.put(op.put);
-    else if ('del' in op) state.remove(op.del);
+    if ('put' in op) {
+      if (durable) undos.push(restoreLater(state, op.put._id));
+      state.put(op.put);
+    } else if ('del' in op) {
+      if (durable) undos.push(restoreLater(state, op.del));
+      state.remove(op.del);
+    }
   }
   tx.active = false;
-  return serialized;
+  return { serialized, undo: inReverse(undos) };
 }

@@ -9,6 +9,7 @@ import { cloneJson, type PlainObject } from './json.js';
 import { serializeOp, type JournalOp } from './journal-format.js';
 import { compileFilter, matchDocuments, type MatchResult } from './query.js';
 import type { TxCollection } from './transaction.js';
+import { inReverse, restoreLater, type Undo } from './undo.js';
 
 /** Reads and writes of one operation against one collection. */
 export interface CollectionView {
@@ -29,8 +30,11 @@ export interface CollectionView {
   flush(): Promise<void>;
 }
 
-/** Journals serialised operations as one record (null: memory-only store). */
-export type Journal = ((serialized: string[]) => Promise<void>) | null;
+/**
+ * Journals serialised operations as one record (null: memory-only store); `undo` reverts their changes
+ * to the committed state when the record cannot be made durable.
+ */
+export type Journal = ((serialized: string[], undo: Undo) => Promise<void>) | null;
 
 /**
  * Direct access to the committed state; writes are collected into one journal record. Each operation is
@@ -38,14 +42,18 @@ export type Journal = ((serialized: string[]) => Promise<void>) | null;
  */
 export class CommittedView implements CollectionView {
   private readonly ops: string[] = [];
+  private readonly undos: Undo[] = [];
 
   constructor(
     private readonly state: CollectionState,
     private readonly journal: Journal,
   ) {}
 
-  private record(op: JournalOp): void {
-    if (this.journal) this.ops.push(serializeOp(op));
+  /** Serialises `op` and captures how to undo it (before it is applied). */
+  private record(op: JournalOp, id: string): void {
+    if (!this.journal) return;
+    this.ops.push(serializeOp(op));
+    this.undos.push(restoreLater(this.state, id));
   }
 
   get name(): string {
@@ -66,12 +74,12 @@ export class CommittedView implements CollectionView {
   }
 
   put(doc: StoredDocument): void {
-    this.record({ c: this.state.name, put: doc });
+    this.record({ c: this.state.name, put: doc }, doc._id);
     this.state.put(doc);
   }
 
   remove(id: string): void {
-    this.record({ c: this.state.name, del: id });
+    this.record({ c: this.state.name, del: id }, id);
     this.state.remove(id);
   }
 
@@ -79,7 +87,7 @@ export class CommittedView implements CollectionView {
 
   flush(): Promise<void> {
     if (!this.journal || this.ops.length === 0) return Promise.resolve();
-    return this.journal(this.ops.splice(0));
+    return this.journal(this.ops.splice(0), inReverse(this.undos.splice(0)));
   }
 }
 
