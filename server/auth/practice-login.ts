@@ -32,7 +32,7 @@ export function practiceLogin(opts: { users: PracticeUserStore; key: Uint8Array;
   const cookies = new SessionCookies(opts.key, { cookieName: COOKIE, path: '/', secure: opts.secure });
   const lax = (setCookie: string) => setCookie.replace('SameSite=Strict', 'SameSite=Lax');
   const users: UserDirectory = {
-    verify: async (username, password) => toUser(opts.users.authenticate(username, password)),
+    verify: async (username, password) => toUser(await opts.users.authenticate(username, password)),
     find: async (username) => toUser(opts.users.find(username)),
   };
   const sessions: BrowserSessions = {

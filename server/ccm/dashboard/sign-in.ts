@@ -101,7 +101,10 @@ export function signInRoutes(users: PracticeUserStore, sessions: SessionCookies,
   const pp = new passport.Passport() as passport.PassportStatic;
   pp.use(
     new LocalStrategy({ session: false }, (username, password, done) => {
-      done(null, users.authenticate(username, password) ?? false);
+      users.authenticate(username, password).then(
+        (user) => done(null, user ?? false),
+        (err: unknown) => done(err),
+      );
     }),
   );
   const form = express.urlencoded({ extended: false, limit: '8kb' });
