@@ -3,6 +3,7 @@
  * (config, storage, clock, logger). It never listens; main.ts does, and tests use supertest.
  */
 import express, { type Express, type Request, type Response } from 'express';
+import { xContentTypeOptions } from 'helmet';
 import pino, { type Logger } from 'pino';
 import { mountSmart } from './auth/mount.js';
 import type { AccessMode } from './auth/smart-access.js';
@@ -49,6 +50,7 @@ export interface AppDeps {
         | 'smartAppClientsFile'
         | 'smartAppFrameAncestors'
         | 'smartAppSessionMinutes'
+        | 'rateLimits'
       >
     >;
   store: DocumentStore;
@@ -146,6 +148,8 @@ export function createApp(deps: AppDeps): CcmApp {
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(assignRequestId);
+  // No MIME sniffing of any answer: FHIR JSON, Binary content, /auth and /ehr pages.
+  app.use(xContentTypeOptions());
   app.use(requestLogger(logger));
   app.get('/healthz', (_req: Request, res: Response) => {
     res.json({ status: 'ok' });

@@ -1,12 +1,14 @@
 /**
  * The FHIR error handler: every failure becomes an OperationOutcome with the status from the outcomes
  * table. Body-parser failures (size, encoding) are client errors; anything unknown is a logged 500
- * `exception` that names only the request id.
+ * `exception` that names only the request id. The log line names the path, never the query string (search
+ * values hold identifiers).
  */
 import type { Request, Response, NextFunction } from 'express';
 import type { Logger } from 'pino';
 import { FhirError, issue, payloadTooLarge, serverError } from '../fhir/outcomes.js';
 import { outputOf, sendFhir } from './fhir-adapter.js';
+import { loggedPath } from './logging.js';
 import { requestIdOf } from './request-id.js';
 
 interface HttpishError {
@@ -25,7 +27,7 @@ export function toFhirError(err: unknown, req: Request, logger: Logger): FhirErr
     return new FhirError(e.status, [issue('invalid', e.message ?? 'Bad request')]);
   }
   const requestId = requestIdOf(req);
-  logger.error({ err, reqId: requestId, method: req.method, url: req.originalUrl }, 'unhandled error');
+  logger.error({ err, reqId: requestId, method: req.method, path: loggedPath(req) }, 'unhandled error');
   return serverError(requestId);
 }
 
