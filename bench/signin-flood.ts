@@ -90,7 +90,9 @@ async function main(): Promise<void> {
     const alone: LoadResult = await load(reads);
     const statuses = new Map<number, number>();
     const until = Date.now() + seconds * 1000;
-    const flood = Promise.all(Array.from({ length: flooders }, (_, i) => flooder(origin, i, until, statuses)));
+    const flood = Promise.all(
+      Array.from({ length: flooders }, (_, i) => flooder(origin, i, until, statuses)),
+    );
     const flooded: LoadResult = await load(reads);
     await flood;
     const report = {

@@ -8,6 +8,7 @@ import pino, { type Logger } from 'pino';
 import { mountSmart } from './auth/mount.js';
 import type { AccessMode } from './auth/smart-access.js';
 import { PracticeUserStore } from './auth/practice-users.js';
+import { createRateLimits, type SignInLimits } from './auth/rate-limits.js';
 import { resolveSessionSecret, SessionCookies } from './auth/session-cookie.js';
 import { dashboardApp } from './ccm/dashboard/app.js';
 import { ccmOf, setupCcm } from './ccm/setup.js';
@@ -116,7 +117,12 @@ export function createFhirServices(deps: AppDeps): FhirServices {
 }
 
 /** The CCM billing dashboard (sign-in with the practice users, stateless signed session cookie). */
-function dashboardOf(deps: AppDeps, services: FhirServices, logger: Logger): express.Router {
+function dashboardOf(
+  deps: AppDeps,
+  services: FhirServices,
+  logger: Logger,
+  limits: SignInLimits,
+): express.Router {
   const key = resolveSessionSecret({ secret: deps.config.sessionSecret, dataDir: deps.config.dataDir });
   const sessions = new SessionCookies(key, {
     cookieName: 'ccm_dashboard',
@@ -124,7 +130,7 @@ function dashboardOf(deps: AppDeps, services: FhirServices, logger: Logger): exp
     secure: deps.config.baseUrl.startsWith('https:'),
   });
   const users = deps.practiceUsers ?? PracticeUserStore.fromFile();
-  return dashboardApp({ services, ccm: ccmOf(services), users, sessions, logger });
+  return dashboardApp({ services, ccm: ccmOf(services), users, sessions, logger, limits });
 }
 
 /** The authorization server's endpoints under its base URL (`{origin}/auth`). */
@@ -142,6 +148,8 @@ export function createApp(deps: AppDeps): CcmApp {
   const logger = deps.logger ?? pino({ level: 'silent' });
   const services = createFhirServices(deps);
   const bulk = new BulkRunner(services, bulkSettings(deps.config), logger);
+  // One set of sign-in and token limits for /auth, /ehr and /dashboard (memory: per process).
+  const limits = createRateLimits(deps.config.rateLimits);
   let draining = false;
   const app = express();
   app.disable('x-powered-by');
@@ -168,12 +176,12 @@ export function createApp(deps: AppDeps): CcmApp {
   });
   if (deps.access?.mode === 'smart') {
     services.smartEndpoints = smartEndpointsOf(deps.access.authBase);
-    mountSmart(app, deps.access, services, logger);
+    mountSmart(app, deps.access, services, logger, limits);
   }
   app.use('/fhir', bulkRouter(services, bulk));
   app.use('/fhir', fhirRouter(services, deps.config.bodyLimitBytes));
   app.use('/fhir', fhirErrorHandler(logger));
-  app.use('/dashboard', dashboardOf(deps, services, logger));
+  app.use('/dashboard', dashboardOf(deps, services, logger, limits.signIn));
   app.use('/app', clinicianAppOf(deps, logger));
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found', path: req.path.slice(0, 200) });

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { createApp, type CcmApp } from '../../server/app.js';
 import type { AccessMode } from '../../server/auth/smart-access.js';
+import type { RateLimitConfig } from '../../server/config.js';
 import { loadConformanceResources } from '../../server/fhir/profiles/store-loader.js';
 import { openEmbeddedStore } from '../../server/storage/embedded/embedded-store.js';
 import { openMongoStore } from '../../server/storage/mongodb/mongo-store.js';
@@ -36,6 +37,8 @@ export async function makeTestApp(
     /** SMART enforcement built on the store (see smart-app.ts); absent = the open mode. */
     access?: (store: DocumentStore) => Promise<AccessMode>;
     logger?: Logger;
+    /** Sign-in and token endpoint rate limits (default: config.ts DEFAULT_RATE_LIMITS). */
+    rateLimits?: RateLimitConfig;
   } = {},
 ): Promise<TestApp> {
   const store =
@@ -49,6 +52,7 @@ export async function makeTestApp(
       baseUrl: opts.baseUrl ?? TEST_BASE,
       bodyLimitBytes: opts.bodyLimitBytes ?? 16 * 1024 * 1024,
       unknownProfiles: opts.unknownProfiles,
+      rateLimits: opts.rateLimits,
     },
     store,
     clock: opts.clock,

@@ -38,7 +38,9 @@ describe('X-Content-Type-Options: nosniff', () => {
   });
 
   test('an authorized FHIR read and the token endpoint', async () => {
-    const read = await request(t.app).get('/fhir/Patient/demo-patient-1').set('authorization', `Bearer ${token}`);
+    const read = await request(t.app)
+      .get('/fhir/Patient/demo-patient-1')
+      .set('authorization', `Bearer ${token}`);
     expect(read.status).toBe(200);
     expect(read.headers['x-content-type-options']).toBe('nosniff');
     const tok = await request(t.app).post('/auth/token').type('form').send({ grant_type: 'password' });

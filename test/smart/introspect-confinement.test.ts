@@ -66,7 +66,7 @@ describe("introspection of another client's tokens", () => {
     }
   });
 
-  test("a bearer token of another client gets {\"active\": false}; one of the token's own client sees it", async () => {
+  test('a bearer token of another client gets {"active": false}; one of the token\'s own client sees it', async () => {
     const body = await confidentialTokens();
     const otherBearer = await mintToken(t.smart, 'patient/*.rs', { clientId: 'test-other' });
     expect((await introspect(body.access_token, `Bearer ${otherBearer}`)).body).toEqual({ active: false });
