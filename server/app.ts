@@ -3,11 +3,13 @@
  * (config, storage, clock, logger). It never listens; main.ts does, and tests use supertest.
  */
 import express, { type Express, type Request, type Response } from 'express';
+import { xContentTypeOptions } from 'helmet';
 import pino, { type Logger } from 'pino';
 import { mountSmart } from './auth/mount.js';
 import type { AccessMode } from './auth/smart-access.js';
 import { practiceUsersOf } from './auth/live-user-store.js';
 import type { PracticeUserStore } from './auth/practice-users.js';
+import { createRateLimits, type SignInLimits } from './auth/rate-limits.js';
 import { resolveSessionSecret, SessionCookies } from './auth/session-cookie.js';
 import { dashboardApp } from './ccm/dashboard/app.js';
 import { ccmOf, setupCcm } from './ccm/setup.js';
@@ -53,6 +55,7 @@ export interface AppDeps {
         | 'smartAppClientsFile'
         | 'smartAppFrameAncestors'
         | 'smartAppSessionMinutes'
+        | 'rateLimits'
       >
     >;
   store: DocumentStore;
@@ -118,7 +121,12 @@ export function createFhirServices(deps: AppDeps): FhirServices {
 }
 
 /** The CCM billing dashboard (sign-in with the practice users, stateless signed session cookie). */
-function dashboardOf(deps: AppDeps, services: FhirServices, logger: Logger): express.Router {
+function dashboardOf(
+  deps: AppDeps,
+  services: FhirServices,
+  logger: Logger,
+  limits: SignInLimits,
+): express.Router {
   const key = resolveSessionSecret({ secret: deps.config.sessionSecret, dataDir: deps.config.dataDir });
   const sessions = new SessionCookies(key, {
     cookieName: 'ccm_dashboard',
@@ -126,7 +134,7 @@ function dashboardOf(deps: AppDeps, services: FhirServices, logger: Logger): exp
     secure: deps.config.baseUrl.startsWith('https:'),
   });
   const users = deps.practiceUsers ?? practiceUsersOf(deps.config);
-  return dashboardApp({ services, ccm: ccmOf(services), users, sessions, logger });
+  return dashboardApp({ services, ccm: ccmOf(services), users, sessions, logger, limits });
 }
 
 /** The authorization server's endpoints under its base URL (`{origin}/auth`). */
@@ -144,12 +152,16 @@ export function createApp(deps: AppDeps): CcmApp {
   const logger = deps.logger ?? pino({ level: 'silent' });
   const services = createFhirServices(deps);
   const bulk = new BulkRunner(services, bulkSettings(deps.config), logger);
+  // One set of sign-in and token limits for /auth, /ehr and /dashboard (memory: per process).
+  const limits = createRateLimits(deps.config.rateLimits);
   let draining = false;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(assignRequestId);
+  // No MIME sniffing of any answer: FHIR JSON, Binary content, /auth and /ehr pages.
+  app.use(xContentTypeOptions());
   app.use(requestLogger(logger));
   app.get('/healthz', (_req: Request, res: Response) => {
     res.json({ status: 'ok' });
@@ -168,12 +180,14 @@ export function createApp(deps: AppDeps): CcmApp {
   });
   if (deps.access?.mode === 'smart') {
     services.smartEndpoints = smartEndpointsOf(deps.access.authBase);
-    mountSmart(app, deps.access, services, logger, { ehrSimulator: deps.config.ehrSimulator ?? false });
+    mountSmart(app, deps.access, services, logger, limits, {
+      ehrSimulator: deps.config.ehrSimulator ?? false,
+    });
   }
   app.use('/fhir', bulkRouter(services, bulk));
   app.use('/fhir', fhirRouter(services, deps.config.bodyLimitBytes));
   app.use('/fhir', fhirErrorHandler(logger));
-  app.use('/dashboard', dashboardOf(deps, services, logger));
+  app.use('/dashboard', dashboardOf(deps, services, logger, limits.signIn));
   app.use('/app', clinicianAppOf(deps, logger));
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found', path: req.path.slice(0, 200) });

@@ -10,6 +10,32 @@ import { parseIssuerClients } from '../smart-app/issuers.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+/** Rate limits of the sign-in forms and the token endpoint (server/auth/rate-limits.ts; README table). */
+export interface RateLimitConfig {
+  /** SIGNIN_ACCOUNT_FAILURES: consecutive wrong passwords after which an account is locked. */
+  signInAccountFailures: number;
+  /** SIGNIN_ADDRESS_FAILURES: failed sign-ins from one client address per window. */
+  signInAddressFailures: number;
+  /** SIGNIN_WINDOW_SECONDS: the window the failures are counted in. */
+  signInWindowSeconds: number;
+  /** SIGNIN_LOCKOUT_SECONDS: how long a locked account or address is refused. */
+  signInLockoutSeconds: number;
+  /** TOKEN_REQUESTS_PER_CLIENT: token requests per client_id per minute. */
+  tokenPerClient: number;
+  /** TOKEN_REQUESTS_PER_ADDRESS: token requests per client address per minute. */
+  tokenPerAddress: number;
+}
+
+/** Defaults no practice's staff reaches in normal work. */
+export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
+  signInAccountFailures: 5,
+  signInAddressFailures: 100,
+  signInWindowSeconds: 900,
+  signInLockoutSeconds: 900,
+  tokenPerClient: 600,
+  tokenPerAddress: 1200,
+};
+
 /** Everything the server process can be configured with. */
 export interface Config {
   port: number;
@@ -63,6 +89,8 @@ export interface Config {
   smartAppFrameAncestors: string;
   /** Clinician app: minutes a launch session lives without use. */
   smartAppSessionMinutes: number;
+  /** Sign-in and token endpoint rate limits. */
+  rateLimits: RateLimitConfig;
 }
 
 /** A configuration error listing every invalid variable. */
@@ -200,7 +228,10 @@ function demoSwitchesOf(
 }
 
 /** The users store of a data directory: USERS_FILE, else DATA_DIR/users.json (also used by scripts/users.ts). */
-export function usersFileOf(env: NodeJS.ProcessEnv, dataDir = path.resolve(env.DATA_DIR || './data')): string {
+export function usersFileOf(
+  env: NodeJS.ProcessEnv,
+  dataDir = path.resolve(env.DATA_DIR || './data'),
+): string {
   return path.resolve(env.USERS_FILE || path.join(dataDir, 'users.json'));
 }
 
@@ -231,6 +262,21 @@ export function productionProblem(
     `published in the README. Set DEMO=false and ${on.map((n) => `${n}=false`).join(' and ')} ` +
     '(add real users with npm run users -- add <username> --role ...).'
   );
+}
+
+/** The SIGNIN_* and TOKEN_REQUESTS_* rate limits. */
+function rateLimitsOf(env: NodeJS.ProcessEnv, problems: string[]): RateLimitConfig {
+  const d = DEFAULT_RATE_LIMITS;
+  const day = 24 * 3600;
+  const big = 1_000_000;
+  return {
+    signInAccountFailures: integer(env, 'SIGNIN_ACCOUNT_FAILURES', d.signInAccountFailures, 1, big, problems),
+    signInAddressFailures: integer(env, 'SIGNIN_ADDRESS_FAILURES', d.signInAddressFailures, 1, big, problems),
+    signInWindowSeconds: integer(env, 'SIGNIN_WINDOW_SECONDS', d.signInWindowSeconds, 1, day, problems),
+    signInLockoutSeconds: integer(env, 'SIGNIN_LOCKOUT_SECONDS', d.signInLockoutSeconds, 1, day, problems),
+    tokenPerClient: integer(env, 'TOKEN_REQUESTS_PER_CLIENT', d.tokenPerClient, 1, big, problems),
+    tokenPerAddress: integer(env, 'TOKEN_REQUESTS_PER_ADDRESS', d.tokenPerAddress, 1, big, problems),
+  };
 }
 
 /** Reads and validates the configuration; throws ConfigError listing every problem. */
@@ -290,6 +336,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smartAppClientsFile: appClientsFileOf(env, problems),
     smartAppFrameAncestors: frameAncestorsOf(env, problems),
     smartAppSessionMinutes: integer(env, 'SMART_APP_SESSION_MINUTES', 480, 5, 7 * 24 * 60, problems),
+    rateLimits: rateLimitsOf(env, problems),
   };
   const production = productionProblem(env.NODE_ENV, config);
   if (production) problems.push(production);

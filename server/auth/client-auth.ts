@@ -47,6 +47,24 @@ function basicCredentials(req: Request): { id: string; secret: string } | null {
   }
 }
 
+/**
+ * The client_id a request claims (form `client_id`, Basic user or client assertion `iss`), before any
+ * authentication: only for counting rate limits.
+ */
+export function claimedClientId(req: Request): string | undefined {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  if (typeof body.client_id === 'string') return body.client_id;
+  try {
+    const b = basicCredentials(req);
+    if (b) return b.id;
+  } catch {
+    return undefined;
+  }
+  return typeof body.client_assertion === 'string'
+    ? (assertionIssuer(body.client_assertion) ?? undefined)
+    : undefined;
+}
+
 async function byAssertion(smart: SmartAccess, form: Form, endpoint: string): Promise<AuthenticatedClient> {
   if (form.client_assertion_type !== JWT_BEARER) {
     throw invalidClient(`client_assertion_type must be ${JWT_BEARER}`);

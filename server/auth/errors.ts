@@ -17,7 +17,8 @@ export type OAuthErrorCode =
   | 'unsupported_token_type'
   | 'invalid_scope'
   | 'access_denied'
-  | 'server_error';
+  | 'server_error'
+  | 'temporarily_unavailable';
 
 /** An OAuth error to answer with. */
 export class OAuthError extends Error {

@@ -41,7 +41,10 @@ function pickPatient(p: PendingAuthorization): boolean {
   return !p.launch?.patient && (needsPatient(p.scopes) || p.scopes.includes('launch/patient'));
 }
 
-/** GET /auth/interaction/:id: the login page, or the consent page for a signed-in user. */
+/**
+ * GET /auth/interaction/:id: the login page (with its CSRF token; `status` of a refused sign-in), or the
+ * consent page for a signed-in user.
+ */
 export async function showInteraction(
   smart: SmartAccess,
   services: FhirServices,
@@ -49,6 +52,7 @@ export async function showInteraction(
   req: Request,
   res: Response,
   error?: string,
+  status?: number,
 ): Promise<void> {
   const pending = await smart.state.get<PendingAuthorization>('authz', String(req.params.id));
   if (!pending) return expired(views, res);
@@ -56,11 +60,12 @@ export async function showInteraction(
   const username = await smart.sessions.read(req);
   const user = username ? await smart.users.find(username) : null;
   if (!user) {
-    views.render(res, error ? 401 : 200, 'login', {
+    views.render(res, status ?? (error ? 401 : 200), 'login', {
       title: 'Sign in',
       practice: 'the demo practice',
       clientName: client?.name,
       action: `${smart.authBase}/interaction/${pending.id}/login`,
+      csrf: smart.sessions.loginCsrf(res),
       error,
     });
     return;

@@ -10,21 +10,23 @@ import { ehrRouter } from '../ehr/router.js';
 import type { FhirServices } from '../fhir/services.js';
 import { fhirAuthentication } from '../http/auth.js';
 import { discoveryHandlers } from './discovery.js';
+import type { RateLimits } from './rate-limits.js';
 import { authRouter } from './router.js';
 import type { SmartAccess } from './smart-access.js';
 
-/** Mounts /fhir/.well-known/*, /auth, /ehr (when `ehrSimulator`) and the /fhir authentication middleware. */
+/** Mounts /fhir/.well-known/*, /auth, /ehr (when `ehrSimulator`; both under the sign-in limits) and the /fhir authentication middleware. */
 export function mountSmart(
   app: Express,
   smart: SmartAccess,
   services: FhirServices,
   logger: Logger,
+  limits: RateLimits,
   opts: { ehrSimulator: boolean } = { ehrSimulator: false },
 ): void {
   const docs = discoveryHandlers(smart);
   app.get('/fhir/.well-known/smart-configuration', docs.smart);
   app.get('/fhir/.well-known/openid-configuration', docs.openid);
-  app.use('/auth', authRouter(smart, services, logger));
-  if (opts.ehrSimulator) app.use('/ehr', ehrRouter(smart, services));
+  app.use('/auth', authRouter(smart, services, logger, limits));
+  if (opts.ehrSimulator) app.use('/ehr', ehrRouter(smart, services, limits.signIn));
   app.use('/fhir', fhirAuthentication(smart));
 }

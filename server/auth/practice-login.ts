@@ -7,7 +7,8 @@
  * The cookie (`ccm_auth`, path `/`) is sent as SameSite=Lax rather than Strict: an app's redirect to
  * /auth/authorize and an EHR launch's round trip through the app are cross-site top-level navigations,
  * on which a Strict cookie is not sent and the user would have to sign in again (RFC 6265bis §5.4.7);
- * the forms that change anything carry their own CSRF values.
+ * the forms that change anything carry their own CSRF values (the login forms a double-submit token in
+ * the `ccm_auth_csrf` cookie, SameSite=Strict: it is only needed on the same-origin form post).
  */
 import type { Request, Response } from 'express';
 import type { PracticeUserStore, PracticeUser as StoredUser } from './practice-users.js';
@@ -34,7 +35,7 @@ export function practiceLogin(opts: { users: PracticeUserStore; key: Uint8Array;
   const cookies = new SessionCookies(opts.key, { cookieName: COOKIE, path: '/', secure: opts.secure });
   const lax = (setCookie: string) => setCookie.replace('SameSite=Strict', 'SameSite=Lax');
   const users: UserDirectory = {
-    verify: async (username, password) => toUser(opts.users.authenticate(username, password)),
+    verify: async (username, password) => toUser(await opts.users.authenticate(username, password)),
     find: async (username) => toUser(opts.users.find(username)),
   };
   const sessions: BrowserSessions = {
@@ -47,6 +48,12 @@ export function practiceLogin(opts: { users: PracticeUserStore; key: Uint8Array;
     clear: (res: Response) => {
       res.append('set-cookie', lax(cookies.clear()));
     },
+    loginCsrf: (res: Response) => {
+      const { token, setCookie } = cookies.loginCsrf();
+      res.append('set-cookie', setCookie);
+      return token;
+    },
+    checkLoginCsrf: (req: Request, token: unknown) => cookies.checkLoginCsrf(req.headers.cookie, token),
   };
   return { users, sessions };
 }

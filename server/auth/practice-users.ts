@@ -2,12 +2,16 @@
  * Practice users who sign in with a user name and password (billers and analysts on the dashboard; later the
  * practitioners of the SMART authorization server). Passwords are stored as scrypt hashes (node:crypto,
  * RFC 7914) in the form `scrypt$N$r$p$salt$hash` (salt and hash base64url) and compared in constant time.
- * The shipped fixtures/users.json holds DEMO users only, documented in the README.
+ * Sign-in verification is async scrypt on the libuv threadpool, never on the event loop, through a
+ * HashGate (hash-gate.ts) that bounds how many hashes run and wait; an unknown user name is checked
+ * against a decoy hash so that it costs the same. The shipped fixtures/users.json holds DEMO users only,
+ * documented in the README.
  */
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HashGate, type HashGateStats } from './hash-gate.js';
 
 /** One practice user. */
 export interface PracticeUser {
@@ -31,7 +35,14 @@ export const DEMO_USERS_FILE = path.join(
 
 const PARAMS = { N: 16384, r: 8, p: 1, keylen: 32 };
 
-/** Hashes a password with scrypt and a random salt. */
+/** scrypt on the libuv threadpool (node:crypto's async form). */
+function scryptAsync(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key)));
+  });
+}
+
+/** Hashes a password with scrypt and a random salt (synchronous: for the users command, not sign-in). */
 export function hashPassword(password: string, salt: Buffer = randomBytes(16)): string {
   const hash = scryptSync(password.normalize('NFKC'), salt, PARAMS.keylen, {
     N: PARAMS.N,
@@ -48,8 +59,11 @@ export function hashPassword(password: string, salt: Buffer = randomBytes(16)): 
   ].join('$');
 }
 
-/** Checks a password against a stored hash in constant time; false for a malformed hash. */
-export function verifyPassword(password: string, stored: string): boolean {
+/**
+ * Checks a password against a stored hash in constant time, off the event loop (async scrypt); false for a
+ * malformed hash.
+ */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const parts = stored.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [N, r, p] = parts.slice(1, 4).map(Number);
@@ -57,7 +71,7 @@ export function verifyPassword(password: string, stored: string): boolean {
   const salt = Buffer.from(parts[4], 'base64url');
   const expected = Buffer.from(parts[5], 'base64url');
   if (expected.length < 16) return false;
-  const actual = scryptSync(password.normalize('NFKC'), salt, expected.length, {
+  const actual = await scryptAsync(password.normalize('NFKC'), salt, expected.length, {
     N,
     r,
     p,
@@ -71,9 +85,17 @@ export class PracticeUserStore {
   private readonly users: Map<string, PracticeUser>;
   /** A hash checked when the user name is unknown, so that timing does not reveal which names exist. */
   private readonly decoy = hashPassword(randomBytes(12).toString('base64url'));
+  /** Bounds the hashes of this store's sign-ins (shared by /auth, /ehr and /dashboard). */
+  private readonly gate: HashGate;
 
-  constructor(users: PracticeUser[]) {
+  constructor(users: PracticeUser[], gate: HashGate = new HashGate()) {
     this.users = new Map(users.map((u) => [u.username.toLowerCase(), u]));
+    this.gate = gate;
+  }
+
+  /** What the hash gate is doing (active, waiting, peak, done). */
+  get hashing(): HashGateStats {
+    return this.gate.stats();
   }
 
   /** Reads users from a JSON file `{"users": [...]}`. */
@@ -93,10 +115,13 @@ export class PracticeUserStore {
     return this.users.get(username.trim().toLowerCase());
   }
 
-  /** The user when the password matches; null otherwise (same work either way). */
-  authenticate(username: string, password: string): PracticeUser | null {
+  /**
+   * The user when the password matches; null otherwise (same work either way). Rejects with HashQueueFull
+   * when too many sign-ins wait for a hash.
+   */
+  async authenticate(username: string, password: string): Promise<PracticeUser | null> {
     const user = this.find(username);
-    const ok = verifyPassword(password, user?.passwordHash ?? this.decoy);
+    const ok = await this.gate.run(() => verifyPassword(password, user?.passwordHash ?? this.decoy));
     return user && ok ? user : null;
   }
 }

@@ -1,18 +1,20 @@
 /**
  * The authorization server's Express router, mounted at /auth: authorize (GET and POST), the login and
- * consent pages, token, introspect, revoke and jwks. OAuth endpoints answer RFC 6749 JSON errors
+ * consent pages (sign-in-form.ts: CSRF and rate limits), token (rate limited), introspect, revoke and jwks. OAuth endpoints answer RFC 6749 JSON errors
  * (errors.ts), never OperationOutcomes; pages answer HTML.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import passport from 'passport';
-import { Strategy as LocalStrategy } from 'passport-local';
 import type { Logger } from 'pino';
 import type { FhirServices } from '../fhir/services.js';
 import { authorizeEndpoint } from './authorize.js';
 import { discoveryHandlers } from './discovery.js';
 import { oauthErrorHandler } from './errors.js';
 import { decideInteraction, showInteraction } from './interaction.js';
-import type { PracticeUser, SmartAccess } from './smart-access.js';
+import { claimedClientId } from './client-auth.js';
+import { OAuthError } from './errors.js';
+import { clientAddress, RateLimited, type RateLimits, type TokenLimits } from './rate-limits.js';
+import { localLogin, practicePassport } from './sign-in-form.js';
+import type { SmartAccess } from './smart-access.js';
 import { introspectEndpoint, revokeEndpoint } from './token-admin.js';
 import { tokenEndpoint } from './token-endpoint.js';
 import { AUTH_VIEWS, Views } from './views.js';
@@ -26,44 +28,36 @@ export function wrap(fn: Handler) {
   };
 }
 
-/** A passport instance (not the module singleton) with the practice users' local strategy. */
-export function practicePassport(smart: SmartAccess): passport.PassportStatic {
-  const pp = new passport.Passport() as passport.PassportStatic;
-  pp.use(
-    new LocalStrategy((username, password, done) => {
-      smart.users.verify(username, password).then(
-        (user) => done(null, user ?? false),
-        (err: unknown) => done(err),
-      );
-    }),
-  );
-  return pp;
-}
-
-/** Signs a practice user in with passport-local; calls `onFail` (wrong credentials) or `onOk`. */
-export function localLogin(
-  pp: passport.PassportStatic,
-  smart: SmartAccess,
-  onFail: Handler,
-  onOk: (req: Request, res: Response, user: PracticeUser) => Promise<void>,
-) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const cb = (err: unknown, user: PracticeUser | false) => {
-      if (err) return next(err);
-      const step = user
-        ? smart.sessions.issue(res, user.username).then(() => onOk(req, res, user))
-        : onFail(req, res);
-      step.catch(next);
-    };
-    (pp.authenticate('local', { session: false }, cb) as express.RequestHandler)(req, res, next);
-  };
+/**
+ * Counts a token request against the limits (per client_id and per address); over them, 429 with
+ * `Retry-After` and an RFC 6749 §5.2-shaped body (`temporarily_unavailable`, the RFC 6749 §4.1.2.1 code
+ * of an overloaded server).
+ */
+async function limitTokenRequest(limits: TokenLimits, req: Request): Promise<void> {
+  try {
+    await limits.take(claimedClientId(req), clientAddress(req));
+  } catch (err) {
+    if (!(err instanceof RateLimited)) throw err;
+    const after = err.retryAfterSeconds;
+    throw new OAuthError(
+      'temporarily_unavailable',
+      `Too many token requests; retry after ${after} seconds`,
+      429,
+      { 'retry-after': String(after) },
+    );
+  }
 }
 
 /** The /auth router. */
-export function authRouter(smart: SmartAccess, services: FhirServices, logger: Logger): Router {
+export function authRouter(
+  smart: SmartAccess,
+  services: FhirServices,
+  logger: Logger,
+  limits: RateLimits,
+): Router {
   const router = express.Router();
   const views = new Views(AUTH_VIEWS);
-  const pp = practicePassport(smart);
+  const pp = practicePassport(smart, limits.signIn);
   const form = express.urlencoded({ extended: false, limit: '64kb' });
   const docs = discoveryHandlers(smart);
   router.get('/jwks', docs.jwks);
@@ -86,8 +80,7 @@ export function authRouter(smart: SmartAccess, services: FhirServices, logger: L
     localLogin(
       pp,
       smart,
-      (req, res) =>
-        showInteraction(smart, services, views, req, res, 'The user name or password is not right.'),
+      (req, res, status, error) => showInteraction(smart, services, views, req, res, error, status),
       async (req, res) => res.redirect(303, `${smart.authBase}/interaction/${String(req.params.id)}`),
     ),
   );
@@ -99,7 +92,10 @@ export function authRouter(smart: SmartAccess, services: FhirServices, logger: L
   router.post(
     '/token',
     form,
-    wrap((req, res) => tokenEndpoint(smart, services, req, res)),
+    wrap(async (req, res) => {
+      await limitTokenRequest(limits.token, req);
+      await tokenEndpoint(smart, services, req, res);
+    }),
   );
   router.post(
     '/introspect',

@@ -36,6 +36,10 @@ export interface BrowserSessions {
   issue(res: Response, username: string): Promise<void>;
   /** Signs out. */
   clear(res: Response): void;
+  /** A fresh pre-sign-in CSRF token for a login form; sets its cookie (double submit). */
+  loginCsrf(res: Response): string;
+  /** Whether a login form's `_csrf` value matches the request's CSRF cookie. */
+  checkLoginCsrf(req: Request, token: unknown): boolean;
 }
 
 /** Lifetimes and fixed values. */

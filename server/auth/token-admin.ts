@@ -2,7 +2,10 @@
  * Token introspection (RFC 7662; SMART App Launch 2.2 token-introspection.html: `active`, `scope`,
  * `client_id`, `exp`, the launch context, `iss` and `sub`) and revocation (RFC 7009). Introspection is
  * open to authenticated clients and to holders of a valid access token (token-introspection.html
- * "Authorization to perform Token Introspection"). Revoking a refresh token revokes its grant and so the
+ * "Authorization to perform Token Introspection"), but a caller learns only about its own client's tokens:
+ * any other token answers `{"active": false}` (RFC 7662 §2.2 lets the server answer so for a token the
+ * caller may not see). This server's FHIR layer checks tokens in-process and needs no introspection; no
+ * client is registered as a resource server. Revoking a refresh token revokes its grant and so the
  * access tokens issued under it; revoking an access token stops that token.
  */
 import type { Request, Response } from 'express';
@@ -23,13 +26,14 @@ async function accessClaims(smart: SmartAccess, token: string): Promise<AccessCl
   }
 }
 
-/** The caller of introspection: an authenticated client, or a bearer of a valid access token. */
-async function authorizeIntrospection(smart: SmartAccess, req: Request, form: Form): Promise<void> {
+/**
+ * The client calling introspection: an authenticated client, or the client of a valid bearer access token.
+ */
+async function authorizeIntrospection(smart: SmartAccess, req: Request, form: Form): Promise<string> {
   const header = req.headers.authorization;
   if (header && /^bearer /i.test(header)) {
     try {
-      await verifyAccessToken(smart, header.slice(7).trim());
-      return;
+      return (await verifyAccessToken(smart, header.slice(7).trim())).claims.client_id;
     } catch (err) {
       if (err instanceof TokenRejected)
         throw new OAuthError('invalid_client', 'The bearer token is not valid', 401, {
@@ -44,23 +48,28 @@ async function authorizeIntrospection(smart: SmartAccess, req: Request, form: Fo
     throw invalidClient('Introspection needs client authentication or a bearer token', true);
   const who = await authenticateClient(smart, req, form, `${smart.authBase}/introspect`);
   if (who.method === 'none') throw invalidClient('Public clients cannot introspect', true);
+  return who.client.id;
 }
 
 /** POST /auth/introspect */
 export async function introspectEndpoint(smart: SmartAccess, req: Request, res: Response): Promise<void> {
   const form = formOf(req);
-  await authorizeIntrospection(smart, req, form);
+  const caller = await authorizeIntrospection(smart, req, form);
   const token = form.token;
   if (!token) throw invalidRequest('token is required');
   res.status(200).set(NO_STORE);
   const claims = await accessClaims(smart, token);
+  if (claims && claims.client_id !== caller) {
+    res.json({ active: false });
+    return;
+  }
   if (claims && !(await isRevoked(smart, claims))) {
     const { jti: _jti, gid: _gid, ...visible } = claims;
     res.json({ active: true, token_type: 'Bearer', ...visible });
     return;
   }
   const refresh = claims ? null : await peekRefreshToken(smart, token);
-  if (!refresh) {
+  if (!refresh || refresh.grant.clientId !== caller) {
     res.json({ active: false });
     return;
   }

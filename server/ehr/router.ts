@@ -1,6 +1,6 @@
 /**
  * /ehr: a small EHR launch simulator for the demo practice (SMART App Launch 2.2 app-launch.html "EHR
- * launch"). A practice user signs in, opens a patient's chart (optionally an encounter) and launches any
+ * launch"). A practice user signs in (sign-in-form.ts: CSRF token, rate limits), opens a patient's chart (optionally an encounter) and launches any
  * registered app: the simulator records a launch context bound to that app and sends the browser to the
  * app's launch URL with `iss` (our FHIR base) and `launch`.
  */
@@ -11,7 +11,9 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { Encounter, Patient } from 'fhir/r4.js';
 import { createLaunch } from '../auth/grants.js';
 import { patientChoices, patientLabel } from '../auth/interaction.js';
-import { localLogin, practicePassport, wrap } from '../auth/router.js';
+import type { SignInLimits } from '../auth/rate-limits.js';
+import { wrap } from '../auth/router.js';
+import { localLogin, practicePassport } from '../auth/sign-in-form.js';
 import type { SmartAccess } from '../auth/smart-access.js';
 import { AUTH_VIEWS, Views } from '../auth/views.js';
 import type { FhirServices } from '../fhir/services.js';
@@ -50,6 +52,23 @@ function launchableApps(smart: SmartAccess) {
   return smart.clients.all().filter((c) => c.launchUri && c.grantTypes.has('authorization_code'));
 }
 
+/** The sign-in page of the simulator, with a fresh CSRF token (and the error of a refused sign-in). */
+async function loginPage(
+  smart: SmartAccess,
+  views: Views,
+  res: Response,
+  status: number,
+  error?: string,
+): Promise<void> {
+  views.render(res, status, 'login', {
+    title: 'Demo EHR sign in',
+    practice: 'the demo EHR',
+    action: `${smart.origin}/ehr/login`,
+    csrf: smart.sessions.loginCsrf(res),
+    error,
+  });
+}
+
 async function home(
   smart: SmartAccess,
   services: FhirServices,
@@ -60,14 +79,7 @@ async function home(
   const username = await smart.sessions.read(req);
   const user = username ? await smart.users.find(username) : null;
   const base = `${smart.origin}/ehr`;
-  if (!user) {
-    views.auth.render(res, 200, 'login', {
-      title: 'Demo EHR sign in',
-      practice: 'the demo EHR',
-      action: `${base}/login`,
-    });
-    return;
-  }
+  if (!user) return loginPage(smart, views.auth, res, 200);
   const chosen =
     typeof req.query.patient === 'string' && ID.test(req.query.patient) ? req.query.patient : undefined;
   const doc = chosen ? await services.resources.read('Patient', chosen) : null;
@@ -141,12 +153,12 @@ async function launch(smart: SmartAccess, services: FhirServices, req: Request, 
   res.redirect(303, url.toString());
 }
 
-/** The /ehr router. */
-export function ehrRouter(smart: SmartAccess, services: FhirServices): Router {
+/** The /ehr router (its sign-in under the practice's sign-in limits). */
+export function ehrRouter(smart: SmartAccess, services: FhirServices, limits: SignInLimits): Router {
   const router = express.Router();
   const views = new Views(EHR_VIEWS);
   const authViews = new Views(AUTH_VIEWS);
-  const pp = practicePassport(smart);
+  const pp = practicePassport(smart, limits);
   const form = express.urlencoded({ extended: false, limit: '16kb' });
   const base = `${smart.origin}/ehr`;
   router.get(
@@ -159,13 +171,7 @@ export function ehrRouter(smart: SmartAccess, services: FhirServices): Router {
     localLogin(
       pp,
       smart,
-      async (_req, res) =>
-        authViews.render(res, 401, 'login', {
-          title: 'Demo EHR sign in',
-          practice: 'the demo EHR',
-          action: `${base}/login`,
-          error: 'The user name or password is not right.',
-        }),
+      (_req, res, status, error) => loginPage(smart, authViews, res, status, error),
       async (_req, res) => res.redirect(303, base),
     ),
   );

@@ -1,13 +1,15 @@
 /**
  * The FHIR error handler: every failure becomes an OperationOutcome with the status from the outcomes
  * table. Body-parser failures (size, encoding) are client errors; anything unknown is a logged 500
- * `exception` that names only the request id.
+ * `exception` that names only the request id. The log line names the path, never the query string (search
+ * values hold identifiers).
  */
 import type { Request, Response, NextFunction } from 'express';
 import type { Logger } from 'pino';
 import { FhirError, issue, payloadTooLarge, serverError, unavailable } from '../fhir/outcomes.js';
 import { StoreUnavailableError } from '../storage/store-unavailable.js';
 import { outputOf, sendFhir } from './fhir-adapter.js';
+import { loggedPath } from './logging.js';
 import { requestIdOf } from './request-id.js';
 
 interface HttpishError {
@@ -30,7 +32,7 @@ export function toFhirError(err: unknown, req: Request, logger: Logger): FhirErr
     logger.warn({ err, reqId: requestId }, 'write refused: store unavailable');
     return unavailable(err.clientMessage, err.retryAfterSeconds);
   }
-  logger.error({ err, reqId: requestId, method: req.method, url: req.originalUrl }, 'unhandled error');
+  logger.error({ err, reqId: requestId, method: req.method, path: loggedPath(req) }, 'unhandled error');
   return serverError(requestId);
 }
 

@@ -6,6 +6,11 @@ import type { Request, Response, NextFunction } from 'express';
 import type { Logger } from 'pino';
 import { requestIdOf } from './request-id.js';
 
+/** The request's full path without its query string (query values can hold identifiers). */
+export function loggedPath(req: Request): string {
+  return req.originalUrl.split('?')[0].slice(0, 500);
+}
+
 /** Middleware logging each request when its response finishes. */
 export function requestLogger(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
@@ -17,7 +22,7 @@ export function requestLogger(logger: Logger) {
         {
           reqId: requestIdOf(req),
           method: req.method,
-          path: req.path,
+          path: loggedPath(req),
           status: res.statusCode,
           ms: Math.round(ms * 100) / 100,
         },

@@ -14,6 +14,7 @@ import { practiceLogin } from '../../server/auth/practice-login.js';
 import { hashPassword, PracticeUserStore } from '../../server/auth/practice-users.js';
 import type { PracticeUser, SmartAccess, SmartSettings } from '../../server/auth/smart-access.js';
 import { mintAccessToken } from '../../server/auth/tokens.js';
+import type { RateLimitConfig } from '../../server/config.js';
 import { loadDemoData } from '../../server/demo-data.js';
 import { makeTestApp, TEST_BASE, type TestApp } from './test-app.js';
 
@@ -100,6 +101,7 @@ export async function makeSmartTestApp(
     logger?: Logger;
     baseUrl?: string;
     fetchJwks?: SmartAccess['fetchJwks'];
+    rateLimits?: RateLimitConfig;
   } = {},
 ): Promise<SmartTestApp> {
   sharedKeys ??= generateSigningKeys();
@@ -112,6 +114,7 @@ export async function makeSmartTestApp(
     logger: opts.logger,
     baseUrl: opts.baseUrl,
     demo: true,
+    rateLimits: opts.rateLimits,
     access: async (store) => {
       smart = await createSmartAccess({
         config: { baseUrl: opts.baseUrl ?? TEST_BASE, demoClients: true },

@@ -43,12 +43,13 @@ export function hiddenField(html: string, name: string): string | undefined {
   return new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];
 }
 
-/** Signs in on a login page reached at `interactionPath`. */
+/** Signs in on the login page at `interactionPath` (its form's CSRF token and cookie, as a browser). */
 export async function signIn(agent: Agent, interactionPath: string, user = TEST_USERS[0]) {
+  const page = await agent.get(interactionPath);
   const res = await agent
     .post(`${interactionPath}/login`)
     .type('form')
-    .send({ username: user.username, password: user.password })
+    .send({ _csrf: hiddenField(page.text, '_csrf') ?? '', username: user.username, password: user.password })
     .redirects(0);
   if (res.status !== 303) throw new Error(`login failed: ${res.status}`);
 }

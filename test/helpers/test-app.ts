@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { createApp, type CcmApp } from '../../server/app.js';
 import type { AccessMode } from '../../server/auth/smart-access.js';
+import type { RateLimitConfig } from '../../server/config.js';
 import { loadConformanceResources } from '../../server/fhir/profiles/store-loader.js';
 import { openEmbeddedStore } from '../../server/storage/embedded/embedded-store.js';
 import { openMongoStore } from '../../server/storage/mongodb/mongo-store.js';
@@ -38,6 +39,8 @@ export async function makeTestApp(
     logger?: Logger;
     /** Turn the demo on (DEMO=true): demo users on the dashboard, demo clients, the /ehr simulator. */
     demo?: boolean;
+    /** Sign-in and token endpoint rate limits (default: config.ts DEFAULT_RATE_LIMITS). */
+    rateLimits?: RateLimitConfig;
   } = {},
 ): Promise<TestApp> {
   const store =
@@ -52,6 +55,7 @@ export async function makeTestApp(
       bodyLimitBytes: opts.bodyLimitBytes ?? 16 * 1024 * 1024,
       unknownProfiles: opts.unknownProfiles,
       ...(opts.demo ? { demoUsers: true, demoClients: true, ehrSimulator: true } : {}),
+      rateLimits: opts.rateLimits,
     },
     store,
     clock: opts.clock,

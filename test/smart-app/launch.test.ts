@@ -47,7 +47,10 @@ describe('EHR launch', () => {
 
   test('the session cookie is httpOnly and SameSite, and pages carry the security headers', async () => {
     const b = new Browser();
-    await b.go(`${s.origin}/ehr/login`, { form: { username: 'okonkwo', password: 'okonkwo-test-pass' } });
+    await b.submit(await b.go(`${s.origin}/ehr`), '/ehr/login', {
+      username: 'okonkwo',
+      password: 'okonkwo-test-pass',
+    });
     const chart = await b.go(`${s.origin}/ehr?patient=demo-patient-1`);
     const launchUrl = new URL(s.origin);
     const csrf = /name="csrf" value="([^"]+)"/.exec(chart.text)?.[1] as string;
@@ -80,7 +83,10 @@ describe('EHR launch', () => {
     const list = await b.go(`${s.origin}/app/launch`);
     expect(list.status).toBe(200);
     expect(list.text).toContain(s.base);
-    await b.go(`${s.origin}/ehr/login`, { form: { username: 'okonkwo', password: 'okonkwo-test-pass' } });
+    await b.submit(await b.go(`${s.origin}/ehr`), '/ehr/login', {
+      username: 'okonkwo',
+      password: 'okonkwo-test-pass',
+    });
     const consent = await b.go(`${s.origin}/app/launch?iss=${encodeURIComponent(s.base)}`);
     const authorize = new URL(b.visited.find((u) => u.includes('/auth/authorize')) as string);
     expect(authorize.searchParams.get('scope')).toContain('launch/patient');

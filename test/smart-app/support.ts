@@ -49,7 +49,9 @@ export async function ehrLaunch(
   opts: { decision?: 'approve' | 'deny'; user?: (typeof TEST_USERS)[number] } = {},
 ): Promise<Page> {
   const user = opts.user ?? TEST_USERS[0];
-  await browser.go(`${origin}/ehr/login`, { form: { username: user.username, password: user.password } });
+  const login = await browser.go(`${origin}/ehr`);
+  if (login.text.includes('name="password"'))
+    await browser.submit(login, '/ehr/login', { username: user.username, password: user.password });
   const chart = await browser.go(`${origin}/ehr?patient=${patient}`);
   const consent = await browser.submit(chart, '/ehr/launch', { client_id: 'ccm-app', encounter: '' });
   if (!consent.text.includes('name="decision"')) return consent;

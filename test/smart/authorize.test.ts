@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createLaunch } from '../../server/auth/grants.js';
 import { makeSmartTestApp, pathOf, request, TEST_REDIRECT, type SmartTestApp } from '../helpers/smart-app.js';
-import { authParams, browserAuthorize, hiddenField, sendAuthorize } from '../helpers/smart-flow.js';
+import { authParams, browserAuthorize, hiddenField, sendAuthorize, signIn } from '../helpers/smart-flow.js';
 
 let t: SmartTestApp;
 beforeAll(async () => {
@@ -144,10 +144,11 @@ describe('authorization request', () => {
     const agent = request.agent(t.app);
     const start = await sendAuthorize(agent, params);
     const interaction = pathOf(start.headers.location as string);
+    const form = await agent.get(interaction);
     const res = await agent
       .post(`${interaction}/login`)
       .type('form')
-      .send({ username: 'okonkwo', password: 'wrong' });
+      .send({ _csrf: hiddenField(form.text, '_csrf'), username: 'okonkwo', password: 'wrong' });
     expect(res.status).toBe(401);
     expect(res.text).toContain('not right');
     const consent = await agent
@@ -163,10 +164,7 @@ describe('authorization request', () => {
     const agent = request.agent(t.app);
     const start = await sendAuthorize(agent, params);
     const interaction = pathOf(start.headers.location as string);
-    await agent
-      .post(`${interaction}/login`)
-      .type('form')
-      .send({ username: 'okonkwo', password: 'okonkwo-test-pass' });
+    await signIn(agent, interaction);
     const page = await agent.get(interaction);
     expect(page.text).toContain('demo-patient-3');
     const csrf = hiddenField(page.text, 'csrf') ?? '';

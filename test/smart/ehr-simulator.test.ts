@@ -13,10 +13,15 @@ afterAll(() => t.close());
 
 async function signedIn() {
   const agent = request.agent(t.app);
+  const page = await agent.get('/ehr');
   const res = await agent
     .post('/ehr/login')
     .type('form')
-    .send({ username: TEST_USERS[1].username, password: TEST_USERS[1].password });
+    .send({
+      _csrf: hiddenField(page.text, '_csrf'),
+      username: TEST_USERS[1].username,
+      password: TEST_USERS[1].password,
+    });
   expect(res.status).toBe(303);
   return agent;
 }
@@ -25,10 +30,12 @@ describe('/ehr simulator', () => {
   test('sign-in is required, and a wrong password is refused', async () => {
     const page = await request(t.app).get('/ehr');
     expect(page.text).toContain('name="password"');
-    const bad = await request(t.app)
+    const agent = request.agent(t.app);
+    const form = await agent.get('/ehr');
+    const bad = await agent
       .post('/ehr/login')
       .type('form')
-      .send({ username: 'lindqvist', password: 'nope' });
+      .send({ _csrf: hiddenField(form.text, '_csrf'), username: 'lindqvist', password: 'nope' });
     expect(bad.status).toBe(401);
   });
 

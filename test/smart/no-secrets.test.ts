@@ -110,10 +110,12 @@ beforeAll(async () => {
   for (const at of accessTokens)
     await request(t.app).get('/fhir/Patient/demo-patient-1').set('authorization', `Bearer ${at}`);
   await request(t.app).get('/fhir/Patient').set('authorization', 'Bearer not-a-token-z');
+  // A client introspects its own tokens only (others answer {active: false}): the demo EHR asks for its own.
+  const ehrAuth = basic('demo-ehr', 'demo-ehr-demo-secret');
   for (const token of [...accessTokens, refreshed.refresh_token as string, tok.refresh_token as string]) {
     const res = await request(t.app)
       .post('/auth/introspect')
-      .set('authorization', confidential)
+      .set('authorization', token === ehr.access_token ? ehrAuth : confidential)
       .type('form')
       .send({ token });
     introspections.push(JSON.stringify(res.body));

@@ -10,6 +10,7 @@ import path from 'node:path';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { PracticeUserStore } from '../../auth/practice-users.js';
+import type { SignInLimits } from '../../auth/rate-limits.js';
 import type { SessionClaims, SessionCookies } from '../../auth/session-cookie.js';
 import type { FhirServices } from '../../fhir/services.js';
 import { engineContext, NoRulesError, type EngineContext } from '../engine/context.js';
@@ -27,6 +28,8 @@ export interface DashboardDeps {
   users: PracticeUserStore;
   sessions: SessionCookies;
   logger: Logger;
+  /** The sign-in rate limits (shared with /auth and /ehr). */
+  limits: SignInLimits;
 }
 
 const CHART_JS = path.join(
@@ -185,7 +188,7 @@ export function dashboardApp(deps: DashboardDeps): Router {
     res.sendFile(CHART_JS, { maxAge: '1d' });
   });
   router.use('/static', express.static(STATIC_DIR, { index: false, maxAge: '1h', fallthrough: false }));
-  router.use(signInRoutes(deps.users, deps.sessions, views));
+  router.use(signInRoutes(deps.users, deps.sessions, views, deps.limits));
   router.use((_req, res, next) => {
     res.setHeader('cache-control', 'no-store');
     next();

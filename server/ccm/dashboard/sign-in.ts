@@ -1,12 +1,14 @@
 /**
  * Sign-in for the dashboard: a login form protected by a double-submit CSRF token, passport-local checking
- * the practice users, a stateless signed session cookie on success, and sign-out (CSRF-checked POST).
+ * the practice users under the sign-in rate limits (429 with `Retry-After`), a stateless signed session cookie on success, and sign-out (CSRF-checked POST).
  * Only users with a dashboard role (biller, analyst, admin) may use the dashboard.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { PracticeUser, PracticeUserStore } from '../../auth/practice-users.js';
+import { clientAddress, RateLimited, type SignInLimits } from '../../auth/rate-limits.js';
+import { tooManyAttempts } from '../../auth/sign-in-form.js';
 import type { SessionClaims, SessionCookies } from '../../auth/session-cookie.js';
 import type { Views } from './render.js';
 
@@ -55,8 +57,12 @@ function loginHandler(pp: passport.PassportStatic, sessions: SessionCookies, vie
       return loginForm(res, views, sessions, { next: to, error }, 403);
     }
     const cb = (err: unknown, user: PracticeUser | false) => {
-      if (err) return next(err);
       const username = typeof body.username === 'string' ? body.username.slice(0, 100) : '';
+      if (err instanceof RateLimited) {
+        res.setHeader('retry-after', String(err.retryAfterSeconds));
+        return loginForm(res, views, sessions, { next: to, username, error: tooManyAttempts(err) }, 429);
+      }
+      if (err) return next(err);
       if (!user) {
         return loginForm(
           res,
@@ -96,12 +102,22 @@ function logoutHandler(sessions: SessionCookies, views: Views): Handler {
 }
 
 /** The sign-in and sign-out routes. */
-export function signInRoutes(users: PracticeUserStore, sessions: SessionCookies, views: Views): Router {
+export function signInRoutes(
+  users: PracticeUserStore,
+  sessions: SessionCookies,
+  views: Views,
+  limits: SignInLimits,
+): Router {
   const router = express.Router();
   const pp = new passport.Passport() as passport.PassportStatic;
   pp.use(
-    new LocalStrategy({ session: false }, (username, password, done) => {
-      done(null, users.authenticate(username, password) ?? false);
+    new LocalStrategy({ session: false, passReqToCallback: true }, (req, username, password, done) => {
+      limits
+        .attempt(username, clientAddress(req), () => users.authenticate(username, password))
+        .then(
+          (user) => done(null, user ?? false),
+          (err: unknown) => done(err),
+        );
     }),
   );
   const form = express.urlencoded({ extended: false, limit: '8kb' });

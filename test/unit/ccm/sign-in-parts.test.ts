@@ -10,21 +10,21 @@ import { hashPassword, PracticeUserStore, verifyPassword } from '../../../server
 import { parseCookies, resolveSessionSecret, SessionCookies } from '../../../server/auth/session-cookie.js';
 
 describe('practice users', () => {
-  test('scrypt hashes verify only the right password', () => {
+  test('scrypt hashes verify only the right password', async () => {
     const h = hashPassword('correct horse');
     expect(h).toMatch(/^scrypt\$16384\$8\$1\$[\w-]+\$[\w-]+$/);
-    expect(verifyPassword('correct horse', h)).toBe(true);
-    expect(verifyPassword('correct horsE', h)).toBe(false);
-    expect(verifyPassword('x', 'plain-text')).toBe(false);
+    expect(await verifyPassword('correct horse', h)).toBe(true);
+    expect(await verifyPassword('correct horsE', h)).toBe(false);
+    expect(await verifyPassword('x', 'plain-text')).toBe(false);
     expect(hashPassword('same')).not.toBe(hashPassword('same'));
   });
 
-  test('the demo users file signs in the demo biller and analyst', () => {
+  test('the demo users file signs in the demo biller and analyst', async () => {
     const users = PracticeUserStore.fromFile();
-    expect(users.authenticate('biller', 'ccm-demo-biller')?.roles).toEqual(['biller']);
-    expect(users.authenticate('Analyst', 'ccm-demo-analyst')?.username).toBe('analyst');
-    expect(users.authenticate('biller', 'ccm-demo-analyst')).toBeNull();
-    expect(users.authenticate('nobody', 'ccm-demo-biller')).toBeNull();
+    expect((await users.authenticate('biller', 'ccm-demo-biller'))?.roles).toEqual(['biller']);
+    expect((await users.authenticate('Analyst', 'ccm-demo-analyst'))?.username).toBe('analyst');
+    expect(await users.authenticate('biller', 'ccm-demo-analyst')).toBeNull();
+    expect(await users.authenticate('nobody', 'ccm-demo-biller')).toBeNull();
   });
 });
 
