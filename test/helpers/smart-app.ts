@@ -100,6 +100,8 @@ export async function makeSmartTestApp(
     logger?: Logger;
     baseUrl?: string;
     fetchJwks?: SmartAccess['fetchJwks'];
+    /** A data directory for the embedded store (memory only when absent). */
+    dataDir?: string;
   } = {},
 ): Promise<SmartTestApp> {
   sharedKeys ??= generateSigningKeys();
@@ -111,6 +113,7 @@ export async function makeSmartTestApp(
     clock: opts.clock,
     logger: opts.logger,
     baseUrl: opts.baseUrl,
+    dataDir: opts.dataDir,
     access: async (store) => {
       smart = await createSmartAccess({
         config: { baseUrl: opts.baseUrl ?? TEST_BASE, demoClients: true },
