@@ -23,6 +23,8 @@ import type { FhirServices, SmartEndpoints } from './fhir/services.js';
 import { buildSearchRegistry } from './fhir/search/registry.js';
 import { extractIndex } from './fhir/search/extract.js';
 import { indexKeysFor } from './fhir/search/indexes.js';
+import { PageTokens } from './fhir/search/page-token.js';
+import { DEFAULT_SNAPSHOT_LIMITS, SnapshotCache, type SnapshotLimits } from './fhir/search/snapshot.js';
 import { createConformanceServices } from './fhir/profiles/setup.js';
 import { bulkRouter } from './http/bulk-adapter.js';
 import { fhirErrorHandler } from './http/error-handler.js';
@@ -49,6 +51,10 @@ export interface AppDeps {
         | 'smartAppClientsFile'
         | 'smartAppFrameAncestors'
         | 'smartAppSessionMinutes'
+        | 'searchSnapshotsPerClient'
+        | 'searchSnapshotsMax'
+        | 'searchSnapshotKeysMax'
+        | 'searchSnapshotSeconds'
       >
     >;
   store: DocumentStore;
@@ -101,6 +107,7 @@ export function createFhirServices(deps: AppDeps): FhirServices {
     validate: (resource, expectedType) => conformance.validator.validate(resource, { expectedType }),
     operations: new OperationRegistry(),
     clock,
+    paging: { tokens: new PageTokens(deps.store), snapshots: new SnapshotCache(snapshotLimits(deps.config)) },
   };
   configureBundles(services, { maxEntries: deps.config.bundleMaxEntries });
   services.operations.register(bulkExportOperation());
@@ -111,6 +118,17 @@ export function createFhirServices(deps: AppDeps): FhirServices {
     chronicIndicatorCsv: deps.config.chronicIndicatorCsv,
   });
   return services;
+}
+
+/** The snapshot cache bounds of the config, the documented defaults where unset. */
+function snapshotLimits(config: AppDeps['config']): SnapshotLimits {
+  const d = DEFAULT_SNAPSHOT_LIMITS;
+  return {
+    perClient: config.searchSnapshotsPerClient ?? d.perClient,
+    max: config.searchSnapshotsMax ?? d.max,
+    maxKeys: config.searchSnapshotKeysMax ?? d.maxKeys,
+    ttlMs: config.searchSnapshotSeconds !== undefined ? config.searchSnapshotSeconds * 1000 : d.ttlMs,
+  };
 }
 
 /** The CCM billing dashboard (sign-in with the practice users, stateless signed session cookie). */

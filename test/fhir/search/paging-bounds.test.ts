@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Bundle, OperationOutcome } from 'fhir/r4.js';
+import { DEFAULT_SNAPSHOT_LIMITS } from '../../../server/fhir/search/snapshot.js';
 import { makeSmartTestApp, mintToken, pathOf, request, type SmartTestApp } from '../../helpers/smart-app.js';
 
 const SEARCHES = 1000;
@@ -53,10 +54,12 @@ async function firstPage(query: string, token: string): Promise<string> {
 
 describe('1,000 distinct multi-page searches from one client', () => {
   test('leave the data directory unchanged and the snapshot cache within its per-client bound', async () => {
-    // warm-up: the first search of a store may create the paging secret (one small document, once)
+    // warm-up: the first search of a store creates the paging secret (one small document, once)
+    const initial = bytesUnder(dataDir);
     const otherNext = await firstPage('Condition?_count=2&_sort=code', other);
     await firstPage('Condition?_count=2', flooder);
     const before = bytesUnder(dataDir);
+    expect(before - initial).toBeLessThanOrEqual(1024);
     const nexts: string[] = [];
     for (let i = 0; i < SEARCHES; i++) {
       const sorted = i % 2 === 0;
@@ -67,6 +70,13 @@ describe('1,000 distinct multi-page searches from one client', () => {
     expect((await get(nexts[SEARCHES - 1], flooder)).status).toBe(200);
     expect((await get(nexts[SEARCHES - 2], flooder)).status).toBe(200);
     expect(bytesUnder(dataDir) - before).toBe(0);
+    // the cache holds the flooder's latest perClient snapshots and the other client's one
+    const cache = t.services.paging.snapshots;
+    expect(cache.limits).toEqual(DEFAULT_SNAPSHOT_LIMITS);
+    expect(cache.limits).toEqual({ perClient: 10, max: 100, maxKeys: 500_000, ttlMs: 600_000 }); // README
+    const stats = cache.stats();
+    expect(stats.snapshots).toBe(cache.limits.perClient + 1);
+    expect(stats.keys).toBeLessThanOrEqual(stats.snapshots * 14); // 14 Conditions in the demo practice
 
     // the earliest snapshot was evicted: a clear 410 on _page, never a 500
     const evicted = await get(nexts[0], flooder);
