@@ -18,7 +18,7 @@ import type { Projection } from '../../storage/document-collection.js';
 import { keysetOrder, keysetRows, type Cursor } from './keyset.js';
 import type { KeysetLinks } from './links.js';
 import { foreignToken, type PageTokens } from './page-token.js';
-import type { SnapshotCache } from './snapshot.js';
+import type { Snapshot, SnapshotCache } from './snapshot.js';
 import { sortDocs, sortFields, type SortKey, type TypedDoc } from './sort.js';
 import { findByKeys, findLive } from './store-query.js';
 
@@ -197,9 +197,9 @@ async function snapshotPage(ctx: ExecuteContext, plan: SearchPlan): Promise<Sear
     plan.sort,
     plan.sources.map((s) => s.type),
   ).map(keyOf);
-  const sid = ctx.paging.snapshots.save(ctx.now, plan.holder, plan.key, keys);
-  const token = await ctx.paging.tokens.sign({ s: sid }, plan.key, plan.holder);
-  return slicePage(ctx, plan, keys, token);
+  const snap = ctx.paging.snapshots.save(ctx.now, plan.holder, plan.key, keys);
+  const token = await ctx.paging.tokens.sign({ s: snap.id }, plan.key, plan.holder);
+  return slicePage(ctx, plan, snap, token);
 }
 
 /** A later page of a snapshot: the current versions of its keys, in snapshot order. */
@@ -210,19 +210,19 @@ async function snapshotContinue(
   token: string,
 ): Promise<SearchPage> {
   const snap = ctx.paging.snapshots.read(ctx.now, sid, plan.holder, plan.key);
-  return slicePage(ctx, plan, snap.keys, token);
+  return slicePage(ctx, plan, snap, token);
 }
 
 /** The page at the plan's offset of a snapshot's keys. */
 async function slicePage(
   ctx: ExecuteContext,
   plan: SearchPlan,
-  keys: readonly string[],
+  snap: Snapshot,
   snapshot: string,
 ): Promise<SearchPage> {
-  const pageKeys = plan.count === 0 ? [] : keys.slice(plan.offset, plan.offset + plan.count);
+  const pageKeys = plan.count === 0 ? [] : snap.slice(plan.offset, plan.offset + plan.count);
   const matches = await findByKeys(ctx.resources, pageKeys, ctx.fields);
-  const hasNext = plan.count > 0 && plan.offset + plan.count < keys.length;
-  const size = keys.length;
+  const hasNext = plan.count > 0 && plan.offset + plan.count < snap.size;
+  const size = snap.size;
   return { matches, total: size, size, offset: plan.offset, snapshot, hasNext };
 }

@@ -31,15 +31,41 @@ export const DEFAULT_SNAPSHOT_LIMITS: SnapshotLimits = {
   ttlMs: 10 * 60 * 1000,
 };
 
-/** One saved result. */
-export interface Snapshot {
-  id: string;
-  holder: string;
-  /** What search this is (path, selection and sort). */
-  search: string;
-  keys: readonly string[];
-  /** Expiry, epoch ms. */
-  exp: number;
+/**
+ * One saved result. The keys are held as one flat string (`Type/id` lines) and the end offset of each,
+ * about (key length + 5) bytes per key whatever way the key strings were built.
+ */
+export class Snapshot {
+  private readonly joined: string;
+  private readonly ends: Uint32Array;
+
+  constructor(
+    readonly id: string,
+    readonly holder: string,
+    /** What search this is (path, selection and sort). */
+    readonly search: string,
+    keys: readonly string[],
+    /** Expiry, epoch ms. */
+    readonly exp: number,
+  ) {
+    this.joined = keys.join('\n');
+    this.ends = new Uint32Array(keys.length);
+    let end = 0;
+    keys.forEach((k, i) => (this.ends[i] = end += k.length + (i > 0 ? 1 : 0)));
+  }
+
+  /** How many keys it holds. */
+  get size(): number {
+    return this.ends.length;
+  }
+
+  /** The keys at [from, to), in order. */
+  slice(from: number, to: number): string[] {
+    const end = Math.min(to, this.size);
+    if (from >= end) return [];
+    const start = from === 0 ? 0 : this.ends[from - 1] + 1;
+    return this.joined.slice(start, this.ends[end - 1]).split('\n');
+  }
 }
 
 /** How much the cache holds. */
@@ -69,8 +95,8 @@ export class SnapshotCache {
     return { snapshots: this.byId.size, keys: this.keyCount };
   }
 
-  /** Saves the ordered keys of a search for `holder`; returns the snapshot id. */
-  save(now: number, holder: string, search: string, keys: readonly string[]): string {
+  /** Saves the ordered keys of a search for `holder`; returns the snapshot (its `id` goes in the token). */
+  save(now: number, holder: string, search: string, keys: readonly string[]): Snapshot {
     if (keys.length > this.limits.maxKeys) throw new Error('snapshot larger than the cache');
     this.sweep(now);
     const own = this.byHolder.get(holder);
@@ -78,12 +104,12 @@ export class SnapshotCache {
     while (this.byId.size >= this.limits.max || this.keyCount + keys.length > this.limits.maxKeys) {
       this.drop(this.byId.keys().next().value as string);
     }
-    const id = randomUUID();
-    this.byId.set(id, { id, holder, search, keys, exp: now + this.limits.ttlMs });
-    if (own) own.add(id);
-    else this.byHolder.set(holder, new Set([id]));
-    this.keyCount += keys.length;
-    return id;
+    const snap = new Snapshot(randomUUID(), holder, search, keys, now + this.limits.ttlMs);
+    this.byId.set(snap.id, snap);
+    if (own) own.add(snap.id);
+    else this.byHolder.set(holder, new Set([snap.id]));
+    this.keyCount += snap.size;
+    return snap;
   }
 
   /** The snapshot `id`, which must belong to `holder` and `search`; 410 once expired or evicted. */
@@ -105,7 +131,7 @@ export class SnapshotCache {
     const snap = this.byId.get(id);
     if (!snap) return;
     this.byId.delete(id);
-    this.keyCount -= snap.keys.length;
+    this.keyCount -= snap.size;
     const own = this.byHolder.get(snap.holder);
     own?.delete(id);
     if (own?.size === 0) this.byHolder.delete(snap.holder);

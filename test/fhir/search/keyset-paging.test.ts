@@ -7,20 +7,20 @@
  * place is after the cursor, and nothing is served twice.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import type { Bundle, Resource } from 'fhir/r4.js';
+import type { Bundle, Condition, Observation, Patient } from 'fhir/r4.js';
 import request from 'supertest';
 import { makeTestApp, type TestApp } from '../../helpers/test-app.js';
 
 let t: TestApp;
 
-const patient = (id: string): Resource => ({ resourceType: 'Patient', id, name: [{ family: id }] });
-const condition = (id: string, p = 'p1'): Resource => ({
+const patient = (id: string): Patient => ({ resourceType: 'Patient', id, name: [{ family: id }] });
+const condition = (id: string, p = 'p1'): Condition => ({
   resourceType: 'Condition',
   id,
   subject: { reference: `Patient/${p}` },
   code: { text: id },
 });
-const observation = (id: string, p = 'p1'): Resource => ({
+const observation = (id: string, p = 'p1'): Observation => ({
   resourceType: 'Observation',
   id,
   status: 'final',
@@ -28,7 +28,7 @@ const observation = (id: string, p = 'p1'): Resource => ({
   subject: { reference: `Patient/${p}` },
 });
 
-async function put(r: Resource): Promise<void> {
+async function put(r: Patient | Condition | Observation): Promise<void> {
   await t.services.resources.put(r.resourceType, r.id as string, r, { method: 'PUT' });
 }
 

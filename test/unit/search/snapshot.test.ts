@@ -22,8 +22,14 @@ function status(fn: () => unknown): number {
 describe('search snapshot cache', () => {
   test('a snapshot is read back by its holder and search, until it expires', () => {
     const cache = new SnapshotCache({ perClient: 5, max: 10, maxKeys: 1000, ttlMs: 60_000 });
-    const id = cache.save(1000, 'alice', 'Condition?#code', keys(30));
-    expect(cache.read(1000, id, 'alice', 'Condition?#code').keys).toEqual(keys(30));
+    const { id } = cache.save(1000, 'alice', 'Condition?#code', keys(30));
+    const snap = cache.read(1000, id, 'alice', 'Condition?#code');
+    expect(snap.size).toBe(30);
+    expect(snap.slice(0, 30)).toEqual(keys(30));
+    expect(snap.slice(0, 1)).toEqual(keys(30).slice(0, 1));
+    expect(snap.slice(7, 12)).toEqual(keys(30).slice(7, 12));
+    expect(snap.slice(28, 50)).toEqual(keys(30).slice(28));
+    expect(snap.slice(30, 40)).toEqual([]);
     expect(status(() => cache.read(1000, id, 'bob', 'Condition?#code'))).toBe(410);
     expect(status(() => cache.read(1000, id, 'alice', 'Patient?#code'))).toBe(410);
     expect(status(() => cache.read(61_001, id, 'alice', 'Condition?#code'))).toBe(410);
@@ -37,8 +43,8 @@ describe('search snapshot cache', () => {
 
   test('a holder keeps at most perClient snapshots; its oldest go first, others keep theirs', () => {
     const cache = new SnapshotCache({ perClient: 3, max: 100, maxKeys: 10_000, ttlMs: 60_000 });
-    const bobs = cache.save(0, 'bob', 'S', keys(2));
-    const alices = Array.from({ length: 10 }, (_, i) => cache.save(i, 'alice', 'S', keys(2)));
+    const bobs = cache.save(0, 'bob', 'S', keys(2)).id;
+    const alices = Array.from({ length: 10 }, (_, i) => cache.save(i, 'alice', 'S', keys(2)).id);
     expect(cache.stats()).toEqual({ snapshots: 4, keys: 8 });
     expect(status(() => cache.read(20, alices[6], 'alice', 'S'))).toBe(410);
     for (const id of alices.slice(7)) expect(status(() => cache.read(20, id, 'alice', 'S'))).toBe(200);
@@ -47,10 +53,10 @@ describe('search snapshot cache', () => {
 
   test('the global count and key budget evict the oldest snapshots of anyone', () => {
     const cache = new SnapshotCache({ perClient: 100, max: 4, maxKeys: 100, ttlMs: 60_000 });
-    const ids = Array.from({ length: 6 }, (_, i) => cache.save(i, `client-${i}`, 'S', keys(10)));
+    const ids = Array.from({ length: 6 }, (_, i) => cache.save(i, `client-${i}`, 'S', keys(10)).id);
     expect(cache.stats()).toEqual({ snapshots: 4, keys: 40 });
     expect(status(() => cache.read(10, ids[1], 'client-1', 'S'))).toBe(410);
-    const big = cache.save(10, 'client-9', 'S', keys(90));
+    const big = cache.save(10, 'client-9', 'S', keys(90)).id;
     expect(cache.stats()).toEqual({ snapshots: 2, keys: 100 });
     expect(status(() => cache.read(10, big, 'client-9', 'S'))).toBe(200);
     expect(status(() => cache.read(10, ids[5], 'client-5', 'S'))).toBe(200);
