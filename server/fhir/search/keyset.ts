@@ -54,7 +54,7 @@ type Op = '$gt' | '$gte' | '$lt' | '$lte';
 function idBound(order: KeysetOrder, rank: number, c: Cursor, backward: boolean): Filter<ResourceDoc> | null {
   if (order === 'type-id') {
     if (rank === c.rank) return { _id: { [backward ? '$lt' : '$gt']: c.id } };
-    return (rank > c.rank) !== backward ? {} : null;
+    return rank > c.rank !== backward ? {} : null;
   }
   // (id, rank) order: the same id comes after the cursor only in a type of higher rank
   const up = (order === 'id') !== backward;

@@ -47,13 +47,17 @@ afterAll(async () => {
 
 /** GET of a path or an absolute link. */
 async function get(url: string): Promise<Bundle> {
-  const res = await request(t.app).get(url.startsWith('http') ? new URL(url).pathname + new URL(url).search : url);
+  const res = await request(t.app).get(
+    url.startsWith('http') ? new URL(url).pathname + new URL(url).search : url,
+  );
   expect(res.status).toBe(200);
   return res.body as Bundle;
 }
 const link = (b: Bundle, rel: string) => b.link?.find((l) => l.relation === rel)?.url;
 const matches = (b: Bundle) =>
-  (b.entry ?? []).filter((e) => e.search?.mode === 'match').map((e) => `${e.resource?.resourceType}/${e.resource?.id}`);
+  (b.entry ?? [])
+    .filter((e) => e.search?.mode === 'match')
+    .map((e) => `${e.resource?.resourceType}/${e.resource?.id}`);
 
 /** Every page reached by `next` from `first`. */
 async function walk(first: Bundle): Promise<Bundle[]> {

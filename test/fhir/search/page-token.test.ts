@@ -25,7 +25,8 @@ afterAll(async () => {
   await t.close();
 });
 
-const get = (url: string, token: string) => request(t.app).get(pathOf(url)).set('authorization', `Bearer ${token}`);
+const get = (url: string, token: string) =>
+  request(t.app).get(pathOf(url)).set('authorization', `Bearer ${token}`);
 
 /** The `next` link of a first page read with `token`. */
 async function nextOf(query: string, token: string): Promise<string> {

@@ -41,7 +41,8 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const get = (url: string, token: string) => request(t.app).get(pathOf(url)).set('authorization', `Bearer ${token}`);
+const get = (url: string, token: string) =>
+  request(t.app).get(pathOf(url)).set('authorization', `Bearer ${token}`);
 
 /** Runs a first page; returns its `next` link. */
 async function firstPage(query: string, token: string): Promise<string> {

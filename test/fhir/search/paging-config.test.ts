@@ -11,7 +11,9 @@ import { TEST_BASE } from '../../helpers/test-app.js';
 
 test('the snapshot bounds default to the documented values', () => {
   const c = loadConfig({});
-  expect([c.searchSnapshotsPerClient, c.searchSnapshotsMax, c.searchSnapshotKeysMax]).toEqual([10, 100, 500_000]);
+  expect([c.searchSnapshotsPerClient, c.searchSnapshotsMax, c.searchSnapshotKeysMax]).toEqual([
+    10, 100, 500_000,
+  ]);
   expect(c.searchSnapshotSeconds).toBe(600);
   expect(DEFAULT_SNAPSHOT_LIMITS).toEqual({ perClient: 10, max: 100, maxKeys: 500_000, ttlMs: 600_000 });
 });
@@ -23,7 +25,9 @@ test('they can be set, and a bad value stops the start with a message naming the
     SEARCH_SNAPSHOT_KEYS_MAX: '20000',
     SEARCH_SNAPSHOT_SECONDS: '120',
   });
-  expect([c.searchSnapshotsPerClient, c.searchSnapshotsMax, c.searchSnapshotKeysMax]).toEqual([3, 30, 20_000]);
+  expect([c.searchSnapshotsPerClient, c.searchSnapshotsMax, c.searchSnapshotKeysMax]).toEqual([
+    3, 30, 20_000,
+  ]);
   expect(c.searchSnapshotSeconds).toBe(120);
   expect(() => loadConfig({ SEARCH_SNAPSHOTS_PER_CLIENT: '0' })).toThrow(ConfigError);
   expect(() => loadConfig({ SEARCH_SNAPSHOTS_MAX: 'many' })).toThrow(/SEARCH_SNAPSHOTS_MAX=many/);
