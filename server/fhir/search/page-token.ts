@@ -5,7 +5,9 @@
  * patient context). A token is therefore only accepted for the same search by the same holder; a foreign,
  * altered or malformed one is a 400 on `_page` that says nothing about the search it came from.
  * The HMAC key is one random secret per store, created on first use (so that every server process on a
- * MongoDB store accepts the tokens of the others, and tokens survive a restart).
+ * MongoDB store accepts the tokens of the others, and tokens survive a restart). On that first use the
+ * snapshots that earlier versions stored in the `search_results` collection are deleted (nothing reads
+ * or expires them any more).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DocumentStore, StoredDocument } from '../../storage/document-collection.js';
@@ -15,6 +17,8 @@ import type { AccessContext } from '../access/context.js';
 
 /** The collection holding the paging secret (one document). */
 export const PAGING_COLLECTION = 'search_paging';
+/** Where earlier versions stored search snapshots. */
+export const LEGACY_SNAPSHOT_COLLECTION = 'search_results';
 /** Longest token accepted (a cursor holds at most a 64-character id). */
 const MAX_TOKEN = 400;
 const TOKEN_RE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/;
@@ -45,6 +49,7 @@ export class PageTokens {
   /** The store's secret, created once (a concurrent creator's secret wins the race). */
   private key(): Promise<Buffer> {
     this.secret ??= (async () => {
+      await this.store.collection(LEGACY_SNAPSHOT_COLLECTION).deleteMany({});
       const coll = this.store.collection<SecretDoc>(PAGING_COLLECTION);
       const found = await coll.findOne({ _id: 'secret' });
       if (found) return Buffer.from(found.key, 'base64url');

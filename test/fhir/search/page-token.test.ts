@@ -7,6 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Bundle, OperationOutcome } from 'fhir/r4.js';
+import { LEGACY_SNAPSHOT_COLLECTION } from '../../../server/fhir/search/page-token.js';
+import { makeTestApp } from '../../helpers/test-app.js';
 import { makeSmartTestApp, mintToken, pathOf, request, type SmartTestApp } from '../../helpers/smart-app.js';
 
 let t: SmartTestApp;
@@ -79,5 +81,27 @@ describe.each([
     expectRefused(await get(next.toString(), alice));
     next.searchParams.set('_page', 'x'.repeat(5000));
     expectRefused(await get(next.toString(), alice));
+  });
+});
+
+describe('the paging state of earlier versions', () => {
+  test('the first paging of a store deletes the snapshots earlier versions stored', async () => {
+    const fresh = await makeTestApp();
+    try {
+      const legacy = fresh.store.collection(LEGACY_SNAPSHOT_COLLECTION);
+      await legacy.insertMany([
+        { _id: 'old', key: 'Condition?#', total: 1, chunks: 1, exp: 0 },
+        { _id: 'old:0', sid: 'old', keys: ['Condition/x'], exp: 0 },
+      ]);
+      for (const id of ['a', 'b', 'c']) {
+        const r = { resourceType: 'Basic', id, code: { text: id } };
+        await fresh.services.resources.put('Basic', id, r, { method: 'PUT' });
+      }
+      const res = await request(fresh.app).get('/fhir/Basic?_count=2');
+      expect((res.body as Bundle).link?.some((l) => l.relation === 'next')).toBe(true);
+      expect(await legacy.countDocuments({})).toBe(0);
+    } finally {
+      await fresh.close();
+    }
   });
 });
