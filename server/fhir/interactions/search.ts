@@ -20,7 +20,7 @@ import { resolveIncludes, MAX_INCLUDED, type IncludeResult } from '../search/inc
 import { INDEXED_RESULT_FIELDS, RESULT_FIELDS } from '../search/store-query.js';
 import type { IgnoredParam, SearchIR } from '../search/ir.js';
 import { searchLinks } from '../search/links.js';
-import { pageHolder } from '../search/page-token.js';
+import { pageHolder, type PageHolder } from '../search/page-token.js';
 import { parseSearch, RESULT_PARAMETERS } from '../search/parse.js';
 import { compileResolved } from '../search/resolve.js';
 import { sortText, type TypedDoc } from '../search/sort.js';
@@ -41,7 +41,7 @@ export interface SearchSpec {
   ignored: IgnoredParam[];
   strict: boolean;
   /** Who asks (search/page-token.ts pageHolder): `_page` tokens are bound to it. */
-  holder: string;
+  holder: PageHolder;
   /** Extra include rules (e.g. $everything's referenced resources) and the types they may add. */
   extraIncludes?: Controls['include'];
   allowIncludedType?: (type: string) => boolean;

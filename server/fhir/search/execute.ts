@@ -17,7 +17,7 @@ import type { ResourceDoc, ResourceStore } from '../resource-store.js';
 import type { Projection } from '../../storage/document-collection.js';
 import { keysetOrder, keysetRows, type Cursor } from './keyset.js';
 import type { KeysetLinks } from './links.js';
-import { foreignToken, type PageTokens } from './page-token.js';
+import { foreignToken, type PageHolder, type PageTokens } from './page-token.js';
 import type { Snapshot, SnapshotCache } from './snapshot.js';
 import { sortDocs, sortFields, type SortKey, type TypedDoc } from './sort.js';
 import { findByKeys, findLive } from './store-query.js';
@@ -42,7 +42,7 @@ export interface SearchPlan {
   /** Identity of the search (path, selection, sort) that a `_page` token must belong to. */
   key: string;
   /** Who asks (pageHolder): a `_page` token is only valid for its holder. */
-  holder: string;
+  holder: PageHolder;
 }
 
 /** One page of results. */
@@ -128,7 +128,7 @@ async function countAll(ctx: ExecuteContext, plan: SearchPlan): Promise<number> 
 
 /** A later page: the token is checked for this search and holder, then read as a cursor or a snapshot. */
 async function continuePage(ctx: ExecuteContext, plan: SearchPlan, token: string): Promise<SearchPage> {
-  const state = await ctx.paging.tokens.verify(token, plan.key, plan.holder);
+  const state = await ctx.paging.tokens.verify(token, plan.key, plan.holder.key);
   if (typeof state !== 'object' || state === null) throw foreignToken();
   if ('s' in state && typeof state.s === 'string') return snapshotContinue(ctx, plan, state.s, token);
   if ('k' in state && keysetOrder(plan.sort)) return keysetPage(ctx, plan, state as KeysetState, token);
@@ -159,7 +159,7 @@ async function keysetPage(
   const at = (m: TypedDoc | undefined) => (m ? { r: ranks.get(m.type) ?? 0, i: m.doc._id } : undefined);
   const first = at(matches[0]);
   const last = at(matches[matches.length - 1]);
-  const sign = (s: KeysetState) => ctx.paging.tokens.sign(s, plan.key, plan.holder);
+  const sign = (s: KeysetState) => ctx.paging.tokens.sign(s, plan.key, plan.holder.key);
   const lastOffset = total > 0 ? Math.floor((total - 1) / plan.count) * plan.count : 0;
   const keyset: KeysetLinks = {
     self,
@@ -198,7 +198,7 @@ async function snapshotPage(ctx: ExecuteContext, plan: SearchPlan): Promise<Sear
     plan.sources.map((s) => s.type),
   ).map(keyOf);
   const snap = ctx.paging.snapshots.save(ctx.now, plan.holder, plan.key, keys);
-  const token = await ctx.paging.tokens.sign({ s: snap.id }, plan.key, plan.holder);
+  const token = await ctx.paging.tokens.sign({ s: snap.id }, plan.key, plan.holder.key);
   return slicePage(ctx, plan, snap, token);
 }
 
@@ -209,7 +209,7 @@ async function snapshotContinue(
   sid: string,
   token: string,
 ): Promise<SearchPage> {
-  const snap = ctx.paging.snapshots.read(ctx.now, sid, plan.holder, plan.key);
+  const snap = ctx.paging.snapshots.read(ctx.now, sid, plan.holder.key, plan.key);
   return slicePage(ctx, plan, snap, token);
 }
 

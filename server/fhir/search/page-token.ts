@@ -27,9 +27,19 @@ interface SecretDoc extends StoredDocument {
   key: string;
 }
 
-/** Who holds a token: client, subject and patient context of the access token (`open` without SMART). */
-export function pageHolder(auth: AccessContext | undefined): string {
-  return auth ? JSON.stringify([auth.clientId, auth.subject, auth.patient ?? '']) : 'open';
+/** Who holds a token: what tokens are bound to, and whose snapshot quota a search uses. */
+export interface PageHolder {
+  /** Client, subject, patient context and granted scopes: a token is valid only for the same. */
+  key: string;
+  /** Client, subject and patient context: the snapshot quota (SEARCH_SNAPSHOTS_PER_CLIENT) is per quota. */
+  quota: string;
+}
+
+/** The holder of an access token (`open` without SMART). */
+export function pageHolder(auth: AccessContext | undefined): PageHolder {
+  if (!auth) return { key: 'open', quota: 'open' };
+  const quota = JSON.stringify([auth.clientId, auth.subject, auth.patient ?? '']);
+  return { key: JSON.stringify([quota, [...auth.scopes].sort()]), quota };
 }
 
 /** The 400 for any token that is not one of this search for this holder (reveals nothing more). */

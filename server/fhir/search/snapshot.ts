@@ -41,7 +41,7 @@ export class Snapshot {
 
   constructor(
     readonly id: string,
-    readonly holder: string,
+    readonly owner: Owner,
     /** What search this is (path, selection and sort). */
     readonly search: string,
     keys: readonly string[],
@@ -68,6 +68,12 @@ export class Snapshot {
   }
 }
 
+/** Who a snapshot belongs to: the token binding, and the quota it counts against. */
+export interface Owner {
+  key: string;
+  quota: string;
+}
+
 /** How much the cache holds. */
 export interface SnapshotStats {
   snapshots: number;
@@ -85,7 +91,7 @@ function expired(): FhirError {
 export class SnapshotCache {
   /** In insertion order, i.e. oldest first. */
   private readonly byId = new Map<string, Snapshot>();
-  private readonly byHolder = new Map<string, Set<string>>();
+  private readonly byQuota = new Map<string, Set<string>>();
   private keyCount = 0;
 
   constructor(readonly limits: SnapshotLimits = DEFAULT_SNAPSHOT_LIMITS) {}
@@ -95,27 +101,30 @@ export class SnapshotCache {
     return { snapshots: this.byId.size, keys: this.keyCount };
   }
 
-  /** Saves the ordered keys of a search for `holder`; returns the snapshot (its `id` goes in the token). */
-  save(now: number, holder: string, search: string, keys: readonly string[]): Snapshot {
+  /**
+   * Saves the ordered keys of a search for `owner` (its `key` must match on reads; its `quota` counts
+   * against perClient); returns the snapshot (its `id` goes in the token).
+   */
+  save(now: number, owner: Owner, search: string, keys: readonly string[]): Snapshot {
     if (keys.length > this.limits.maxKeys) throw new Error('snapshot larger than the cache');
     this.sweep(now);
-    const own = this.byHolder.get(holder);
+    const own = this.byQuota.get(owner.quota);
     while (own && own.size >= this.limits.perClient) this.drop(own.values().next().value as string);
     while (this.byId.size >= this.limits.max || this.keyCount + keys.length > this.limits.maxKeys) {
       this.drop(this.byId.keys().next().value as string);
     }
-    const snap = new Snapshot(randomUUID(), holder, search, keys, now + this.limits.ttlMs);
+    const snap = new Snapshot(randomUUID(), owner, search, keys, now + this.limits.ttlMs);
     this.byId.set(snap.id, snap);
     if (own) own.add(snap.id);
-    else this.byHolder.set(holder, new Set([snap.id]));
+    else this.byQuota.set(owner.quota, new Set([snap.id]));
     this.keyCount += snap.size;
     return snap;
   }
 
-  /** The snapshot `id`, which must belong to `holder` and `search`; 410 once expired or evicted. */
+  /** The snapshot `id`, which must belong to the holder `holder` (Owner.key) and `search`; else 410. */
   read(now: number, id: string, holder: string, search: string): Snapshot {
     const snap = this.byId.get(id);
-    if (!snap || snap.exp < now || snap.holder !== holder || snap.search !== search) throw expired();
+    if (!snap || snap.exp < now || snap.owner.key !== holder || snap.search !== search) throw expired();
     return snap;
   }
 
@@ -132,8 +141,8 @@ export class SnapshotCache {
     if (!snap) return;
     this.byId.delete(id);
     this.keyCount -= snap.size;
-    const own = this.byHolder.get(snap.holder);
+    const own = this.byQuota.get(snap.owner.quota);
     own?.delete(id);
-    if (own?.size === 0) this.byHolder.delete(snap.holder);
+    if (own?.size === 0) this.byQuota.delete(snap.owner.quota);
   }
 }

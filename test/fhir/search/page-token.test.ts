@@ -67,6 +67,14 @@ describe.each([
     expectRefused(await get(await nextOf(q, alicePatient1), alicePatient2));
   });
 
+  test('the same client and user with other scopes cannot use the token', async () => {
+    const narrower = await mintToken(t.smart, 'user/Condition.rs', {
+      clientId: 'test-confidential',
+      sub: 'okonkwo',
+    });
+    expectRefused(await get(await nextOf(query, alice), narrower));
+  });
+
   test('a token of another search is refused and reveals no total', async () => {
     const next = new URL(await nextOf(query, alice));
     next.searchParams.set('code:not', 'no-such-code');
