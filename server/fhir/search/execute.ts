@@ -68,6 +68,8 @@ export interface SearchPaging {
 /** What execution reads. */
 export interface ExecuteContext {
   resources: ResourceStore;
+  /** The engine (key-set reads pick the cheaper way to read the first rows by id on each). */
+  engine: 'embedded' | 'mongodb';
   paging: SearchPaging;
   now: number;
   /** The fields of the matches that the caller reads (all when absent); sorting adds the index itself. */
@@ -84,6 +86,8 @@ interface KeysetState {
   o: number;
   /** Rows of a page read from the end. */
   n?: number;
+  /** The total counted by the first page (R4 search.html#total: the matches of the search). */
+  t?: number;
 }
 
 const keyOf = (d: TypedDoc): string => `${d.type}/${d.doc._id}`;
@@ -142,7 +146,7 @@ async function keysetPage(
   state: KeysetState,
   self: string | undefined,
 ): Promise<SearchPage> {
-  const total = await countAll(ctx, plan);
+  const total = typeof state.t === 'number' ? state.t : await countAll(ctx, plan);
   if (plan.count === 0) return { matches: [], total, size: total, offset: state.o, hasNext: false };
   const backward = state.k !== 'a';
   const cursor: Cursor | undefined =
@@ -159,7 +163,7 @@ async function keysetPage(
   const at = (m: TypedDoc | undefined) => (m ? { r: ranks.get(m.type) ?? 0, i: m.doc._id } : undefined);
   const first = at(matches[0]);
   const last = at(matches[matches.length - 1]);
-  const sign = (s: KeysetState) => ctx.paging.tokens.sign(s, plan.key, plan.holder.key);
+  const sign = (s: KeysetState) => ctx.paging.tokens.sign({ ...s, t: total }, plan.key, plan.holder.key);
   const lastOffset = total > 0 ? Math.floor((total - 1) / plan.count) * plan.count : 0;
   const keyset: KeysetLinks = {
     self,

@@ -8,13 +8,17 @@
  * What a client paging while others write sees: ids never change, so a resource updated between pages
  * keeps its place and is served exactly once; a deleted one is simply not served; a resource created
  * between pages is served if its place is after the cursor and not otherwise. There is no duplicate and
- * no gap among the resources that matched throughout; `total` is counted again on each page.
+ * no gap among the resources that matched throughout; `total` is the count when the search started (the
+tokens carry it). Each page is one query per type for the rows past the cursor, sorted by id and limited
+(an index walk on MongoDB). The embedded engine sorts every match before it limits, which is several
+times slower than reading only the ids past the cursor and picking the smallest above the seam, so on it
+a page reads those ids, then the page's documents by id.
  */
 import type { Filter } from 'mongodb';
 import type { Projection } from '../../storage/document-collection.js';
 import type { ResourceDoc, ResourceStore } from '../resource-store.js';
 import { sortDocs, type SortKey, type TypedDoc } from './sort.js';
-import { findLive } from './store-query.js';
+import { findByIds, findLive } from './store-query.js';
 
 /** The orders key-set paging handles: default (type, id), id ascending, id descending (then type). */
 export type KeysetOrder = 'type-id' | 'id' | '-id';
@@ -68,9 +72,34 @@ function and(a: Filter<ResourceDoc>, b: Filter<ResourceDoc>): Filter<ResourceDoc
   return Object.keys(a).length === 0 ? b : { $and: [a, b] };
 }
 
+/** What a key-set read needs. */
+export interface KeysetContext {
+  resources: ResourceStore;
+  fields?: Projection;
+  engine: 'embedded' | 'mongodb';
+}
+
+/** The first `limit` documents of one type matching `filter` in id order (ascending or not). */
+async function firstById(
+  ctx: KeysetContext,
+  type: string,
+  filter: Filter<ResourceDoc>,
+  ascending: boolean,
+  limit: number,
+): Promise<ResourceDoc[]> {
+  if (ctx.engine !== 'embedded') {
+    const sort = { _id: ascending ? 1 : -1 } as const;
+    return findLive(ctx.resources, type, filter, { sort, limit, projection: ctx.fields });
+  }
+  const ids = (await findLive(ctx.resources, type, filter, { projection: { _id: 1 } })).map((d) => d._id);
+  ids.sort();
+  const chosen = ascending ? ids.slice(0, limit) : ids.slice(Math.max(0, ids.length - limit));
+  return findByIds(ctx.resources, type, chosen, ctx.fields);
+}
+
 /** Reads a window of rows in the search's order; `more` says whether rows lie beyond it. */
 export async function keysetRows(
-  ctx: { resources: ResourceStore; fields?: Projection },
+  ctx: KeysetContext,
   sources: readonly KeysetSource[],
   sort: readonly SortKey[],
   window: KeysetWindow,
@@ -81,11 +110,7 @@ export async function keysetRows(
     sources.map(async (s, rank) => {
       const bound = window.cursor ? idBound(order, rank, window.cursor, window.backward) : {};
       if (bound === null) return [];
-      const docs = await findLive(ctx.resources, s.type, and(s.filter, bound), {
-        sort: { _id: ascending ? 1 : -1 },
-        limit: window.take + 1,
-        projection: ctx.fields,
-      });
+      const docs = await firstById(ctx, s.type, and(s.filter, bound), ascending, window.take + 1);
       return docs.map((doc) => ({ type: s.type, doc }));
     }),
   );
