@@ -26,6 +26,8 @@ import type { FhirServices, SmartEndpoints } from './fhir/services.js';
 import { buildSearchRegistry } from './fhir/search/registry.js';
 import { extractIndex } from './fhir/search/extract.js';
 import { indexKeysFor } from './fhir/search/indexes.js';
+import { PageTokens } from './fhir/search/page-token.js';
+import { DEFAULT_SNAPSHOT_LIMITS, SnapshotCache, type SnapshotLimits } from './fhir/search/snapshot.js';
 import { createConformanceServices } from './fhir/profiles/setup.js';
 import { bulkRouter } from './http/bulk-adapter.js';
 import { fhirErrorHandler } from './http/error-handler.js';
@@ -56,6 +58,10 @@ export interface AppDeps {
         | 'smartAppFrameAncestors'
         | 'smartAppSessionMinutes'
         | 'rateLimits'
+        | 'searchSnapshotsPerClient'
+        | 'searchSnapshotsMax'
+        | 'searchSnapshotKeysMax'
+        | 'searchSnapshotSeconds'
       >
     >;
   store: DocumentStore;
@@ -108,6 +114,7 @@ export function createFhirServices(deps: AppDeps): FhirServices {
     validate: (resource, expectedType) => conformance.validator.validate(resource, { expectedType }),
     operations: new OperationRegistry(),
     clock,
+    paging: { tokens: new PageTokens(deps.store), snapshots: new SnapshotCache(snapshotLimits(deps.config)) },
   };
   configureBundles(services, { maxEntries: deps.config.bundleMaxEntries });
   services.operations.register(bulkExportOperation());
@@ -118,6 +125,17 @@ export function createFhirServices(deps: AppDeps): FhirServices {
     chronicIndicatorCsv: deps.config.chronicIndicatorCsv,
   });
   return services;
+}
+
+/** The snapshot cache bounds of the config, the documented defaults where unset. */
+function snapshotLimits(config: AppDeps['config']): SnapshotLimits {
+  const d = DEFAULT_SNAPSHOT_LIMITS;
+  return {
+    perClient: config.searchSnapshotsPerClient ?? d.perClient,
+    max: config.searchSnapshotsMax ?? d.max,
+    maxKeys: config.searchSnapshotKeysMax ?? d.maxKeys,
+    ttlMs: config.searchSnapshotSeconds !== undefined ? config.searchSnapshotSeconds * 1000 : d.ttlMs,
+  };
 }
 
 /** The CCM billing dashboard (sign-in with the practice users, stateless signed session cookie). */

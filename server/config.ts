@@ -91,6 +91,14 @@ export interface Config {
   smartAppSessionMinutes: number;
   /** Sign-in and token endpoint rate limits. */
   rateLimits: RateLimitConfig;
+  /** Search paging: most snapshots of sorted results kept per token holder (client, user, patient). */
+  searchSnapshotsPerClient: number;
+  /** Search paging: most snapshots kept in all. */
+  searchSnapshotsMax: number;
+  /** Search paging: most result keys all snapshots hold together (one snapshot: at most this many). */
+  searchSnapshotKeysMax: number;
+  /** Search paging: seconds a snapshot can be paged through. */
+  searchSnapshotSeconds: number;
 }
 
 /** A configuration error listing every invalid variable. */
@@ -337,6 +345,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smartAppFrameAncestors: frameAncestorsOf(env, problems),
     smartAppSessionMinutes: integer(env, 'SMART_APP_SESSION_MINUTES', 480, 5, 7 * 24 * 60, problems),
     rateLimits: rateLimitsOf(env, problems),
+    searchSnapshotsPerClient: integer(env, 'SEARCH_SNAPSHOTS_PER_CLIENT', 10, 1, 10_000, problems),
+    searchSnapshotsMax: integer(env, 'SEARCH_SNAPSHOTS_MAX', 100, 1, 100_000, problems),
+    searchSnapshotKeysMax: integer(env, 'SEARCH_SNAPSHOT_KEYS_MAX', 500_000, 1000, 100_000_000, problems),
+    searchSnapshotSeconds: integer(env, 'SEARCH_SNAPSHOT_SECONDS', 600, 10, 24 * 3600, problems),
   };
   const production = productionProblem(env.NODE_ENV, config);
   if (production) problems.push(production);

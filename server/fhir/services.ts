@@ -7,6 +7,7 @@ import type { DocumentStore } from '../storage/document-collection.js';
 import type { OperationRegistry } from './operations.js';
 import type { R4Definitions } from './definitions.js';
 import type { ResourceStore } from './resource-store.js';
+import type { SearchPaging } from './search/execute.js';
 import type { SearchRegistry } from './search/registry.js';
 
 /** Validates a resource body against base R4; returns the issues (empty when valid). */
@@ -26,6 +27,8 @@ export interface FhirServices {
   /** Extended operations (`$name`), registered by the modules that implement them. */
   operations: OperationRegistry;
   clock: () => Date;
+  /** Search paging state: `_page` token signing and the bounded snapshot cache (search/execute.ts). */
+  paging: SearchPaging;
   /**
    * The SMART authorization endpoints when the server enforces SMART (advertised in the
    * CapabilityStatement's rest.security, SMART App Launch 2.2 conformance.html); absent in open mode.

@@ -102,6 +102,8 @@ export async function makeSmartTestApp(
     baseUrl?: string;
     fetchJwks?: SmartAccess['fetchJwks'];
     rateLimits?: RateLimitConfig;
+    /** A data directory for the embedded store (memory only when absent). */
+    dataDir?: string;
   } = {},
 ): Promise<SmartTestApp> {
   sharedKeys ??= generateSigningKeys();
@@ -115,6 +117,7 @@ export async function makeSmartTestApp(
     baseUrl: opts.baseUrl,
     demo: true,
     rateLimits: opts.rateLimits,
+    dataDir: opts.dataDir,
     access: async (store) => {
       smart = await createSmartAccess({
         config: { baseUrl: opts.baseUrl ?? TEST_BASE, demoClients: true },

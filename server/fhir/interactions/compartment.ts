@@ -11,6 +11,7 @@ import type { IgnoredParam, SearchIR } from '../search/ir.js';
 import { RESULT_PARAMETERS } from '../search/parse.js';
 import type { SearchRegistry } from '../search/registry.js';
 import type { FhirServices } from '../services.js';
+import { pageHolder } from '../search/page-token.js';
 import { appliedSelection, isStrict, parseFor, runSearch } from './search.js';
 
 /** The resource types of the Patient compartment, Patient first. */
@@ -66,6 +67,7 @@ export async function compartmentSearchInteraction(
     applied,
     ignored: notApplied,
     strict,
+    holder: pageHolder(req.auth),
   });
 }
 

@@ -11,6 +11,7 @@ import { badRequest, notFound } from '../outcomes.js';
 import type { OperationCall, OperationSpec } from '../operations.js';
 import type { IgnoredParam } from '../search/ir.js';
 import { dateRange } from '../search/date-range.js';
+import { pageHolder } from '../search/page-token.js';
 import { inCompartment, patientCompartmentTypes, typesOf } from './compartment.js';
 import { isStrict, parseFor, runSearch } from './search.js';
 
@@ -71,6 +72,7 @@ async function everything(call: OperationCall): Promise<FhirResponse> {
     applied,
     ignored,
     strict,
+    holder: pageHolder(req.auth),
     extraIncludes: [{ source: '*', param: '*', iterate: false }],
     allowIncludedType: (t) => !inCompartmentType.has(t),
   });

@@ -3,7 +3,8 @@
  * parsed to the search IR, its chains, `_has` and `_list` are resolved by running their inner searches
  * first, and each type's IR is compiled to ONE MongoDB filter document that both engines execute unchanged.
  * Result controls (`_sort`, `_count`, `_total`, `_include`, `_revinclude`, `_summary`, `_elements`) are
- * applied around it; pages come from a snapshot of the ordered matches so that paging is stable.
+ * applied around it; pages are read by key or from a snapshot of the ordered matches (search/execute.ts),
+ * behind `_page` tokens valid only for the same search and token holder.
  * Unknown or unsupported parameters are ignored (reported in an outcome entry and left out of the `self`
  * link) or, with `Prefer: handling=strict`, rejected with 400 naming the parameter (search.html#errors).
  */
@@ -14,11 +15,12 @@ import { issue, operationOutcome } from '../outcomes.js';
 import { parsePrefer } from '../preconditions.js';
 import type { ResourceDoc } from '../resource-store.js';
 import { parseControls, type Controls } from '../search/controls.js';
-import { executeSearch, MAX_SNAPSHOT, type SearchPage } from '../search/execute.js';
+import { executeSearch } from '../search/execute.js';
 import { resolveIncludes, MAX_INCLUDED, type IncludeResult } from '../search/include.js';
 import { INDEXED_RESULT_FIELDS, RESULT_FIELDS } from '../search/store-query.js';
 import type { IgnoredParam, SearchIR } from '../search/ir.js';
 import { searchLinks } from '../search/links.js';
+import { pageHolder, type PageHolder } from '../search/page-token.js';
 import { parseSearch, RESULT_PARAMETERS } from '../search/parse.js';
 import { compileResolved } from '../search/resolve.js';
 import { sortText, type TypedDoc } from '../search/sort.js';
@@ -38,6 +40,8 @@ export interface SearchSpec {
   /** Selection parameters that were not applied. */
   ignored: IgnoredParam[];
   strict: boolean;
+  /** Who asks (search/page-token.ts pageHolder): `_page` tokens are bound to it. */
+  holder: PageHolder;
   /** Extra include rules (e.g. $everything's referenced resources) and the types they may add. */
   extraIncludes?: Controls['include'];
   allowIncludedType?: (type: string) => boolean;
@@ -87,6 +91,7 @@ export async function searchInteraction(
     applied: appliedSelection(params, ir.ignored),
     ignored: ir.ignored,
     strict,
+    holder: pageHolder(req.auth),
   });
 }
 
@@ -111,7 +116,7 @@ export async function runSearch(services: FhirServices, spec: SearchSpec): Promi
   // Only what is returned is copied out of the store; the index too where references are followed from it.
   const fields = include.length > 0 ? INDEXED_RESULT_FIELDS : RESULT_FIELDS;
   const page = await executeSearch(
-    { resources: services.resources, store: services.store, now, fields },
+    { resources: services.resources, engine: services.store.engine, paging: services.paging, now, fields },
     {
       sources: spec.irs.map((ir, i) => ({ type: ir.resourceType, filter: filters[i] })),
       sort: controls.sort,
@@ -119,6 +124,7 @@ export async function runSearch(services: FhirServices, spec: SearchSpec): Promi
       offset: controls.offset,
       page: controls.page,
       key: searchKey(spec, controls),
+      holder: spec.holder,
     },
   );
   const iterates = include.some((s) => s.iterate) || controls.revinclude.some((s) => s.iterate);
@@ -138,12 +144,13 @@ export async function runSearch(services: FhirServices, spec: SearchSpec): Promi
     count: controls.count,
     size: page.size,
     snapshot: page.snapshot,
+    keyset: page.keyset,
     hasNext: page.hasNext,
   });
   const entries = [
     ...page.matches.map((m) => entryOf(services, m, 'match', controls)),
     ...includes.included.map((m) => entryOf(services, m, 'include', undefined)),
-    ...outcomeEntry(spec, controls, page, includes),
+    ...outcomeEntry(spec, controls, includes),
   ];
   const total = controls.total === 'none' ? undefined : page.total;
   return { status: 200, headers: {}, body: bundle('searchset', total, links, entries) };
@@ -168,27 +175,12 @@ function entryOf(
   };
 }
 
-/** The warnings entry: ignored parameters, truncated results (search.html#errors: mode `outcome`). */
-function outcomeEntry(
-  spec: SearchSpec,
-  controls: Controls,
-  page: SearchPage,
-  inc: IncludeResult,
-): BundleEntry[] {
+/** The warnings entry: ignored parameters, truncated includes (search.html#errors: mode `outcome`). */
+function outcomeEntry(spec: SearchSpec, controls: Controls, inc: IncludeResult): BundleEntry[] {
   const warn = (text: string): OperationOutcomeIssue => issue('not-supported', text, undefined, 'warning');
   const issues = [...spec.ignored, ...controls.ignored].map((p) =>
     warn(`Parameter ${p.name}=${p.value} was ignored: ${p.reason}`),
   );
-  if (page.truncated) {
-    issues.push(
-      issue(
-        'too-costly',
-        `Only the first ${MAX_SNAPSHOT} of ${page.total} matches can be paged through`,
-        undefined,
-        'warning',
-      ),
-    );
-  }
   if (inc.truncated) {
     issues.push(
       issue('too-costly', `Included resources were limited to ${MAX_INCLUDED}`, undefined, 'warning'),

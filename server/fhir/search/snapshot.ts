@@ -1,132 +1,148 @@
 /**
- * Stable paging (R4 http.html#paging, search.html#paging: "servers SHOULD ensure that ... a client paging
- * through a result set sees a consistent view"): when a search has more than one page, the ordered list of
- * the keys (`Type/id`) of everything that matched is saved as a snapshot in the `search_results` collection,
- * split in chunks of CHUNK keys (so that no document grows without bound and a page reads one or two chunks).
- * The paging links carry the snapshot id as the opaque `_page` token; each page then reads the current
- * versions of its keys. Resources created after the first page are not in the snapshot; updated ones keep
- * their place; so a client paging while others write sees no duplicate and no gap. Snapshots expire after
- * SNAPSHOT_TTL_MS and are removed by a sweep that runs at most once a minute (the DocumentCollection seam
- * has no TTL index).
+ * Stable paging for sorts that cannot be paged by key (R4 http.html#paging, search.html#paging: "servers
+ * SHOULD ensure that ... a client paging through a result set sees a consistent view"): the ordered keys
+ * (`Type/id`) of everything a sorted search matched are kept as a snapshot, and each later page reads the
+ * current versions of its slice. Resources created after the first page are not in the snapshot; updated
+ * ones keep their place; so a client paging while others write sees no duplicate and no gap.
+ *
+ * Snapshots are bounded in-process state, never written to the store (reads must not grow the data
+ * directory or the journal): at most `perClient` snapshots per token holder and `max` in all, at most
+ * `maxKeys` keys in all, each living `ttlMs`. Saving a new snapshot first drops the expired ones, then
+ * evicts the holder's oldest snapshots, then the oldest of anyone, until the new one fits. A token whose
+ * snapshot expired or was evicted answers 410 on `_page`: the client repeats the search.
  */
 import { randomUUID } from 'node:crypto';
-import type { DocumentCollection, DocumentStore, StoredDocument } from '../../storage/document-collection.js';
-import { badRequest, FhirError, issue, STATUS } from '../outcomes.js';
+import { FhirError, issue, STATUS } from '../outcomes.js';
 
-/** The collection holding snapshot heads and chunks. */
-export const SNAPSHOT_COLLECTION = 'search_results';
-/** Keys per chunk document (equal to the largest page, so a page spans at most two chunks). */
-export const CHUNK = 1000;
-/** How long a snapshot can be paged through. */
-export const SNAPSHOT_TTL_MS = 30 * 60 * 1000;
-const SWEEP_EVERY_MS = 60 * 1000;
+/** The bounds of the snapshot cache (config: SEARCH_SNAPSHOTS_PER_CLIENT, _MAX, _KEYS_MAX, _SECONDS). */
+export interface SnapshotLimits {
+  perClient: number;
+  max: number;
+  /** Keys held by all snapshots together (a single snapshot holds at most this many). */
+  maxKeys: number;
+  ttlMs: number;
+}
 
-/** The head document of a snapshot. */
-export interface SnapshotHead extends StoredDocument {
-  /** What search this is (path, selection and sort), so that a token cannot page another search. */
+/** The defaults documented in README's configuration table. */
+export const DEFAULT_SNAPSHOT_LIMITS: SnapshotLimits = {
+  perClient: 10,
+  max: 100,
+  maxKeys: 500_000,
+  ttlMs: 10 * 60 * 1000,
+};
+
+/**
+ * One saved result. The keys are held as one flat string (`Type/id` lines) and the end offset of each,
+ * about (key length + 5) bytes per key whatever way the key strings were built.
+ */
+export class Snapshot {
+  private readonly joined: string;
+  private readonly ends: Uint32Array;
+
+  constructor(
+    readonly id: string,
+    readonly owner: Owner,
+    /** What search this is (path, selection and sort). */
+    readonly search: string,
+    keys: readonly string[],
+    /** Expiry, epoch ms. */
+    readonly exp: number,
+  ) {
+    this.joined = keys.join('\n');
+    this.ends = new Uint32Array(keys.length);
+    let end = 0;
+    keys.forEach((k, i) => (this.ends[i] = end += k.length + (i > 0 ? 1 : 0)));
+  }
+
+  /** How many keys it holds. */
+  get size(): number {
+    return this.ends.length;
+  }
+
+  /** The keys at [from, to), in order. */
+  slice(from: number, to: number): string[] {
+    const end = Math.min(to, this.size);
+    if (from >= end) return [];
+    const start = from === 0 ? 0 : this.ends[from - 1] + 1;
+    return this.joined.slice(start, this.ends[end - 1]).split('\n');
+  }
+}
+
+/** Who a snapshot belongs to: the token binding, and the quota it counts against. */
+export interface Owner {
   key: string;
-  total: number;
-  chunks: number;
-  /** Expiry, epoch ms. */
-  exp: number;
-  /** How many resources matched, when that is more than the snapshot holds (`total`). */
-  matched?: number;
+  quota: string;
 }
 
-interface SnapshotChunk extends StoredDocument {
-  sid: string;
-  keys: string[];
-  exp: number;
+/** How much the cache holds. */
+export interface SnapshotStats {
+  snapshots: number;
+  keys: number;
 }
 
-type SnapshotDoc = SnapshotHead | SnapshotChunk;
+/** The 410 of an expired or evicted snapshot. */
+function expired(): FhirError {
+  return new FhirError(STATUS.gone, [
+    issue('not-found', 'These search results have expired; repeat the search from its first page', '_page'),
+  ]);
+}
 
-const TOKEN_RE = /^[A-Za-z0-9-]{1,64}$/;
+/** A bounded in-process cache of search snapshots (one per app, passed through createApp's services). */
+export class SnapshotCache {
+  /** In insertion order, i.e. oldest first. */
+  private readonly byId = new Map<string, Snapshot>();
+  private readonly byQuota = new Map<string, Set<string>>();
+  private keyCount = 0;
 
-const prepared = new WeakMap<DocumentStore, { ready: Promise<void>; lastSweep: number }>();
+  constructor(readonly limits: SnapshotLimits = DEFAULT_SNAPSHOT_LIMITS) {}
 
-/** The snapshot collection, its expiry index declared once per store. */
-async function collection(store: DocumentStore): Promise<DocumentCollection<SnapshotDoc>> {
-  const coll = store.collection<SnapshotDoc>(SNAPSHOT_COLLECTION);
-  let state = prepared.get(store);
-  if (!state) {
-    state = { ready: coll.createIndex({ exp: 1 }, { name: 'exp' }).then(() => undefined), lastSweep: 0 };
-    state.ready.catch(() => prepared.delete(store));
-    prepared.set(store, state);
+  /** How many snapshots and keys are held. */
+  stats(): SnapshotStats {
+    return { snapshots: this.byId.size, keys: this.keyCount };
   }
-  await state.ready;
-  return coll;
-}
 
-/** Removes expired snapshots, at most once per SWEEP_EVERY_MS per store. */
-async function sweep(
-  store: DocumentStore,
-  coll: DocumentCollection<SnapshotDoc>,
-  now: number,
-): Promise<void> {
-  const state = prepared.get(store);
-  if (!state || now - state.lastSweep < SWEEP_EVERY_MS) return;
-  state.lastSweep = now;
-  await coll.deleteMany({ exp: { $lt: now } });
-}
-
-/** Saves the ordered keys of a search and returns the snapshot id (the `_page` token). */
-export async function saveSnapshot(
-  store: DocumentStore,
-  now: number,
-  key: string,
-  keys: readonly string[],
-  matched = keys.length,
-): Promise<string> {
-  const coll = await collection(store);
-  await sweep(store, coll, now);
-  const sid = randomUUID();
-  const exp = now + SNAPSHOT_TTL_MS;
-  const chunks: SnapshotChunk[] = [];
-  for (let i = 0; i * CHUNK < keys.length; i++) {
-    chunks.push({ _id: `${sid}:${i}`, sid, keys: keys.slice(i * CHUNK, (i + 1) * CHUNK), exp });
+  /**
+   * Saves the ordered keys of a search for `owner` (its `key` must match on reads; its `quota` counts
+   * against perClient); returns the snapshot (its `id` goes in the token).
+   */
+  save(now: number, owner: Owner, search: string, keys: readonly string[]): Snapshot {
+    if (keys.length > this.limits.maxKeys) throw new Error('snapshot larger than the cache');
+    this.sweep(now);
+    const own = this.byQuota.get(owner.quota);
+    while (own && own.size >= this.limits.perClient) this.drop(own.values().next().value as string);
+    while (this.byId.size >= this.limits.max || this.keyCount + keys.length > this.limits.maxKeys) {
+      this.drop(this.byId.keys().next().value as string);
+    }
+    const snap = new Snapshot(randomUUID(), owner, search, keys, now + this.limits.ttlMs);
+    this.byId.set(snap.id, snap);
+    if (own) own.add(snap.id);
+    else this.byQuota.set(owner.quota, new Set([snap.id]));
+    this.keyCount += snap.size;
+    return snap;
   }
-  const head: SnapshotHead = { _id: sid, key, total: keys.length, chunks: chunks.length, exp };
-  if (matched > keys.length) head.matched = matched;
-  await coll.insertMany([...chunks, head]);
-  return sid;
-}
 
-/** The snapshot `sid` of the search `key`: 400 for a malformed or foreign token, 410 once it expired. */
-export async function readSnapshot(
-  store: DocumentStore,
-  now: number,
-  sid: string,
-  key: string,
-): Promise<SnapshotHead> {
-  if (!TOKEN_RE.test(sid)) throw badRequest('_page is not a paging token of this server');
-  const coll = await collection(store);
-  const head = (await coll.findOne({ _id: sid })) as SnapshotHead | null;
-  if (!head || head.exp < now) {
-    throw new FhirError(STATUS.gone, [
-      issue('not-found', 'These search results have expired; repeat the search from its first page'),
-    ]);
+  /** The snapshot `id`, which must belong to the holder `holder` (Owner.key) and `search`; else 410. */
+  read(now: number, id: string, holder: string, search: string): Snapshot {
+    const snap = this.byId.get(id);
+    if (!snap || snap.exp < now || snap.owner.key !== holder || snap.search !== search) throw expired();
+    return snap;
   }
-  if (head.key !== key) throw badRequest('_page belongs to a different search than these parameters');
-  return head;
-}
 
-/** The keys at [offset, offset + count) of a snapshot, in order. */
-export async function snapshotSlice(
-  store: DocumentStore,
-  head: SnapshotHead,
-  offset: number,
-  count: number,
-): Promise<string[]> {
-  const end = Math.min(head.total, offset + count);
-  if (offset >= end) return [];
-  const first = Math.floor(offset / CHUNK);
-  const last = Math.floor((end - 1) / CHUNK);
-  const ids = Array.from({ length: last - first + 1 }, (_, i) => `${head._id}:${first + i}`);
-  const coll = await collection(store);
-  const chunks = (await coll.find({ _id: { $in: ids } }).toArray()) as SnapshotChunk[];
-  const byId = new Map(chunks.map((c) => [c._id, c.keys] as const));
-  const keys = ids.flatMap((id) => byId.get(id) ?? []);
-  const start = offset - first * CHUNK;
-  return keys.slice(start, start + (end - offset));
+  /** Drops the expired snapshots (the oldest come first, and all live equally long). */
+  private sweep(now: number): void {
+    for (const snap of this.byId.values()) {
+      if (snap.exp >= now) break;
+      this.drop(snap.id);
+    }
+  }
+
+  private drop(id: string): void {
+    const snap = this.byId.get(id);
+    if (!snap) return;
+    this.byId.delete(id);
+    this.keyCount -= snap.size;
+    const own = this.byQuota.get(snap.owner.quota);
+    own?.delete(id);
+    if (own?.size === 0) this.byQuota.delete(snap.owner.quota);
+  }
 }

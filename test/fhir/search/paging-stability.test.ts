@@ -2,8 +2,9 @@
  * Acceptance 2, stable paging (R4 http.html#paging): a client pages through 1,000 matches with _count=50
  * while another client creates new matching resources (with ids that sort before the existing ones) and
  * updates existing matching ones (which changes their _lastUpdated, the sort key of the second run).
- * Offset paging over the live query would then repeat or skip resources; the snapshot behind the `_page`
- * token must give every initial match exactly once.
+ * Offset paging over the live query would then repeat or skip resources; the `_page` tokens must give
+ * every initial match exactly once: the default order is paged by key (keyset.ts: an updated resource keeps
+ * its id, so its place; the created ones sort before the cursor), `-_lastUpdated` from a snapshot.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Bundle, Condition } from 'fhir/r4.js';
