@@ -59,6 +59,7 @@ export function parseFor(
     strict,
     baseUrl: services.baseUrl,
     now: services.clock().getTime(),
+    limits: services.searchLimits,
   });
 }
 
@@ -103,6 +104,7 @@ export async function runSearch(services: FhirServices, spec: SearchSpec): Promi
     spec.irs.map((ir) => ir.resourceType),
     spec.control,
     spec.strict,
+    services.searchLimits,
   );
   const resolveCtx = { resources: services.resources, baseUrl: services.baseUrl };
   const filters = await Promise.all(spec.irs.map((ir) => compileResolved(resolveCtx, ir)));
@@ -119,6 +121,7 @@ export async function runSearch(services: FhirServices, spec: SearchSpec): Promi
       offset: controls.offset,
       page: controls.page,
       key: searchKey(spec, controls),
+      sortMaxMatches: services.searchLimits?.sortMaxMatches,
     },
   );
   const iterates = include.some((s) => s.iterate) || controls.revinclude.some((s) => s.iterate);

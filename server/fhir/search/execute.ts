@@ -9,11 +9,14 @@
  * - `_count=0` (and `_summary=count`) only counts.
  * Both engines execute the same filter documents; the only engine-side ordering used is by `_id`, when
  * reading all the keys of a large result (so that a result cut at MAX_SNAPSHOT is a deterministic prefix).
+ * A `_sort` by anything but `_id` is not served by that order: at most `sortMaxMatches` matches are read
+ * for it, and a search matching more is refused as `too-costly` (limits.ts) instead of being sorted.
  */
 import type { Filter } from 'mongodb';
 import { FhirError, issue, STATUS } from '../outcomes.js';
 import type { ResourceDoc, ResourceStore } from '../resource-store.js';
 import type { DocumentStore, Projection } from '../../storage/document-collection.js';
+import { DEFAULT_SEARCH_LIMITS, sortTooCostly } from './limits.js';
 import { readSnapshot, saveSnapshot, snapshotSlice } from './snapshot.js';
 import { sortDocs, sortFields, type SortKey, type TypedDoc } from './sort.js';
 import { findByKeys, findLive } from './store-query.js';
@@ -37,6 +40,8 @@ export interface SearchPlan {
   page?: string;
   /** Identity of the search (path, selection, sort) that a `_page` token must belong to. */
   key: string;
+  /** Most matches a sort not served by the store's order may order (default DEFAULT_SEARCH_LIMITS). */
+  sortMaxMatches?: number;
 }
 
 /** One page of results. */
@@ -64,6 +69,12 @@ export interface ExecuteContext {
 
 const keyOf = (d: TypedDoc): string => `${d.type}/${d.doc._id}`;
 
+/** How many matches the plan may read to sort them; undefined when the store's `_id` order serves it. */
+export function sortBound(plan: Pick<SearchPlan, 'sort' | 'sortMaxMatches'>): number | undefined {
+  if (plan.sort.every((k) => k.type === 'id')) return undefined;
+  return plan.sortMaxMatches ?? DEFAULT_SEARCH_LIMITS.sortMaxMatches;
+}
+
 /** Runs a search plan and returns the requested page. */
 export async function executeSearch(ctx: ExecuteContext, plan: SearchPlan): Promise<SearchPage> {
   if (plan.page) return continuePage(ctx, plan, plan.page);
@@ -72,16 +83,19 @@ export async function executeSearch(ctx: ExecuteContext, plan: SearchPlan): Prom
     return { matches: [], total, size: total, offset: 0, hasNext: false, truncated: false };
   }
   const need = plan.offset + plan.count;
+  const bound = sortBound(plan);
   const projection = plan.sort.length > 0 && ctx.fields ? { ...ctx.fields, sp: 1 as const } : ctx.fields;
+  const limit = Math.min(need, bound ?? need) + 1;
   const found = await Promise.all(
     plan.sources.map(async (s) =>
-      (await findLive(ctx.resources, s.type, s.filter, { limit: need + 1, projection })).map((doc) => ({
+      (await findLive(ctx.resources, s.type, s.filter, { limit, projection })).map((doc) => ({
         type: s.type,
         doc,
       })),
     ),
   );
   const all = found.flat();
+  if (bound !== undefined && all.length > bound) throw sortTooCostly(bound);
   if (all.length <= need) {
     const sorted = sortDocs(
       all,
@@ -105,18 +119,20 @@ async function countAll(ctx: ExecuteContext, plan: SearchPlan): Promise<number> 
 async function snapshotPage(ctx: ExecuteContext, plan: SearchPlan): Promise<SearchPage> {
   const projection: Record<string, 1> = { _id: 1 };
   for (const f of sortFields(plan.sort)) projection[f] = 1;
+  const bound = sortBound(plan);
   const found = await Promise.all(
     plan.sources.map(async (s) =>
       (
         await findLive(ctx.resources, s.type, s.filter, {
           sort: { _id: 1 },
           projection,
-          limit: MAX_SNAPSHOT + 1,
+          limit: (bound ?? MAX_SNAPSHOT) + 1,
         })
       ).map((doc) => ({ type: s.type, doc })),
     ),
   );
   let all = found.flat();
+  if (bound !== undefined && all.length > bound) throw sortTooCostly(bound);
   const truncated = all.length > MAX_SNAPSHOT;
   if (truncated && plan.sort.length > 0) {
     throw new FhirError(STATUS.badRequest, [
