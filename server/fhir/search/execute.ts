@@ -123,8 +123,10 @@ async function snapshotPage(ctx: ExecuteContext, plan: SearchPlan): Promise<Sear
   const found = await Promise.all(
     plan.sources.map(async (s) =>
       (
+        // Ordered by _id only when the cut at MAX_SNAPSHOT must be a deterministic prefix; a bounded sort
+        // is refused rather than cut, so the engine may stop at the first bound + 1 matches.
         await findLive(ctx.resources, s.type, s.filter, {
-          sort: { _id: 1 },
+          ...(bound === undefined ? { sort: { _id: 1 as const } } : {}),
           projection,
           limit: (bound ?? MAX_SNAPSHOT) + 1,
         })
