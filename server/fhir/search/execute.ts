@@ -122,9 +122,9 @@ async function snapshotPage(ctx: ExecuteContext, plan: SearchPlan): Promise<Sear
   const bound = sortBound(plan);
   const found = await Promise.all(
     plan.sources.map(async (s) =>
+      // Ordered by _id only when the cut at MAX_SNAPSHOT must be a deterministic prefix; a bounded sort
+      // is refused rather than cut, so the engine may stop at the first bound + 1 matches.
       (
-        // Ordered by _id only when the cut at MAX_SNAPSHOT must be a deterministic prefix; a bounded sort
-        // is refused rather than cut, so the engine may stop at the first bound + 1 matches.
         await findLive(ctx.resources, s.type, s.filter, {
           ...(bound === undefined ? { sort: { _id: 1 as const } } : {}),
           projection,
