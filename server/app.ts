@@ -23,12 +23,14 @@ import { OperationRegistry } from './fhir/operations.js';
 import { everythingOperation } from './fhir/interactions/everything.js';
 import { ResourceStore } from './fhir/resource-store.js';
 import type { FhirServices, SmartEndpoints } from './fhir/services.js';
+import { DEFAULT_SEARCH_LIMITS, type SearchLimits } from './fhir/search/limits.js';
 import { buildSearchRegistry } from './fhir/search/registry.js';
 import { extractIndex } from './fhir/search/extract.js';
 import { indexKeysFor } from './fhir/search/indexes.js';
 import { PageTokens } from './fhir/search/page-token.js';
 import { DEFAULT_SNAPSHOT_LIMITS, SnapshotCache, type SnapshotLimits } from './fhir/search/snapshot.js';
 import { createConformanceServices } from './fhir/profiles/setup.js';
+import { DEFAULT_SIZE_LIMITS, type SizeLimits } from './fhir/validation/size-limits.js';
 import { bulkRouter } from './http/bulk-adapter.js';
 import { fhirErrorHandler } from './http/error-handler.js';
 import { fhirRouter } from './http/fhir-adapter.js';
@@ -45,6 +47,12 @@ export interface AppDeps {
         Config,
         | 'dataDir'
         | 'bundleMaxEntries'
+        | 'searchMaxValues'
+        | 'searchMaxParameters'
+        | 'searchSortMaxKeys'
+        | 'searchSortMax'
+        | 'resourceMaxArrayItems'
+        | 'resourceMaxElements'
         | 'bulkExpirySeconds'
         | 'unknownProfiles'
         | 'practiceTimezone'
@@ -89,12 +97,32 @@ export interface CcmApp {
   drain(): void;
 }
 
+/** The search limits of the configuration; the defaults for what it leaves out. */
+function searchLimitsOf(c: AppDeps['config']): SearchLimits {
+  const d = DEFAULT_SEARCH_LIMITS;
+  return {
+    maxValues: c.searchMaxValues ?? d.maxValues,
+    maxParameters: c.searchMaxParameters ?? d.maxParameters,
+    sortMaxKeys: c.searchSortMaxKeys ?? d.sortMaxKeys,
+    sortMaxMatches: c.searchSortMax ?? d.sortMaxMatches,
+  };
+}
+
+/** The element-count limits of written resources; the defaults for what the configuration leaves out. */
+function sizeLimitsOf(c: AppDeps['config']): SizeLimits {
+  return {
+    maxArrayItems: c.resourceMaxArrayItems ?? DEFAULT_SIZE_LIMITS.maxArrayItems,
+    maxElements: c.resourceMaxElements ?? DEFAULT_SIZE_LIMITS.maxElements,
+  };
+}
+
 /** Builds the FHIR services (definitions, registry, validator, resource store) for a store. */
 export function createFhirServices(deps: AppDeps): FhirServices {
   const definitions = loadR4Definitions();
   // Profiles, terminology and validation from profiles/ (base R4 + meta.profile on every write).
   const conformance = createConformanceServices(definitions, {
     unknownProfiles: deps.config.unknownProfiles,
+    sizeLimits: sizeLimitsOf(deps.config),
   });
   const registry = buildSearchRegistry(definitions, conformance.conformance.searchParameters);
   const clock = deps.clock ?? (() => new Date());
@@ -115,6 +143,7 @@ export function createFhirServices(deps: AppDeps): FhirServices {
     operations: new OperationRegistry(),
     clock,
     paging: { tokens: new PageTokens(deps.store), snapshots: new SnapshotCache(snapshotLimits(deps.config)) },
+    searchLimits: searchLimitsOf(deps.config),
   };
   configureBundles(services, { maxEntries: deps.config.bundleMaxEntries });
   services.operations.register(bulkExportOperation());

@@ -65,6 +65,18 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Most entries accepted in one transaction or batch Bundle (more: 413). */
   bundleMaxEntries: number;
+  /** Most comma-separated values in one search parameter (more: 400). */
+  searchMaxValues: number;
+  /** Most parameters in one search (more: 400). */
+  searchMaxParameters: number;
+  /** Most `_sort` keys (more: 400). */
+  searchSortMaxKeys: number;
+  /** Most matches a `_sort` other than by `_id` orders (more: 400 too-costly). */
+  searchSortMax: number;
+  /** Most items in one array of a written resource (more: 400 too-long). */
+  resourceMaxArrayItems: number;
+  /** Most JSON values in a written resource (more: 400 too-long). */
+  resourceMaxElements: number;
   /** Seconds a completed bulk export's files stay available before they are deleted. */
   bulkExpirySeconds: number;
   /** A write claiming a profile the server does not know: `reject` (400) or `ignore` (warning only). */
@@ -333,6 +345,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     usersFile,
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000, problems),
     bundleMaxEntries: integer(env, 'BUNDLE_MAX_ENTRIES', 10000, 1, 1000000, problems),
+    searchMaxValues: integer(env, 'SEARCH_MAX_VALUES', 100, 1, 100000, problems),
+    searchMaxParameters: integer(env, 'SEARCH_MAX_PARAMETERS', 50, 1, 10000, problems),
+    searchSortMaxKeys: integer(env, 'SEARCH_SORT_MAX_KEYS', 5, 1, 50, problems),
+    searchSortMax: integer(env, 'SEARCH_SORT_MAX', 10000, 1, 100000, problems),
+    resourceMaxArrayItems: integer(env, 'RESOURCE_MAX_ARRAY_ITEMS', 10000, 1, 10000000, problems),
+    resourceMaxElements: integer(env, 'RESOURCE_MAX_ELEMENTS', 100000, 1, 100000000, problems),
     bulkExpirySeconds: integer(env, 'BULK_EXPIRY_SECONDS', 3600, 1, 30 * 24 * 3600, problems),
     unknownProfiles: unknownProfilesOf(env, problems),
     signingKeyFile: fileOf(env, 'SMART_SIGNING_KEY_FILE', problems),

@@ -8,6 +8,7 @@ import type { OperationRegistry } from './operations.js';
 import type { R4Definitions } from './definitions.js';
 import type { ResourceStore } from './resource-store.js';
 import type { SearchPaging } from './search/execute.js';
+import type { SearchLimits } from './search/limits.js';
 import type { SearchRegistry } from './search/registry.js';
 
 /** Validates a resource body against base R4; returns the issues (empty when valid). */
@@ -34,6 +35,8 @@ export interface FhirServices {
    * CapabilityStatement's rest.security, SMART App Launch 2.2 conformance.html); absent in open mode.
    */
   smartEndpoints?: SmartEndpoints;
+  /** Limits of one search (search/limits.ts); the defaults when absent. */
+  searchLimits?: SearchLimits;
 }
 
 /** The OAuth endpoints of the SMART authorization server, as absolute URLs. */

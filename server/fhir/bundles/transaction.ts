@@ -3,6 +3,11 @@
  * and applied inside one storage transaction, so that either all of them take effect or none does; the
  * order is DELETE, then POST, then PUT/PATCH, then GET/HEAD, whatever the order of the entries. A failing
  * entry aborts the transaction with its own status and an OperationOutcome naming `Bundle.entry[n]`.
+ * The entries are processed in slices (limits.ts): every phase, planning and checking as well as writing,
+ * yields to the event loop after every few entries so that a large transaction does not hold up other
+ * requests. Yielding inside the storage transaction exposes nothing: its writes stay private to it until
+ * the commit installs them all at once (embedded engine: private overlays, installed synchronously at
+ * commit; MongoDB: a multi-document transaction), so other requests see all of it or none of it.
  */
 import type { BundleEntry, Resource } from 'fhir/r4.js';
 import type { Operation } from 'fast-json-patch';
@@ -22,6 +27,7 @@ import {
   type WriteContext,
 } from './apply.js';
 import { entryError, forEntry } from './entry-error.js';
+import { slicer } from './limits.js';
 import type { EntryMethod, ParsedEntry } from './parse-entries.js';
 import { checkOverlaps, planEntry, targetsOf, type Action } from './plan.js';
 import { resolveReferences, type ReferenceScope } from './references.js';
@@ -109,11 +115,13 @@ async function planPhase(
   entries: ParsedEntry[],
   actions: Action[],
   phases: ReadonlySet<Phase>,
+  pause: () => Promise<void>,
 ): Promise<void> {
   for (let k = 0; k < entries.length; k++) {
     const e = entries[k];
-    if (phases.has(phaseOf(e.method)))
-      actions[k] = await forEntry(e.index, e.type, () => planEntry(services, session, e));
+    if (!phases.has(phaseOf(e.method))) continue;
+    await pause();
+    actions[k] = await forEntry(e.index, e.type, () => planEntry(services, session, e));
   }
 }
 
@@ -123,12 +131,14 @@ async function applyDeletes(
   entries: ParsedEntry[],
   actions: Action[],
   out: BundleEntry[],
+  pause: () => Promise<void>,
 ) {
   for (let k = 0; k < entries.length; k++) {
     const a = actions[k];
     const e = entries[k];
-    if (a?.kind === 'delete')
-      out[k] = await forEntry(e.index, e.type, () => applyWrite(ctx, { entry: e, action: a }));
+    if (a?.kind !== 'delete') continue;
+    await pause();
+    out[k] = await forEntry(e.index, e.type, () => applyWrite(ctx, { entry: e, action: a }));
   }
 }
 
@@ -139,15 +149,18 @@ async function prepareAll(
   scope: ReferenceScope,
   entries: ParsedEntry[],
   actions: Action[],
+  pause: () => Promise<void>,
 ): Promise<Array<PreparedWrite | undefined>> {
   const writes: Array<PreparedWrite | undefined> = [];
   for (let k = 0; k < entries.length; k++) {
     const e = entries[k];
     const a = actions[k];
-    const skip = a.kind === 'read' || a.kind === 'delete';
-    writes.push(
-      skip ? undefined : await forEntry(e.index, e.type, () => prepareWrite(services, session, scope, e, a)),
-    );
+    if (a.kind === 'read' || a.kind === 'delete') {
+      writes.push(undefined);
+      continue;
+    }
+    await pause();
+    writes.push(await forEntry(e.index, e.type, () => prepareWrite(services, session, scope, e, a)));
   }
   return writes;
 }
@@ -168,18 +181,20 @@ async function attempt(
   const ctx: WriteContext = { services, session, prefer: run.prefer };
   const out: BundleEntry[] = new Array(entries.length);
   const actions: Action[] = new Array(entries.length);
-  await planPhase(services, session, entries, actions, new Set<Phase>(['delete']));
-  await applyDeletes(ctx, entries, actions, out);
-  await planPhase(services, session, entries, actions, new Set<Phase>(['create', 'update', 'read']));
+  const pause = slicer(services);
+  await planPhase(services, session, entries, actions, new Set<Phase>(['delete']), pause);
+  await applyDeletes(ctx, entries, actions, out, pause);
+  await planPhase(services, session, entries, actions, new Set<Phase>(['create', 'update', 'read']), pause);
   checkOverlaps(entries, actions);
   const targets = targetsOf(entries, actions);
   const scope: ReferenceScope = { baseUrl: services.baseUrl, targets, foreign, conditional: new Map() };
-  const writes = await prepareAll(services, session, scope, entries, actions);
+  const writes = await prepareAll(services, session, scope, entries, actions, pause);
   let readServices: FhirServices | undefined;
   for (const phase of PHASES.slice(1)) {
     for (let k = 0; k < entries.length; k++) {
       const e = entries[k];
       if (phaseOf(e.method) !== phase) continue;
+      await pause();
       const w = writes[k];
       if (w) {
         out[k] = await forEntry(e.index, e.type, () => applyWrite(ctx, w));

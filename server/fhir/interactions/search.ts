@@ -63,6 +63,7 @@ export function parseFor(
     strict,
     baseUrl: services.baseUrl,
     now: services.clock().getTime(),
+    limits: services.searchLimits,
   });
 }
 
@@ -108,6 +109,7 @@ export async function runSearch(services: FhirServices, spec: SearchSpec): Promi
     spec.irs.map((ir) => ir.resourceType),
     spec.control,
     spec.strict,
+    services.searchLimits,
   );
   const resolveCtx = { resources: services.resources, baseUrl: services.baseUrl };
   const filters = await Promise.all(spec.irs.map((ir) => compileResolved(resolveCtx, ir)));
@@ -125,6 +127,7 @@ export async function runSearch(services: FhirServices, spec: SearchSpec): Promi
       page: controls.page,
       key: searchKey(spec, controls),
       holder: spec.holder,
+      sortMaxMatches: services.searchLimits?.sortMaxMatches,
     },
   );
   const iterates = include.some((s) => s.iterate) || controls.revinclude.some((s) => s.iterate);

@@ -14,6 +14,7 @@ import {
   type ResourceValidator,
   type UnknownProfilePolicy,
 } from '../validation/resource-validator.js';
+import type { SizeLimits } from '../validation/size-limits.js';
 import { validateOperation } from '../validation/validate-operation.js';
 import { loadConformance, type ConformanceSet } from './conformance.js';
 import { createProfileValidator, type ProfileValidator } from './profile-validator.js';
@@ -34,6 +35,8 @@ export interface ConformanceOptions {
   unknownProfiles?: UnknownProfilePolicy;
   /** The profiles/ folder (default: the checkout's). */
   profilesDir?: string;
+  /** Element-count limits of a validated resource (default DEFAULT_SIZE_LIMITS). */
+  sizeLimits?: SizeLimits;
 }
 
 /** Loads profiles/, compiles the profiles and builds the validator and operations. */
@@ -48,6 +51,7 @@ export function createConformanceServices(
     createBaseValidator(defs),
     profiles,
     options.unknownProfiles ?? 'reject',
+    options.sizeLimits,
   );
   return {
     conformance,

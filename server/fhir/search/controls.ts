@@ -7,6 +7,7 @@
  */
 import { badRequest } from '../outcomes.js';
 import type { IgnoredParam } from './ir.js';
+import { checkValueCount, DEFAULT_SEARCH_LIMITS, type SearchLimits } from './limits.js';
 import type { SearchRegistry } from './registry.js';
 import { parseSort, sortText, type SortKey } from './sort.js';
 
@@ -100,6 +101,17 @@ interface Acc {
   c: Controls;
   registry: SearchRegistry;
   types: readonly string[];
+  limits: Pick<SearchLimits, 'maxValues' | 'sortMaxKeys'>;
+}
+
+/** The comma-separated items of `_sort` or `_elements`; 400 naming the parameter when over `max`. */
+function listOf(name: string, value: string, max: number): string[] {
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  checkValueCount(name, items.length, max);
+  return items;
 }
 
 /** Applies one control parameter to the accumulator; returns why it was ignored, if it was. */
@@ -119,6 +131,7 @@ function applyControl(acc: Acc, name: string, value: string): string | undefined
       c.page = value;
       return undefined;
     case '_sort': {
+      listOf(name, value, acc.limits.sortMaxKeys);
       const { keys, ignored } = parseSort(acc.registry, acc.types, value);
       c.sort = keys;
       c.ignored.push(...ignored);
@@ -132,10 +145,7 @@ function applyControl(acc: Acc, name: string, value: string): string | undefined
       c.summary = oneOf<SummaryMode>(name, value, SUMMARY);
       break;
     case '_elements':
-      c.elements = value
-        .split(',')
-        .map((e) => e.trim())
-        .filter((e) => e !== '');
+      c.elements = listOf(name, value, acc.limits.maxValues);
       break;
     case '_total':
       c.total = oneOf<TotalMode>(name, value, TOTAL);
@@ -160,12 +170,13 @@ function applyInclude(acc: Acc, name: string, value: string, reverse: boolean): 
   return undefined;
 }
 
-/** Parses the result-control parameters of a search over `types`. */
+/** Parses the result-control parameters of a search over `types` (within `limits`, default the defaults). */
 export function parseControls(
   registry: SearchRegistry,
   types: readonly string[],
   control: ReadonlyArray<[string, string]>,
   strict: boolean,
+  limits: Pick<SearchLimits, 'maxValues' | 'sortMaxKeys'> = DEFAULT_SEARCH_LIMITS,
 ): Controls {
   const c: Controls = {
     count: DEFAULT_COUNT,
@@ -178,7 +189,7 @@ export function parseControls(
     applied: [],
     ignored: [],
   };
-  const acc: Acc = { c, registry, types };
+  const acc: Acc = { c, registry, types, limits };
   for (const [name, value] of control) {
     const reason = applyControl(acc, name, value);
     if (reason !== undefined) c.ignored.push({ name, value, reason });

@@ -10,11 +10,14 @@
  *   (snapshot.ts) and the next pages read their slice of it;
  * - `_count=0` (and `_summary=count`) only counts.
  * Every `_page` token is signed for the search and its holder (page-token.ts).
+ * A `_sort` by anything but `_id` is not served by the store's order: at most `sortMaxMatches` matches are
+ * read for it, and a search matching more is refused as `too-costly` (limits.ts) instead of being sorted.
  */
 import type { Filter } from 'mongodb';
 import { FhirError, issue, STATUS } from '../outcomes.js';
 import type { ResourceDoc, ResourceStore } from '../resource-store.js';
 import type { Projection } from '../../storage/document-collection.js';
+import { DEFAULT_SEARCH_LIMITS, sortTooCostly } from './limits.js';
 import { keysetOrder, keysetRows, type Cursor } from './keyset.js';
 import type { KeysetLinks } from './links.js';
 import { foreignToken, type PageHolder, type PageTokens } from './page-token.js';
@@ -43,6 +46,8 @@ export interface SearchPlan {
   key: string;
   /** Who asks (pageHolder): a `_page` token is only valid for its holder. */
   holder: PageHolder;
+  /** Most matches a sort not served by the store's order may order (default DEFAULT_SEARCH_LIMITS). */
+  sortMaxMatches?: number;
 }
 
 /** One page of results. */
@@ -92,6 +97,12 @@ interface KeysetState {
 
 const keyOf = (d: TypedDoc): string => `${d.type}/${d.doc._id}`;
 
+/** How many matches the plan may read to sort them; undefined when the store's `_id` order serves it. */
+export function sortBound(plan: Pick<SearchPlan, 'sort' | 'sortMaxMatches'>): number | undefined {
+  if (plan.sort.every((k) => k.type === 'id')) return undefined;
+  return plan.sortMaxMatches ?? DEFAULT_SEARCH_LIMITS.sortMaxMatches;
+}
+
 /** Runs a search plan and returns the requested page. */
 export async function executeSearch(ctx: ExecuteContext, plan: SearchPlan): Promise<SearchPage> {
   if (plan.page) return continuePage(ctx, plan, plan.page);
@@ -100,16 +111,19 @@ export async function executeSearch(ctx: ExecuteContext, plan: SearchPlan): Prom
     return { matches: [], total, size: total, offset: 0, hasNext: false };
   }
   const need = plan.offset + plan.count;
+  const bound = sortBound(plan);
   const projection = plan.sort.length > 0 && ctx.fields ? { ...ctx.fields, sp: 1 as const } : ctx.fields;
+  const limit = Math.min(need, bound ?? need) + 1;
   const found = await Promise.all(
     plan.sources.map(async (s) =>
-      (await findLive(ctx.resources, s.type, s.filter, { limit: need + 1, projection })).map((doc) => ({
+      (await findLive(ctx.resources, s.type, s.filter, { limit, projection })).map((doc) => ({
         type: s.type,
         doc,
       })),
     ),
   );
   const all = found.flat();
+  if (bound !== undefined && all.length > bound) throw sortTooCostly(bound);
   if (all.length <= need) {
     const sorted = sortDocs(
       all,
@@ -179,7 +193,8 @@ async function keysetPage(
 
 /** Reads the ordered keys of all matches, keeps them as a snapshot and returns the first requested page. */
 async function snapshotPage(ctx: ExecuteContext, plan: SearchPlan): Promise<SearchPage> {
-  const limit = Math.min(MAX_SNAPSHOT, ctx.paging.snapshots.limits.maxKeys);
+  const bound = sortBound(plan);
+  const limit = Math.min(MAX_SNAPSHOT, ctx.paging.snapshots.limits.maxKeys, bound ?? MAX_SNAPSHOT);
   const projection: Record<string, 1> = { _id: 1 };
   for (const f of sortFields(plan.sort)) projection[f] = 1;
   const found = await Promise.all(
@@ -192,6 +207,7 @@ async function snapshotPage(ctx: ExecuteContext, plan: SearchPlan): Promise<Sear
   );
   const all = found.flat();
   if (all.length > limit) {
+    if (bound === limit) throw sortTooCostly(bound);
     throw new FhirError(STATUS.badRequest, [
       issue('too-costly', `More than ${limit} resources match; add criteria before sorting them`, '_sort'),
     ]);

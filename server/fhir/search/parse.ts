@@ -7,6 +7,7 @@
  */
 import { badRequest } from '../outcomes.js';
 import type { Clause, IgnoredParam, SearchIR } from './ir.js';
+import { checkParameterCount, checkValueCount, DEFAULT_SEARCH_LIMITS, type SearchLimits } from './limits.js';
 import { parseValue, type ValueContext } from './parse-values.js';
 import type { SearchParamDef, SearchRegistry } from './registry.js';
 import type { SearchParamType } from './index-entry.js';
@@ -22,6 +23,8 @@ export interface ParseOptions {
   now?: number;
   /** Nesting level of chained and `_has` searches (internal). */
   depth?: number;
+  /** Values per parameter and parameters per query (default DEFAULT_SEARCH_LIMITS). */
+  limits?: Pick<SearchLimits, 'maxValues' | 'maxParameters'>;
 }
 
 /** Deepest nesting of chains and `_has` (search.html#chaining leaves the depth to the server). */
@@ -61,12 +64,35 @@ const MODIFIERS: Record<SearchParamType, ReadonlySet<string>> = {
 /** Why a parameter cannot be applied (a clause is returned when it can). */
 type Outcome = Clause | { ignored: string };
 
+type Options = ParseOptions & { now: number; depth: number; maxValues: number };
+
+/** The number of non-empty comma-separated values (`\,` escapes), counting no further than `max + 1`. */
+function countValues(value: string, max: number): number {
+  let count = 0;
+  let empty = true;
+  for (let i = 0; i < value.length && count <= max; i++) {
+    const ch = value[i];
+    if (ch === ',') {
+      if (!empty) count++;
+      empty = true;
+    } else {
+      if (ch === '\\') i++;
+      empty = false;
+    }
+  }
+  return empty ? count : count + 1;
+}
+
+/** The non-empty comma-separated values of a parameter; 400 naming it when there are more than allowed. */
+function alternativesOf(name: string, value: string, o: Options): string[] {
+  checkValueCount(name, countValues(value, o.maxValues), o.maxValues);
+  return splitEscaped(value, ',').filter((v) => v !== '');
+}
+
 /** Parses `_id=a,b` (search.html#id). */
-function idClause(name: string, modifier: string | undefined, value: string): Outcome {
+function idClause(name: string, modifier: string | undefined, value: string, o: Options): Outcome {
   if (modifier) return { ignored: `modifier ':${modifier}' is not supported on _id` };
-  const ids = splitEscaped(value, ',')
-    .map(unescapeValue)
-    .filter((v) => v !== '');
+  const ids = alternativesOf(name, value, o).map(unescapeValue);
   return ids.length ? { kind: 'id', name, ids } : { ignored: 'empty value' };
 }
 
@@ -84,8 +110,6 @@ function modifierAllowed(def: SearchParamDef, modifier: string, registry: Search
   return def.type === 'reference' && registry.isResourceType(modifier);
 }
 
-type Options = ParseOptions & { now: number; depth: number };
-
 /** Why an inner search (of a chain or `_has`) cannot be applied, or undefined when it can. */
 function innerProblem(inner: SearchIR[]): string | undefined {
   const first = inner.flatMap((ir) => ir.ignored)[0];
@@ -102,6 +126,7 @@ function chainParam(registry: SearchRegistry, type: string, rawName: string, val
   const dot = rawName.indexOf('.');
   const [code, modifier] = rawName.slice(0, dot).split(':');
   const rest = rawName.slice(dot + 1);
+  alternativesOf(rawName, value, o);
   const def = registry.get(type, code);
   if (!def?.supported || def.type !== 'reference') return { ignored: `${code} is not a reference parameter` };
   if (o.depth >= MAX_DEPTH) return { ignored: `chains are limited to ${MAX_DEPTH} levels` };
@@ -123,6 +148,7 @@ function hasParam(registry: SearchRegistry, type: string, rawName: string, value
   const m = /^_has:([A-Za-z]+):([A-Za-z0-9_-]+):(.+)$/.exec(rawName);
   if (!m) throw badRequest(`Search parameter '${rawName}' must be _has:[type]:[reference]:[parameter]`);
   const [, source, refCode, rest] = m;
+  alternativesOf(rawName, value, o);
   if (!registry.isResourceType(source)) return { ignored: `${source} is not a resource type` };
   const ref = registry.get(source, refCode);
   if (!ref?.supported || ref.type !== 'reference') {
@@ -138,8 +164,9 @@ function hasParam(registry: SearchRegistry, type: string, rawName: string, value
 }
 
 /** `_list=id` (search.html#list); functional lists (`$current-allergies`) are not supported. */
-function listParam(rawName: string, value: string): Outcome {
+function listParam(rawName: string, value: string, o: Options): Outcome {
   if (rawName !== '_list') return { ignored: `modifiers are not supported on _list` };
+  checkValueCount(rawName, countValues(value, o.maxValues), o.maxValues);
   const ids = splitEscaped(value, ',').map(unescapeValue);
   if (ids.some((id) => id.startsWith('$'))) return { ignored: 'functional lists are not supported' };
   if (ids.length === 0 || ids.some((id) => !/^[A-Za-z0-9\-.]{1,64}$/.test(id))) {
@@ -163,16 +190,16 @@ function parseParam(
   if (dot > 0) return chainParam(registry, type, rawName, value, options);
   const code = colon < 0 ? rawName : rawName.slice(0, colon);
   const modifier = colon < 0 ? undefined : rawName.slice(colon + 1);
-  if (code === '_list') return listParam(rawName, value);
+  if (code === '_list') return listParam(rawName, value, options);
   const def = registry.get(type, code);
   if (!def) return { ignored: `unknown search parameter for ${type}` };
   if (!def.supported) return { ignored: def.reason ?? 'not supported' };
-  if (code === '_id') return idClause(rawName, modifier, value);
+  if (code === '_id') return idClause(rawName, modifier, value, options);
   if (modifier !== undefined && !modifierAllowed(def, modifier, registry)) {
     return { ignored: `modifier ':${modifier}' is not supported on ${def.type} parameters` };
   }
   if (modifier === 'missing') return missingClause(rawName, def, value);
-  const alternatives = splitEscaped(value, ',').filter((v) => v !== '');
+  const alternatives = alternativesOf(rawName, value, options);
   if (alternatives.length === 0) return { ignored: 'empty value' };
   const ctx: ValueContext = {
     name: rawName,
@@ -195,7 +222,14 @@ export function parseSearch(
   options: ParseOptions,
 ): SearchIR {
   const ir: SearchIR = { resourceType: type, clauses: [], control: [], ignored: [] };
-  const opts: Options = { ...options, now: options.now ?? Date.now(), depth: options.depth ?? 0 };
+  const limits = options.limits ?? DEFAULT_SEARCH_LIMITS;
+  const opts: Options = {
+    ...options,
+    now: options.now ?? Date.now(),
+    depth: options.depth ?? 0,
+    maxValues: limits.maxValues,
+  };
+  if (opts.depth === 0) checkParameterCount(params.length, limits.maxParameters);
   for (const [name, value] of params) {
     const base = name.split(':')[0];
     if (RESULT_PARAMETERS.has(base)) {

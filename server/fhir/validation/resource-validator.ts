@@ -2,12 +2,15 @@
  * The validation of every write and of $validate (R4 validation.html): base R4 structure first; when that
  * passes, the invariants and data-type rules of the R4 definition and every profile the resource claims
  * in meta.profile (plus any profile the caller names). A profile the server does not know is an error,
- * or only a warning when the server is configured to ignore unknown profiles.
+ * or only a warning when the server is configured to ignore unknown profiles. Before any of it, the
+ * element counts are checked against the size limits (size-limits.ts): a resource over them gets only
+ * that one `too-long` issue and is not walked.
  */
 import type { OperationOutcomeIssue } from 'fhir/r4.js';
 import { issue } from '../outcomes.js';
 import type { ProfileValidator } from '../profiles/profile-validator.js';
 import type { BaseValidator } from './base-validator.js';
+import { DEFAULT_SIZE_LIMITS, sizeIssue, type SizeLimits } from './size-limits.js';
 
 /** What to do with a claimed profile the server does not know. */
 export type UnknownProfilePolicy = 'reject' | 'ignore';
@@ -53,6 +56,7 @@ export function createResourceValidator(
   base: BaseValidator,
   profiles: ProfileValidator,
   policy: UnknownProfilePolicy,
+  sizeLimits: SizeLimits = DEFAULT_SIZE_LIMITS,
 ): ResourceValidator {
   /** Issues of one named profile; `applied` when the resource was walked against it. */
   const againstProfile = (
@@ -84,6 +88,8 @@ export function createResourceValidator(
   };
   return {
     validate(resource, options = {}) {
+      const tooLong = sizeIssue(resource, sizeLimits);
+      if (tooLong) return [tooLong];
       const issues = base.validate(resource, { expectedType: options.expectedType });
       if (issues.some(isError)) return issues;
       const r = resource as Record<string, unknown>;
