@@ -2,11 +2,13 @@
  * What the FHIR layer needs from the rest of the process, built once per app by createApp and passed
  * down explicitly (no module singletons).
  */
+import type { Filter } from 'mongodb';
 import type { OperationOutcomeIssue } from 'fhir/r4.js';
+import type { Permission } from './access/scopes.js';
 import type { DocumentStore } from '../storage/document-collection.js';
 import type { OperationRegistry } from './operations.js';
 import type { R4Definitions } from './definitions.js';
-import type { ResourceStore } from './resource-store.js';
+import type { ResourceDoc, ResourceStore } from './resource-store.js';
 import type { SearchRegistry } from './search/registry.js';
 
 /** Validates a resource body against base R4; returns the issues (empty when valid). */
@@ -31,6 +33,11 @@ export interface FhirServices {
    * CapabilityStatement's rest.security, SMART App Launch 2.2 conformance.html); absent in open mode.
    */
   smartEndpoints?: SmartEndpoints;
+  /**
+   * What the request's access token reaches of `type` with `perms` (access/policy.ts), as a storage filter
+   * that conditional criteria are ANDed with; absent or undefined: everything (no token, or unconfined).
+   */
+  reach?: (type: string, perms: readonly Permission[]) => Filter<ResourceDoc> | undefined;
 }
 
 /** The OAuth endpoints of the SMART authorization server, as absolute URLs. */
