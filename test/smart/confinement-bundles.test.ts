@@ -13,6 +13,7 @@ import {
   CLASSES,
   countOf,
   OTHER,
+  OWN,
   setUp,
   stateOf,
   type ClassCase,
@@ -63,6 +64,65 @@ function allowed(k: ClassCase, method: Method, who: Who): boolean {
   if (who === 'system') return false;
   return who === 'patient' ? k.patientWrites : k.userWrites;
 }
+
+/** Conditional entries whose criteria name `id` (R4 http.html#trules: they are resolved by search). */
+function conditionalEntry(k: ClassCase, method: 'PUT' | 'DELETE' | 'POST', id: string): BundleEntry {
+  if (method === 'POST')
+    return { resource: k.body(OWN), request: { method, url: k.type, ifNoneExist: `_id=${id}` } };
+  const request = { method, url: `${k.type}?_id=${id}` };
+  return method === 'PUT' ? { resource: k.body(OWN), request } : { request };
+}
+
+const CONDITIONAL_CASES = CLASSES.flatMap((k) =>
+  (['PUT', 'DELETE', 'POST'] as const).flatMap((method) => KINDS.map((kind) => ({ k, method, kind }))),
+);
+
+describe.each(CONDITIONAL_CASES)(
+  '$kind conditional $method on $k.type, patient token',
+  ({ k, method, kind }) => {
+    test('the answer does not depend on a match the token may not reach; the hidden resource is untouched', async () => {
+      const before = await stateOf(c, k.type, k.other);
+      const send = async (id: string) => {
+        const bundle = { resourceType: 'Bundle', type: kind, entry: [conditionalEntry(k, method, id)] };
+        const res = await call(c, 'POST', '/fhir', c.patient, bundle);
+        return `${res.status} ${(res.body as Bundle).entry?.[0]?.response?.status ?? ''}`;
+      };
+      const hidden = await send(k.other);
+      expect(hidden).toBe(await send('cf-no-such-id'));
+      expect(hidden).toMatch(k.own ? /^200 20[14]/ : /^403/);
+      expect(await stateOf(c, k.type, k.other)).toBe(before);
+    });
+  },
+);
+
+describe('conditional references inside a transaction (R4 http.html#trules)', () => {
+  const observation = (focus: string) => ({
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: [
+      {
+        resource: {
+          resourceType: 'Observation',
+          status: 'final',
+          code: { text: 'x' },
+          subject: { reference: `Patient/${OWN}` },
+          focus: [{ reference: focus }],
+        },
+        request: { method: 'POST', url: 'Observation' },
+      },
+    ],
+  });
+
+  test("resolve only to what the token may read: the other patient's Condition is 412 like no Condition", async () => {
+    const before = await countOf(c, 'Observation');
+    const hidden = await call(c, 'POST', '/fhir', c.patient, observation('Condition?_id=cf-cond-2'));
+    const nothing = await call(c, 'POST', '/fhir', c.patient, observation('Condition?_id=cf-no-such-id'));
+    expect([hidden.status, nothing.status]).toEqual([412, 412]);
+    expect(await countOf(c, 'Observation')).toBe(before);
+    const own = await call(c, 'POST', '/fhir', c.patient, observation('Condition?_id=cf-cond-1'));
+    expect(own.status).toBe(200);
+  });
+});
 
 const CASES = WHO.flatMap((who) =>
   METHODS.flatMap((method) =>
