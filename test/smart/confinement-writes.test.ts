@@ -180,3 +180,18 @@ describe('patient token: writes that point into what it may not reach', () => {
     expect((await call(c, 'POST', '/fhir/Task', c.patient, focusOnly)).status).toBe(201);
   });
 });
+
+describe('operations that only read stay open on conformance types (R4 operations.html)', () => {
+  test.each(['patient', 'user'] as const)(
+    '%s token: POST ValueSet/$expand is 200, not a write',
+    async (who) => {
+      const params = {
+        resourceType: 'Parameters',
+        parameter: [{ name: 'url', valueUri: 'http://hl7.org/fhir/ValueSet/administrative-gender' }],
+      };
+      const res = await call(c, 'POST', '/fhir/ValueSet/$expand', c[who], params);
+      expect(res.status).toBe(200);
+      expect(res.body.resourceType).toBe('ValueSet');
+    },
+  );
+});
