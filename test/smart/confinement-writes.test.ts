@@ -195,3 +195,20 @@ describe('operations that only read stay open on conformance types (R4 operation
     },
   );
 });
+
+describe('patient token: conditional forms that name a resource outside its reach', () => {
+  test("a conditional update matching nothing whose body id is the other patient's resource: 403, untouched", async () => {
+    const before = await stateOf(c, 'Condition', 'cf-cond-2');
+    const body = { ...(CLASSES[0].body(OWN) as Resource), id: 'cf-cond-2' };
+    const res = await call(c, 'PUT', '/fhir/Condition?_id=cf-no-such-id', c.patient, body);
+    expect(res.status).toBe(403);
+    expect(await stateOf(c, 'Condition', 'cf-cond-2')).toBe(before);
+  });
+
+  test('conditional PATCH is not an interaction of this server: 405, nothing written', async () => {
+    const before = await stateOf(c, 'Condition', 'cf-cond-2');
+    const patch = [{ op: 'test', path: '/id', value: 'cf-cond-2' }];
+    expect((await call(c, 'PATCH', '/fhir/Condition?_id=cf-cond-2', c.patient, patch)).status).toBe(405);
+    expect(await stateOf(c, 'Condition', 'cf-cond-2')).toBe(before);
+  });
+});
