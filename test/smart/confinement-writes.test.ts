@@ -11,6 +11,7 @@ import {
   call,
   CLASSES,
   countOf,
+  MIXED_PROVENANCE,
   OTHER,
   OWN,
   setUp,
@@ -210,5 +211,15 @@ describe('patient token: conditional forms that name a resource outside its reac
     const patch = [{ op: 'test', path: '/id', value: 'cf-cond-2' }];
     expect((await call(c, 'PATCH', '/fhir/Condition?_id=cf-cond-2', c.patient, patch)).status).toBe(405);
     expect(await stateOf(c, 'Condition', 'cf-cond-2')).toBe(before);
+  });
+});
+
+describe('patient token: conditional writes never reach what only a per-instance check could refuse', () => {
+  test('a conditional delete naming a Provenance of its compartment that targets another patient deletes nothing', async () => {
+    const before = await stateOf(c, 'Provenance', MIXED_PROVENANCE);
+    const res = await call(c, 'DELETE', `/fhir/Provenance?_id=${MIXED_PROVENANCE}`, c.patient);
+    expect(res.status).toBe(204);
+    expect(await stateOf(c, 'Provenance', MIXED_PROVENANCE)).toBe(before);
+    expect((await call(c, 'DELETE', `/fhir/Provenance/${MIXED_PROVENANCE}`, c.patient)).status).toBe(403);
   });
 });

@@ -9,7 +9,7 @@ import type { DocumentCollection } from '../../storage/document-collection.js';
 import type { ResourceDoc, ResourceStore } from '../resource-store.js';
 import type { FhirServices } from '../services.js';
 import type { AccessContext } from './context.js';
-import { READ_PERMS, ruleFilter, ruleFor } from './policy.js';
+import { needsInstanceCheck, NOTHING, READ_PERMS, ruleFilter, ruleFor } from './policy.js';
 import type { Permission } from './scopes.js';
 
 function and(a: Filter<ResourceDoc>, b: Filter<ResourceDoc>): Filter<ResourceDoc> {
@@ -65,7 +65,12 @@ export function reachingServices(services: FhirServices, auth: AccessContext): F
   const filters = new Map<string, Filter<ResourceDoc> | undefined>();
   const reach = (type: string, perms: readonly Permission[]) => {
     const key = `${type} ${perms.join('')}`;
-    if (!filters.has(key)) filters.set(key, ruleFilter(ruleFor(services, auth, type, perms)));
+    if (!filters.has(key)) {
+      // A rule that needs other resources per instance (reach.ts `deep`) cannot be a filter: conditional
+      // criteria then match nothing of the type rather than something the per-instance check would refuse.
+      const rule = ruleFor(services, auth, type, perms);
+      filters.set(key, needsInstanceCheck(rule) ? NOTHING : ruleFilter(rule));
+    }
     return filters.get(key);
   };
   return { ...services, reach };

@@ -11,7 +11,7 @@ import type { AccessContext } from './context.js';
 import { allowsInstance, READ_PERMS, ruleFor } from './policy.js';
 
 /** The newest version of a deleted resource that has content, if any. */
-async function lastContent(
+export async function lastContent(
   services: FhirServices,
   type: string,
   doc: ResourceDoc,

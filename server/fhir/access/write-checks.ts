@@ -9,6 +9,7 @@ import type { Resource } from 'fhir/r4.js';
 import type { FhirServices } from '../services.js';
 import type { AccessContext } from './context.js';
 import { forbidden } from './errors.js';
+import { lastContent } from './instance-access.js';
 import { allowsInstance, ruleFor, type Rule } from './policy.js';
 import type { Permission } from './scopes.js';
 
@@ -50,7 +51,11 @@ async function checkContent(
   if (!(await allowsInstance(services, auth, rule, resource))) throw outside(`The ${type} in the request`);
 }
 
-/** The current version of `type/id`, when it exists and is not deleted, must be allowed. */
+/**
+ * The current version of `type/id` must be allowed; a deleted resource is judged by its last content, so
+ * that bringing back another patient's deleted resource (update as create) is refused like updating it.
+ * Returns the current content (undefined when there is none).
+ */
 async function checkExisting(
   services: FhirServices,
   auth: AccessContext,
@@ -60,9 +65,11 @@ async function checkExisting(
 ): Promise<Resource | undefined> {
   if (!/^[A-Za-z0-9\-.]{1,64}$/.test(id)) return undefined;
   const cur = await services.resources.read(type, id);
-  if (!cur || cur.deleted || !cur.resource) return undefined;
-  if (!(await allowsInstance(services, auth, rule, cur.resource))) throw outside(`${type}/${id}`);
-  return cur.resource;
+  if (!cur) return undefined;
+  const live = cur.deleted ? undefined : cur.resource;
+  const content = live ?? (await lastContent(services, type, cur));
+  if (content && !(await allowsInstance(services, auth, rule, content))) throw outside(`${type}/${id}`);
+  return live;
 }
 
 /** The id a conditional update's body names: written when the criteria match nothing (http.html#cond-update). */
