@@ -2,11 +2,13 @@
  * What the FHIR layer needs from the rest of the process, built once per app by createApp and passed
  * down explicitly (no module singletons).
  */
+import type { Filter } from 'mongodb';
 import type { OperationOutcomeIssue } from 'fhir/r4.js';
+import type { Permission } from './access/scopes.js';
 import type { DocumentStore } from '../storage/document-collection.js';
 import type { OperationRegistry } from './operations.js';
 import type { R4Definitions } from './definitions.js';
-import type { ResourceStore } from './resource-store.js';
+import type { ResourceDoc, ResourceStore } from './resource-store.js';
 import type { SearchPaging } from './search/execute.js';
 import type { SearchLimits } from './search/limits.js';
 import type { SearchRegistry } from './search/registry.js';
@@ -37,6 +39,11 @@ export interface FhirServices {
   smartEndpoints?: SmartEndpoints;
   /** Limits of one search (search/limits.ts); the defaults when absent. */
   searchLimits?: SearchLimits;
+  /**
+   * What the request's access token reaches of `type` with `perms` (access/policy.ts), as a storage filter
+   * that conditional criteria are ANDed with; absent or undefined: everything (no token, or unconfined).
+   */
+  reach?: (type: string, perms: readonly Permission[]) => Filter<ResourceDoc> | undefined;
 }
 
 /** The OAuth endpoints of the SMART authorization server, as absolute URLs. */

@@ -213,8 +213,20 @@ describe('patient compartment confinement', () => {
         )
       ).status,
     ).toBe(403);
+    // Conditional criteria are confined to what the token may delete (no existence oracle): they match
+    // none of the other patients' Conditions, so the delete deletes nothing and says so with 204.
+    const reader = await mintToken(t.smart, 'user/*.rs');
+    const others = async () =>
+      (((await get('/fhir/Condition?code:text=Test', reader)).body as Bundle).entry ?? []).filter(
+        (e) =>
+          (e.resource as { subject?: { reference?: string } }).subject?.reference !==
+          'Patient/demo-patient-1',
+      ).length;
+    const before = await others();
+    expect(before).toBeGreaterThan(0);
     const conditional = await send('delete', '/fhir/Condition?code:text=Test', token);
-    expect(conditional.status).toBe(403);
+    expect(conditional.status).toBe(204);
+    expect(await others()).toBe(before);
     expect((await send('post', '/fhir/Condition', token, condition('demo-patient-1'))).status).toBe(201);
   });
 

@@ -9,9 +9,8 @@ import type { DocumentCollection } from '../../storage/document-collection.js';
 import type { ResourceDoc, ResourceStore } from '../resource-store.js';
 import type { FhirServices } from '../services.js';
 import type { AccessContext } from './context.js';
-import { ruleFilter, ruleFor } from './policy.js';
-
-const READ_PERMS = ['r', 's'] as const;
+import { needsInstanceCheck, NOTHING, READ_PERMS, ruleFilter, ruleFor } from './policy.js';
+import type { Permission } from './scopes.js';
 
 function and(a: Filter<ResourceDoc>, b: Filter<ResourceDoc>): Filter<ResourceDoc> {
   return Object.keys(a).length === 0 ? b : { $and: [a, b] };
@@ -56,4 +55,23 @@ export function confinedServices(services: FhirServices, auth: AccessContext): F
   // reading (filter-response.ts), like the history collection itself, which is not confined.
   view.hydrate = (entries) => base.hydrate(entries);
   return { ...services, resources: view };
+}
+
+/**
+ * The services of one request with `reach` set: conditional criteria (interactions/criteria.ts) match only
+ * what the token reaches with the interaction's permission, in plain requests and in Bundle entries alike.
+ */
+export function reachingServices(services: FhirServices, auth: AccessContext): FhirServices {
+  const filters = new Map<string, Filter<ResourceDoc> | undefined>();
+  const reach = (type: string, perms: readonly Permission[]) => {
+    const key = `${type} ${perms.join('')}`;
+    if (!filters.has(key)) {
+      // A rule that needs other resources per instance (reach.ts `deep`) cannot be a filter: conditional
+      // criteria then match nothing of the type rather than something the per-instance check would refuse.
+      const rule = ruleFor(services, auth, type, perms);
+      filters.set(key, needsInstanceCheck(rule) ? NOTHING : ruleFilter(rule));
+    }
+    return filters.get(key);
+  };
+  return { ...services, reach };
 }

@@ -8,12 +8,13 @@
 import type { FhirRequest, FhirResponse } from '../request.js';
 import { notFound } from '../outcomes.js';
 import type { FhirServices } from '../services.js';
-import { checkBundle } from './bundle-checks.js';
-import { confinedServices } from './confined-store.js';
+import { confinedServices, reachingServices } from './confined-store.js';
 import type { AccessContext } from './context.js';
 import { forbidden } from './errors.js';
 import { filterResponse } from './filter-response.js';
+import { instanceReadable } from './instance-access.js';
 import { checkOperation } from './operation-checks.js';
+import { needsInstanceCheck } from './policy.js';
 import { checkWrite, requireRule } from './write-checks.js';
 
 /** Runs an interaction with the services it gets (confined for reads). */
@@ -27,7 +28,10 @@ function anyGrant(auth: AccessContext, perm: 's'): boolean {
   return auth.grants.some((g) => g.perms.has(perm));
 }
 
-/** vread and instance history read stored versions, which carry no index: the resource is checked first. */
+/**
+ * vread and instance history read stored versions, which carry no index: the instance is checked first
+ * (a deleted one by its last content), then every version in the reply.
+ */
 async function readVersions(
   services: FhirServices,
   auth: AccessContext,
@@ -35,12 +39,23 @@ async function readVersions(
   run: Run,
 ): Promise<FhirResponse> {
   requireRule(services, auth, p.type, 'r');
-  const visible = await confinedServices(services, auth).resources.read(p.type, p.id);
-  const existing = visible ?? (await services.resources.read(p.type, p.id));
-  if (existing && !existing.deleted && !visible) throw notFound(`${p.type}/${p.id} is not known`);
+  if ((await instanceReadable(services, auth, p.type, p.id)) === false) {
+    throw notFound(`${p.type}/${p.id} is not known`);
+  }
   return filterResponse(services, auth, await run(services));
 }
 
+/** read: through the confined store, or per instance where the rule needs other resources (reach.ts). */
+async function readOne(services: FhirServices, auth: AccessContext, p: RouteParams, run: Run) {
+  const rule = requireRule(services, auth, p.type, 'r');
+  if (!needsInstanceCheck(rule)) return run(confinedServices(services, auth));
+  if ((await instanceReadable(services, auth, p.type, p.id)) === false) {
+    throw notFound(`${p.type}/${p.id} is not known`);
+  }
+  return run(services);
+}
+
+/** Writes are checked, then run with conditional criteria confined to the token's reach. */
 async function guardWrite(services: FhirServices, req: FhirRequest, p: RouteParams, run: Run) {
   const auth = req.auth as AccessContext;
   const method = req.method as 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -48,12 +63,10 @@ async function guardWrite(services: FhirServices, req: FhirRequest, p: RoutePara
     method,
     type: p.type,
     id: p.id,
-    criteria: p.id === undefined ? req.query : undefined,
-    ifNoneExist: req.headers['if-none-exist'],
     body: method === 'PATCH' ? undefined : req.body,
     patch: method === 'PATCH' ? req.body : undefined,
   });
-  return run(services);
+  return run(reachingServices(services, auth));
 }
 
 /** Checks `code` on the matched route against the request's access context, then runs it. */
@@ -70,8 +83,7 @@ export async function guard(
     case 'read':
       // openid fhirUser: "permission to retrieve information about the current logged-in user".
       if (auth.scopes.includes('fhirUser') && auth.fhirUser === `${p.type}/${p.id}`) return run(services);
-      requireRule(services, auth, p.type, 'r');
-      return run(confinedServices(services, auth));
+      return readOne(services, auth, p, run);
     case 'vread':
     case 'history-instance':
       return readVersions(services, auth, p, run);
@@ -90,8 +102,8 @@ export async function guard(
     case 'delete':
       return guardWrite(services, req, p, run);
     case 'transaction':
-      await checkBundle(services, auth, req);
-      return run(services);
+      // The entries are checked as parsed for the executor (bundles/interaction.ts → checkEntries).
+      return run(reachingServices(services, auth));
     case 'operation':
       await checkOperation(services, auth, req, p);
       return filterResponse(services, auth, await run(confinedServices(services, auth)));

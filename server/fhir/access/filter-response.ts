@@ -9,9 +9,8 @@ import { notFound } from '../outcomes.js';
 import type { FhirResponse } from '../request.js';
 import type { FhirServices } from '../services.js';
 import type { AccessContext } from './context.js';
-import { ruleAllows, ruleFor, type Rule } from './policy.js';
+import { READ_PERMS, ruleAllows, ruleFor, type Rule } from './policy.js';
 
-const READ_PERMS = ['r', 's'] as const;
 const NOT_CONFINED = new Set(['OperationOutcome', 'Parameters', 'Binary', 'Bundle']);
 
 /** A per-reply cache of read rules by type. */

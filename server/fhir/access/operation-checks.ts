@@ -1,7 +1,8 @@
 /**
  * Scopes for extended operations (R4 operations.html). SMART defines no operation scopes, so an operation
  * needs the access its effect needs: reading the type (`r` or `s`), and at instance level reading that
- * instance; an operation that may write (POST, other than `$validate`) also needs `u` on the type; at
+ * instance; an operation that may write (POST, other than `$validate`, `$everything` and the terminology
+ * reads) also needs `u` on the type (so never on conformance types for user tokens, reach.ts); at
  * system level it needs unconfined read of every type. `$export` (FHIR Bulk Data Access) writes files
  * that the resource server cannot filter afterwards, so it needs unconfined read of every type at any
  * level (`system/*.rs` or `user/*.rs`).
@@ -14,7 +15,8 @@ import type { AccessContext } from './context.js';
 import { forbidden } from './errors.js';
 import { requireRule } from './write-checks.js';
 
-const READ_ONLY_POST = new Set(['validate', 'everything', 'meta']);
+/** Operations whose POST form only reads (R4 operations.html; valueset-operation-expand.html, ...). */
+const READ_ONLY_POST = new Set(['validate', 'everything', 'meta', 'expand', 'validate-code', 'lookup']);
 
 /** True when a grant reads every resource of every type without confinement. */
 export function readsEverything(auth: AccessContext): boolean {

@@ -4,6 +4,7 @@
  */
 import type { FhirRequest, FhirResponse } from '../request.js';
 import { FhirError } from '../outcomes.js';
+import { checkEntries } from '../access/bundle-checks.js';
 import { parsePrefer } from '../preconditions.js';
 import type { FhirServices } from '../services.js';
 import type { RouteFn } from './apply.js';
@@ -20,6 +21,8 @@ export async function bundleInteraction(
 ): Promise<FhirResponse> {
   const bundle = checkBundle(services, req.body);
   const parsed = parseEntries(services, bundle);
+  // The access check reads the entries as parsed here, which are what runs (SMART "Batches and Transactions").
+  if (req.auth) await checkEntries(services, req.auth, parsed);
   const run: BundleRun = { services, req, route, prefer: parsePrefer(req.headers.prefer).return };
   if (bundle.type === 'batch') {
     return {

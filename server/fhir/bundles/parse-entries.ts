@@ -38,7 +38,22 @@ export interface ParsedEntry {
   ifModifiedSince?: string;
 }
 
-const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
+/** The R4 HTTPVerb codes (valueset-http-verb.html), exactly: codes are case-sensitive (datatypes.html#code). */
+const METHODS: ReadonlySet<string> = new Set<EntryMethod>(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * The method of entry `index`, decided once for the access check and the executor alike: one of the R4
+ * HTTPVerb codes as written, else 400 naming `Bundle.entry[n].request.method` (`put` or `Post` included).
+ */
+export function methodOf(raw: unknown, index: number): EntryMethod {
+  if (typeof raw === 'string' && METHODS.has(raw)) return raw as EntryMethod;
+  const shown = typeof raw === 'string' ? JSON.stringify(raw.slice(0, 20)) : String(typeof raw);
+  throw badRequest(
+    `request.method ${shown} is not an R4 HTTPVerb code (GET, HEAD, POST, PUT, DELETE, PATCH; codes are case-sensitive)`,
+    `Bundle.entry[${index}].request.method`,
+    raw === undefined ? 'required' : 'code-invalid',
+  );
+}
 
 /** Checks the Bundle itself: a transaction or batch with at most the configured number of entries. */
 export function checkBundle(
@@ -158,15 +173,13 @@ function parseEntry(services: FhirServices, raw: unknown, index: number): Parsed
     const req = entry.request;
     if (typeof req !== 'object' || req === null)
       throw badRequest('The entry has no request', 'Bundle.entry.request');
-    const method = typeof req.method === 'string' ? req.method.toUpperCase() : '';
-    if (!METHODS.has(method))
-      throw badRequest(`request.method ${JSON.stringify(req.method)} is not supported`);
+    const method = methodOf(req.method, index);
     if (typeof req.url !== 'string' || req.url.trim() === '') throw badRequest('request.url is required');
     const { segments, query } = splitUrl(services, req.url);
     const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
     const e: ParsedEntry = {
       index,
-      method: method as EntryMethod,
+      method,
       url: req.url,
       segments,
       query,

@@ -39,7 +39,7 @@ export async function planEntry(
       return { kind: 'patch', id: e.id as string };
     case 'POST': {
       if (e.ifNoneExist === undefined) return { kind: 'create', id: randomUUID() };
-      const criteria = prepareCriteria(services, e.type, parseCriteriaString(e.ifNoneExist));
+      const criteria = prepareCriteria(services, e.type, parseCriteriaString(e.ifNoneExist), 'c');
       const match = await matchOne(services, e.type, criteria.filter, session);
       return match.kind === 'one'
         ? { kind: 'matched', doc: match.doc }
@@ -47,14 +47,14 @@ export async function planEntry(
     }
     case 'PUT': {
       if (e.id !== undefined) return { kind: 'update', id: e.id };
-      const criteria = prepareCriteria(services, e.type, e.query);
+      const criteria = prepareCriteria(services, e.type, e.query, 'u');
       const match = await matchOne(services, e.type, criteria.filter, session);
       const id = conditionalUpdateTarget(match, e.type, e.resource ?? { resourceType: e.type });
       return match.kind === 'one' ? { kind: 'update', id } : { kind: 'update', id, claim: criteria.key };
     }
     case 'DELETE': {
       if (e.id !== undefined) return { kind: 'delete', id: e.id };
-      const criteria = prepareCriteria(services, e.type, e.query);
+      const criteria = prepareCriteria(services, e.type, e.query, 'd');
       const match = await matchOne(services, e.type, criteria.filter, session);
       return { kind: 'delete', id: match.kind === 'one' ? match.doc._id : undefined };
     }

@@ -154,7 +154,8 @@ export async function resolveConditionalReferences(
         where,
       );
     }
-    const criteria = prepareCriteria(services, type, parseCriteriaString(ref));
+    // Confined to what the token may read: a reference may only resolve to a resource the token can see.
+    const criteria = prepareCriteria(services, type, parseCriteriaString(ref), 'r');
     const found = await services.resources.find(type, criteria.filter, { limit: 2, session });
     if (found.length !== 1) {
       const what = found.length === 0 ? 'no' : 'more than one';

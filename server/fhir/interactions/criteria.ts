@@ -8,6 +8,7 @@ import type { ResourceDoc } from '../resource-store.js';
 import { parseSearch, RESULT_PARAMETERS } from '../search/parse.js';
 import { toMongoFilter } from '../search/to-mongo.js';
 import type { FhirServices } from '../services.js';
+import type { Permission } from '../access/scopes.js';
 
 const selecting = (params: Array<[string, string]>) =>
   params.filter(([k]) => !RESULT_PARAMETERS.has(k.split(':')[0]));
@@ -18,11 +19,18 @@ export function parseCriteriaString(raw: string): Array<[string, string]> {
   return [...new URLSearchParams(q).entries()];
 }
 
-/** The MongoDB filter selecting what conditional criteria match; 400 when they select nothing definite. */
+/**
+ * The MongoDB filter selecting what conditional criteria match; 400 when they select nothing definite.
+ * The search is confined to what the request's token reaches with `perms` (the permission of the
+ * interaction: `c` for a conditional create, `u` update, `d` delete, `r` a conditional reference), so
+ * that a conditional interaction neither acts on nor reveals anything else (SMART App Launch 2.2
+ * scopes-and-launch-context.html; R4 security.html#AccessDenied).
+ */
 export function criteriaFilter(
   services: FhirServices,
   type: string,
   params: Array<[string, string]>,
+  perms: readonly Permission[],
 ): Filter<ResourceDoc> {
   const criteria = selecting(params);
   if (criteria.length === 0) {
@@ -33,7 +41,9 @@ export function criteriaFilter(
     baseUrl: services.baseUrl,
     now: services.clock().getTime(),
   });
-  return toMongoFilter(ir) as Filter<ResourceDoc>;
+  const filter = toMongoFilter(ir) as Filter<ResourceDoc>;
+  const reach = services.reach?.(type, perms);
+  return reach ? { $and: [filter, reach] } : filter;
 }
 
 /** A canonical text of the criteria: the same criteria in any order give the same key. */

@@ -16,6 +16,7 @@ import { preconditionFailed } from '../outcomes.js';
 import { etagOf, parseVersionEtag } from '../preconditions.js';
 import { StaleVersion, VersionConflict, type ResourceDoc, type WriteResult } from '../resource-store.js';
 import type { FhirServices } from '../services.js';
+import type { Permission } from '../access/scopes.js';
 import { resourceBody } from './body.js';
 import { criteriaFilter, criteriaKey, parseCriteriaString } from './criteria.js';
 import { checkId } from './read.js';
@@ -106,13 +107,17 @@ export interface Criteria {
   key: string;
 }
 
-/** Parses conditional criteria strictly (criteria.ts) into a filter and a conditional key. */
+/**
+ * Parses conditional criteria strictly (criteria.ts) into a filter, confined to what the token reaches with
+ * `perm` (the interaction's permission), and a conditional key.
+ */
 export function prepareCriteria(
   services: FhirServices,
   type: string,
   params: Array<[string, string]>,
+  perm: Permission,
 ): Criteria {
-  return { type, filter: criteriaFilter(services, type, params), key: criteriaKey(type, params) };
+  return { type, filter: criteriaFilter(services, type, params, [perm]), key: criteriaKey(type, params) };
 }
 
 /** Conditional create inside `session`: the single match, or a new resource claiming the key (http.html#ccreate). */
@@ -180,7 +185,7 @@ export async function createInteraction(
     const r = await services.resources.put(type, randomUUID(), resource as Resource, { method: 'POST' });
     return writeReply(services, req, type, r.doc, 201, `Created ${type}/${r.doc._id}`);
   }
-  const criteria = prepareCriteria(services, type, parseCriteriaString(ifNoneExist));
+  const criteria = prepareCriteria(services, type, parseCriteriaString(ifNoneExist), 'c');
   const outcome = await retryConflicts(() =>
     services.store.withTransaction((session) =>
       conditionalCreateIn(services, session, criteria, resource as Resource),
@@ -224,7 +229,7 @@ export async function conditionalUpdateInteraction(
   type: string,
 ): Promise<FhirResponse> {
   const body = resourceBody(services, req, type);
-  const criteria = prepareCriteria(services, type, req.query);
+  const criteria = prepareCriteria(services, type, req.query, 'u');
   const ifMatch = ifMatchOf(req);
   const result = await guard(() =>
     retryConflicts(() =>
@@ -263,7 +268,7 @@ export async function conditionalDeleteInteraction(
   req: FhirRequest,
   type: string,
 ): Promise<FhirResponse> {
-  const criteria = prepareCriteria(services, type, req.query);
+  const criteria = prepareCriteria(services, type, req.query, 'd');
   const doc = await retryConflicts(() =>
     services.store.withTransaction((session) => conditionalDeleteIn(services, session, criteria)),
   );
