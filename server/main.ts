@@ -10,6 +10,8 @@ import { assembleApp } from './assemble.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { warmCcm } from './ccm/setup.js';
 import { loadDemoData } from './demo-data.js';
+import { StoreCorruptError } from './storage/embedded/corruption.js';
+import type { EmbeddedStoreError } from './storage/embedded/errors.js';
 import { loadConformanceResources } from './fhir/profiles/store-loader.js';
 import { EmbeddedStore } from './storage/embedded/embedded-store.js';
 import { openStore } from './storage/open-store.js';
@@ -150,9 +152,16 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
+/** The store's refusals written for the operator (damage found at recovery, a data directory in use). */
+function operatorMessage(err: unknown): string | undefined {
+  if (err instanceof StoreCorruptError) return err.message;
+  if ((err as EmbeddedStoreError | undefined)?.codeName === 'DataDirLocked') return (err as Error).message;
+  return undefined;
+}
+
 main().catch((err: unknown) => {
-  process.stderr.write(
-    `ccm-fhir failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-  );
+  // An operator-facing refusal is the whole story; anything else keeps its stack for the bug report.
+  const text = operatorMessage(err) ?? (err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.stderr.write(`ccm-fhir failed to start: ${text}\n`);
   process.exit(1);
 });
