@@ -89,11 +89,37 @@ describe.each(CONDITIONAL_CASES)(
       };
       const hidden = await send(k.other);
       expect(hidden).toBe(await send('cf-no-such-id'));
-      expect(hidden).toMatch(k.own ? /^200 20[14]/ : /^403/);
+      expect(hidden).toMatch(k.own ? /^200 20[14]/ : kind === 'batch' ? /^200 403/ : /^403/);
       expect(await stateOf(c, k.type, k.other)).toBe(before);
     });
   },
 );
+
+describe('a batch with an allowed and a refused write entry (R4 http.html#brules)', () => {
+  test("the allowed entry runs, the refused one answers 403 in its entry and writes nothing of the other patient's", async () => {
+    const k = CLASSES.find((x) => x.name === 'compartment') as ClassCase;
+    const before = await stateOf(c, k.type, k.other);
+    const count = await countOf(c, k.type);
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: [
+        { resource: k.body(OWN), request: { method: 'POST', url: k.type } },
+        {
+          resource: { ...k.body(OTHER), id: k.other },
+          request: { method: 'PUT', url: `${k.type}/${k.other}` },
+        },
+        { resource: k.body(OTHER), request: { method: 'POST', url: k.type } },
+      ],
+    };
+    const res = await call(c, 'POST', '/fhir', c.patient, bundle);
+    expect(res.status).toBe(200);
+    const statuses = ((res.body as Bundle).entry ?? []).map((e) => String(e.response?.status).slice(0, 3));
+    expect(statuses).toEqual(['201', '403', '403']);
+    expect(await stateOf(c, k.type, k.other)).toBe(before);
+    expect(await countOf(c, k.type)).toBe(count + 1);
+  });
+});
 
 describe('conditional references inside a transaction (R4 http.html#trules)', () => {
   const observation = (focus: string) => ({
@@ -146,7 +172,9 @@ describe.each(CASES)(
           ? who === 'none'
             ? '403'
             : '404'
-          : '403, nothing written';
+          : kind === 'transaction'
+            ? '403, nothing written'
+            : "batch 200, the entry's response 403, nothing written";
 
     test(expected, async () => {
       const before = [await stateOf(c, k.type, k.other), await countOf(c, k.type)];
@@ -172,10 +200,16 @@ describe.each(CASES)(
       } else if (ok) {
         expect(res.status).toBe(200);
         expect(String((body as Bundle).entry?.[0]?.response?.status).slice(0, 3)).toBe(STATUS[method]);
-      } else {
+      } else if (kind === 'transaction') {
         expect(res.status).toBe(403);
         expect(body.resourceType).toBe('OperationOutcome');
         expect(JSON.stringify(body)).toContain('Bundle.entry[0]');
+      } else {
+        // A batch answers the refused entry in its own response entry (R4 http.html#brules).
+        expect(res.status).toBe(200);
+        const response = (body as Bundle).entry?.[0]?.response;
+        expect(String(response?.status).slice(0, 3)).toBe('403');
+        expect(JSON.stringify(response?.outcome)).toContain('Bundle.entry[0]');
       }
       if (!ok || read) expect([await stateOf(c, k.type, k.other), await countOf(c, k.type)]).toEqual(before);
     });

@@ -2,7 +2,8 @@
  * Batches and transactions are checked entry by entry (SMART App Launch 2.2 scopes-and-launch-context.html
  * "Batches and Transactions": validated based on the actual requests within them). The check reads the
  * entries as parse-entries.ts parsed them for the executor, so it sees exactly what will run. Write entries
- * are checked here, before anything runs, so that a transaction never half-applies a refused entry; read
+ * are checked here, before anything runs, so that a transaction never half-applies a refused entry and a
+ * batch never runs one; read
  * entries go through the router with the Bundle's access context, like any read. An entry the check
  * cannot classify is refused, never skipped.
  */
@@ -33,15 +34,20 @@ function intentOf(e: ParsedEntry): WriteIntent | null {
 }
 
 /**
- * Checks every parsed write entry of a batch or transaction; 403 naming the first refused entry. Entries
- * that failed to parse (FhirError) are answered with their error and never run, so they need no check.
+ * Checks every parsed write entry of a batch or transaction and returns the entries with each refused one
+ * replaced by its 403 (naming `Bundle.entry[n]`). A transaction stops at the first refusal (it fails whole,
+ * R4 http.html#trules); a batch answers each refused entry in its own response entry while the others run
+ * (R4 http.html#brules). Entries that failed to parse (FhirError) are answered with their error and never
+ * run, so they need no check.
  */
 export async function checkEntries(
   services: FhirServices,
   auth: AccessContext,
   entries: ReadonlyArray<ParsedEntry | FhirError>,
-): Promise<void> {
-  for (const e of entries) {
+  kind: 'batch' | 'transaction',
+): Promise<Array<ParsedEntry | FhirError>> {
+  const out = [...entries];
+  for (const [k, e] of entries.entries()) {
     if (e instanceof FhirError) continue;
     const intent = intentOf(e);
     if (!intent) continue;
@@ -49,8 +55,10 @@ export async function checkEntries(
       await checkWrite(services, auth, intent);
     } catch (err) {
       const x = err as { status?: number; message?: string };
-      if (x.status === 403) throw forbidden(`Bundle.entry[${e.index}]: ${x.message ?? 'not allowed'}`);
-      throw err;
+      if (x.status !== 403) throw err;
+      out[k] = forbidden(`Bundle.entry[${e.index}]: ${x.message ?? 'not allowed'}`);
+      if (kind === 'transaction') break;
     }
   }
+  return out;
 }

@@ -20,11 +20,13 @@ export async function bundleInteraction(
   route: RouteFn,
 ): Promise<FhirResponse> {
   const bundle = checkBundle(services, req.body);
-  const parsed = parseEntries(services, bundle);
-  // The access check reads the entries as parsed here, which are what runs (SMART "Batches and Transactions").
-  if (req.auth) await checkEntries(services, req.auth, parsed);
+  const kind = bundle.type === 'batch' ? 'batch' : 'transaction';
+  const entries = parseEntries(services, bundle);
+  // The access check reads the entries as parsed here, which are what runs (SMART "Batches and Transactions");
+  // a refused entry becomes its 403, answered like an entry that failed to parse.
+  const parsed = req.auth ? await checkEntries(services, req.auth, entries, kind) : entries;
   const run: BundleRun = { services, req, route, prefer: parsePrefer(req.headers.prefer).return };
-  if (bundle.type === 'batch') {
+  if (kind === 'batch') {
     return {
       status: 200,
       headers: {},
@@ -33,8 +35,8 @@ export async function bundleInteraction(
   }
   const failed = parsed.find((p): p is FhirError => p instanceof FhirError);
   if (failed) throw failed;
-  const entries = parsed as ParsedEntry[];
-  checkFullUrls(entries);
-  const out = await runTransaction(run, entries);
+  const valid = parsed as ParsedEntry[];
+  checkFullUrls(valid);
+  const out = await runTransaction(run, valid);
   return { status: 200, headers: {}, body: responseBundle(services, 'transaction-response', out) };
 }
