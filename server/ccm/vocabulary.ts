@@ -31,6 +31,12 @@ export const EXTENSION = {
   chronicAttestation: sd('ccm-chronic-condition-attestation'),
   /** On Consent: how consent was obtained, valueCode from CONSENT_METHOD (verbal | written). */
   consentMethod: sd('ccm-consent-method'),
+  /**
+   * On Consent: when the patient revoked it (valueDateTime). The revocation is its own dated fact: dateTime
+   * (when consent was obtained) never changes; status becomes inactive and provision.period.end the last day
+   * of the revocation's month (ccm-rules.md gate 1).
+   */
+  consentRevoked: sd('ccm-consent-revoked'),
   /** On Consent, repeating: one valueCoding from CS.consentElement per element explained to the patient. */
   consentElementExplained: sd('ccm-consent-element-explained'),
   /** On CarePlan: date of the next scheduled review (valueDate). */

@@ -3,11 +3,12 @@
  * the engine's pure functions (server/ccm/), so the screens work against any SMART R4 server; when the
  * server offers `$ccm-eligibility` / `$ccm-month-summary` the screens prefer those (see views-model.ts).
  */
-import type { CarePlan, Condition, Consent, Encounter } from 'fhir/r4.js';
+import type { CarePlan, CareTeam, Condition, Consent, Encounter } from 'fhir/r4.js';
 import { ConditionClassifier } from '../../server/ccm/classification/classify.js';
 import { engineContext } from '../../server/ccm/engine/context.js';
 import { evaluateEligibility, type Eligibility } from '../../server/ccm/engine/eligibility.js';
 import {
+  careTeamRecord,
   carePlanRecord,
   conditionRecord,
   consentRecord,
@@ -27,18 +28,21 @@ export interface PatientResources {
   consents: Consent[];
   carePlans: CarePlan[];
   encounters: Encounter[];
+  /** Billing-practitioner assignments ("Who bills"). */
+  careTeams: CareTeam[];
 }
 
-/** Reads a patient's Conditions, Consents, CarePlans and Encounters. */
+/** Reads a patient's Conditions, Consents, CarePlans, Encounters and CareTeams. */
 export async function loadPatientResources(api: FhirApi, patientId: string): Promise<PatientResources> {
   const p = { patient: patientId, _count: '200' };
-  const [conditions, consents, carePlans, encounters] = await Promise.all([
+  const [conditions, consents, carePlans, encounters, careTeams] = await Promise.all([
     api.search<Condition>('Condition', p),
     api.search<Consent>('Consent', p),
     api.search<CarePlan>('CarePlan', p),
     api.search<Encounter>('Encounter', p),
+    api.search<CareTeam>('CareTeam', p).catch(() => [] as CareTeam[]),
   ]);
-  return { conditions, consents, carePlans, encounters };
+  return { conditions, consents, carePlans, encounters, careTeams };
 }
 
 /** The engine's record of a patient built from its resources. */
@@ -47,6 +51,7 @@ export function buildRecord(patientId: string, r: PatientResources, tz: string):
   record.conditions = r.conditions.map((c) => conditionRecord(c, tz));
   record.consents = r.consents.flatMap((c) => consentRecord(c, tz) ?? []);
   record.carePlans = r.carePlans.flatMap((c) => carePlanRecord(c, tz) ?? []);
+  record.careTeams = r.careTeams.flatMap((t) => careTeamRecord(t, tz));
   record.timeEntries = r.encounters.flatMap((e) => timeEntryRecord(e, tz) ?? []);
   record.visits = r.encounters.flatMap((e) => visitRecord(e, tz) ?? []);
   return record;

@@ -127,12 +127,20 @@ export function consentResource(i: ConsentInput, tz: string): Consent {
   };
 }
 
-/** The Consent revoked: inactive, effective at the end of the month in which it is revoked (ccm-rules gate 1). */
+/**
+ * The Consent revoked (ccm-rules.md gate 1): a revocation is its own dated fact (EXTENSION.consentRevoked, the
+ * instant it was made); dateTime, when consent was obtained, never changes. Status inactive (R4
+ * consent-state-codes: terminated) and provision.period.end the last day of the revocation's month, when it
+ * takes effect (ccm-consent-4, ccm-consent-5).
+ */
 export function revokedConsent(c: Consent, at: number, tz: string): Consent {
   return {
     ...c,
+    extension: [
+      ...(c.extension ?? []).filter((e) => e.url !== EXTENSION.consentRevoked),
+      { url: EXTENSION.consentRevoked, valueDateTime: localDateTime(at, tz) },
+    ],
     status: 'inactive',
-    dateTime: localDateTime(at, tz),
     provision: {
       ...(c.provision ?? {}),
       period: { ...(c.provision?.period ?? {}), end: endOfMonth(at, tz) },

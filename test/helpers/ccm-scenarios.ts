@@ -3,8 +3,19 @@
  * ccm-careplan, ccm-time-entry, initiating visit). Billing test vectors, HTTP tests, the dashboard test
  * and the benchmark build their data with it. Instants are written by hand with their UTC offsets.
  */
-import type { CarePlan, Condition, Consent, Encounter, Extension, FhirResource, Patient } from 'fhir/r4.js';
+import type {
+  CarePlan,
+  CareTeam,
+  Condition,
+  Consent,
+  Encounter,
+  Extension,
+  FhirResource,
+  Patient,
+} from 'fhir/r4.js';
+import { revokedConsent } from '../../smart-app/ccm/resources.js';
 import {
+  careTeamRecord,
   carePlanRecord,
   conditionRecord,
   consentRecord,
@@ -185,6 +196,7 @@ export class CcmScenario {
     revisions?: string[];
     end?: string;
     id?: string;
+    author?: string;
   }): this {
     const extension: Extension[] = [];
     if (o.copy !== null) {
@@ -207,9 +219,40 @@ export class CcmScenario {
       category: [{ coding: [{ system: CS.category, code: CATEGORY.carePlan }] }],
       subject: { reference: this.patientRef },
       period: { start: o.start, ...(o.end ? { end: o.end } : {}) },
-      author: { reference: DR_A },
+      author: { reference: o.author ?? DR_A },
     };
     this.resources.push(p);
+    return this;
+  }
+
+  /**
+   * A CareTeam naming `who` in the billing-practitioner role (CS.timeRole#billing-practitioner) from `start`
+   * (to `end`), beside a care manager without that role.
+   */
+  careTeam(o: { who: string; start: string; end?: string; status?: CareTeam['status']; id?: string }): this {
+    const t: CareTeam = {
+      resourceType: 'CareTeam',
+      id: o.id ?? nextId(`${this.patientId}-team`),
+      status: o.status ?? 'active',
+      subject: { reference: this.patientRef },
+      participant: [
+        {
+          role: [{ coding: [{ system: CS.timeRole, code: 'billing-practitioner' }] }],
+          member: { reference: o.who },
+          period: { start: o.start, ...(o.end ? { end: o.end } : {}) },
+        },
+        { role: [{ text: 'Care manager' }], member: { reference: NURSE } },
+      ],
+    };
+    this.resources.push(t);
+    return this;
+  }
+
+  /** Revokes a consent of this scenario the way the clinician app does (smart-app revoke action) at `at`. */
+  revoke(consentId: string, at: string, tz = TZ): this {
+    const i = this.resources.findIndex((r) => r.resourceType === 'Consent' && r.id === consentId);
+    if (i < 0) throw new Error(`no Consent/${consentId}`);
+    this.resources[i] = revokedConsent(this.resources[i] as Consent, Date.parse(at), tz);
     return this;
   }
 
@@ -271,6 +314,7 @@ export class CcmScenario {
       if (res.resourceType === 'Condition') r.conditions.push(conditionRecord(res, tz));
       else if (res.resourceType === 'Consent') push(r.consents, consentRecord(res, tz));
       else if (res.resourceType === 'CarePlan') push(r.carePlans, carePlanRecord(res, tz));
+      else if (res.resourceType === 'CareTeam') r.careTeams.push(...careTeamRecord(res, tz));
       else if (res.resourceType === 'Encounter') {
         const t = timeEntryRecord(res, tz);
         if (t) r.timeEntries.push(t);

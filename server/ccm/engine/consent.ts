@@ -1,12 +1,15 @@
 /**
  * The CCM consent in force for a month (ccm-rules.md, gate 1): obtained once, verbal or written, recording
- * what the patient was told and whether they accepted; a new consent only when the billing practitioner
- * changes; a revocation takes effect at the end of the month in which it is made (provision.period.end).
- * The latest consent obtained before the month ends decides; minutes count from when the consent chain of
- * the current billing practitioner began.
+ * what the patient was told and whether they accepted, naming the month's billing practitioner (the assigned
+ * one, "Who bills"); a new consent, obtained by the new practitioner, when that practitioner changes. A
+ * revocation is its own dated fact (EXTENSION.consentRevoked) that never moves the consent date and takes
+ * effect at the end of the month in which it is made (provision.period.end): that month and earlier months
+ * keep their consent. The latest consent naming the practitioner obtained before the month ends decides;
+ * minutes count from when the consent chain of that practitioner began.
  */
 import type { BillingRules } from '../rules/types.js';
-import { monthOf, type MonthRange } from '../time/zone.js';
+import { monthOf, monthRange, type MonthRange } from '../time/zone.js';
+import { assignedPractitioner, type Assignment } from './billing-practitioner.js';
 import type { ConsentRecord, PatientRecord } from './record.js';
 import { practitionerOf } from './record.js';
 
@@ -17,8 +20,10 @@ export type ConsentStatus = 'none' | 'accepted' | 'declined' | 'revoked' | 'revo
 export interface ConsentFinding {
   status: ConsentStatus;
   consent?: ConsentRecord;
-  /** The billing practitioner named by the deciding consent (resolved to a Practitioner). */
+  /** The month's billing practitioner: the assigned one, else the one the deciding consent names. */
   practitioner?: string;
+  /** How the month's billing practitioner was assigned (CareTeam role or care plan author), when recorded. */
+  assignment?: Assignment;
   /** Minutes before this instant do not count (consent not yet obtained). */
   countFrom?: number;
   /** Minutes after this instant do not count (revocation effective). */
@@ -66,24 +71,70 @@ function contentProblems(c: ConsentRecord, rules: BillingRules): string[] {
   return out;
 }
 
-/** The consent finding of a month. */
+/** The instant a revocation takes effect: provision.period.end, else the end of the revocation's month. */
+function effectiveEnd(c: ConsentRecord, tz: string): number | undefined {
+  if (c.periodEnd !== undefined) return c.periodEnd;
+  return c.revokedAt === undefined ? undefined : monthRange(monthOf(c.revokedAt, tz), tz).end - 1;
+}
+
+/** How the month's billing practitioner was assigned, for messages. */
+function assignedBy(a: Assignment): string {
+  return a.source === 'care-team' ? `billing-practitioner role in ${a.ref}` : `author of ${a.ref}`;
+}
+
+/** The finding when the month's assigned practitioner has no consent on file. */
+function noConsent(
+  record: PatientRecord,
+  month: MonthRange,
+  assignment: Assignment | undefined,
+  others: ConsentRecord[],
+): ConsentFinding {
+  const latest = others[others.length - 1];
+  if (!assignment || !latest) {
+    return {
+      status: 'none',
+      practitioner: assignment?.practitioner,
+      assignment,
+      problems: [`No CCM consent (Consent with category ccm-consent) obtained by the end of ${month.month}`],
+    };
+  }
+  const p = assignment.practitioner;
+  return {
+    status: 'none',
+    practitioner: p,
+    assignment,
+    problems: [
+      `The billing practitioner of ${month.month} is ${p} (${assignedBy(assignment)}), but no CCM consent names ${p} ` +
+        `(${latest.ref} names ${practitionerOf(record, latest.practitioner) ?? 'no practitioner'}): ` +
+        `a new consent obtained by ${p} is needed when the billing practitioner changes; minutes before it do not count`,
+    ],
+  };
+}
+
+/**
+ * The consent finding of a month: the latest consent naming the month's assigned billing practitioner
+ * (billing-practitioner.ts; any practitioner when none is assigned) obtained before the month ends.
+ */
 export function consentFinding(
   record: PatientRecord,
   month: MonthRange,
   rules: BillingRules,
   tz: string,
 ): ConsentFinding {
-  const sorted = record.consents
+  const assignment = assignedPractitioner(record, month);
+  const usable = record.consents
     .filter((c) => USABLE.has(c.status) && c.obtainedAt !== undefined && c.obtainedAt < month.end)
     .sort((a, b) => (a.obtainedAt as number) - (b.obtainedAt as number));
+  const sorted = assignment
+    ? usable.filter((c) => practitionerOf(record, c.practitioner) === assignment.practitioner)
+    : usable;
   const latest = sorted[sorted.length - 1];
-  if (!latest) {
-    return {
-      status: 'none',
-      problems: [`No CCM consent (Consent with category ccm-consent) obtained by the end of ${month.month}`],
-    };
-  }
-  const base = { consent: latest, practitioner: practitionerOf(record, latest.practitioner) };
+  if (!latest) return noConsent(record, month, assignment, usable);
+  const base = {
+    consent: latest,
+    practitioner: assignment?.practitioner ?? practitionerOf(record, latest.practitioner),
+    assignment,
+  };
   if (latest.status === 'rejected') {
     return {
       ...base,
@@ -91,23 +142,28 @@ export function consentFinding(
       problems: [`The patient declined CCM (${latest.ref}, ${day(latest.obtainedAt, tz)})`],
     };
   }
-  if (latest.status === 'inactive' && (latest.periodEnd === undefined || latest.periodEnd < month.start)) {
+  const until = latest.status === 'inactive' ? effectiveEnd(latest, tz) : undefined;
+  if (latest.status === 'inactive' && (until === undefined || until < month.start)) {
     const when =
-      latest.periodEnd === undefined
+      until === undefined
         ? 'no provision.period.end recorded'
-        : `effective at the end of ${monthOf(latest.periodEnd, tz)}`;
+        : `effective at the end of ${monthOf(until, tz)}`;
+    const revokedOn = latest.revokedAt === undefined ? '' : `, revoked ${day(latest.revokedAt, tz)}`;
     return {
       ...base,
       status: 'revoked',
-      problems: [`The patient revoked CCM consent (${latest.ref}; ${when})`],
+      problems: [
+        `The patient revoked CCM consent (${latest.ref}, obtained ${day(latest.obtainedAt, tz)}${revokedOn}; ${when}): ` +
+          'a new consent is needed before minutes count again',
+      ],
     };
   }
   const start = chainStart(sorted, record);
   return {
     ...base,
-    status: latest.status === 'inactive' ? 'revoked-this-month' : 'accepted',
+    status: until !== undefined && until < month.end ? 'revoked-this-month' : 'accepted',
     countFrom: start.obtainedAt,
-    countUntil: latest.status === 'inactive' ? latest.periodEnd : undefined,
+    countUntil: until,
     startedAt: start.obtainedAt,
     problems: contentProblems(latest, rules),
   };

@@ -5,6 +5,7 @@
  */
 import type {
   CarePlan,
+  CareTeam,
   CodeableConcept,
   Condition,
   Consent,
@@ -21,10 +22,12 @@ import {
   PARTICIPATION_TYPE,
   SYSTEM,
   TIME_ENTRY_CLASS,
+  TIME_ROLE,
   VISIT_CLASS,
 } from '../vocabulary.js';
 import type {
   CarePlanRecord,
+  CareTeamRecord,
   ConditionRecord,
   ConsentRecord,
   TimeEntryRecord,
@@ -81,6 +84,22 @@ export function isCcmConsent(c: Consent): boolean {
   return (c.category ?? []).some((cc) => hasCoding(cc, CS.category, CATEGORY.consent));
 }
 
+/**
+ * When consent was obtained and when it was revoked. A revocation is its own fact (EXTENSION.consentRevoked)
+ * and never moves dateTime; a revoked consent without that extension whose dateTime is after its
+ * provision.period.start was written by the former revoke action (dateTime overwritten with the revocation):
+ * its consent date is period.start and its dateTime the revocation.
+ */
+function consentDates(c: Consent, tz: string): { obtainedAt?: number; revokedAt?: number } {
+  const start = instantOf(c.provision?.period?.start, tz);
+  const dated = instantOf(c.dateTime, tz);
+  const ext = extensions(c, EXTENSION.consentRevoked)[0];
+  if (ext) return { obtainedAt: dated ?? start, revokedAt: instantOf(ext.valueDateTime, tz) };
+  if (c.status === 'inactive' && start !== undefined && dated !== undefined && dated >= start + 86400000)
+    return { obtainedAt: start, revokedAt: dated };
+  return { obtainedAt: dated ?? start };
+}
+
 /** A CCM Consent as a record, or undefined for other consents. */
 export function consentRecord(c: Consent, tz: string): ConsentRecord | undefined {
   if (!isCcmConsent(c)) return undefined;
@@ -89,12 +108,11 @@ export function consentRecord(c: Consent, tz: string): ConsentRecord | undefined
     hasCoding(a.role, PARTICIPATION_TYPE, BILLING_PRACTITIONER_ROLE),
   );
   const method = extensions(c, EXTENSION.consentMethod)[0];
-  const periodStart = instantOf(provision?.period?.start, tz);
   return {
     ref: `Consent/${c.id}`,
     status: c.status,
-    obtainedAt: instantOf(c.dateTime, tz) ?? periodStart,
-    periodStart,
+    ...consentDates(c, tz),
+    periodStart: instantOf(provision?.period?.start, tz),
     periodEnd: endInstantOf(provision?.period?.end, tz),
     practitioner: refOf(actor?.reference),
     method: method?.valueCode ?? method?.valueCoding?.code,
@@ -102,6 +120,37 @@ export function consentRecord(c: Consent, tz: string): ConsentRecord | undefined
       e.valueCoding?.system === CS.consentElement && e.valueCoding.code ? [e.valueCoding.code] : [],
     ),
   };
+}
+
+/** True when a CareTeam participant role marks the billing practitioner (ccm-time-role or v3 PPRF). */
+function billingRole(roles: CodeableConcept[] | undefined): boolean {
+  return (roles ?? []).some(
+    (r) =>
+      hasCoding(r, CS.timeRole, TIME_ROLE.billingPractitioner) ||
+      hasCoding(r, PARTICIPATION_TYPE, BILLING_PRACTITIONER_ROLE),
+  );
+}
+
+/**
+ * The billing-practitioner members of a CareTeam ("Who bills": the practice assigns the patient's billing
+ * practitioner), each with its participant.period (else the team's period). Empty for other teams.
+ */
+export function careTeamRecord(t: CareTeam, tz: string): CareTeamRecord[] {
+  if (t.status === 'entered-in-error' || t.status === 'proposed') return [];
+  return (t.participant ?? []).flatMap((p) => {
+    const who = p.member?.reference;
+    if (!who || !billingRole(p.role)) return [];
+    const period = p.period ?? t.period;
+    return [
+      {
+        ref: `CareTeam/${t.id}`,
+        status: t.status ?? 'active',
+        practitioner: who,
+        start: instantOf(period?.start, tz),
+        end: endInstantOf(period?.end, tz),
+      },
+    ];
+  });
 }
 
 /** A CCM CarePlan as a record, or undefined for other care plans. */

@@ -23,7 +23,7 @@ function gate(name: GateName, reasons: string[]): GateResult {
   return { name, passed: reasons.length === 0, reasons };
 }
 
-/** Gate 1: consent on file, complete, naming the practitioner who bills this month. */
+/** Gate 1: consent on file, complete, naming the practitioner who bills this month (the assigned one). */
 export function consentGate(
   consent: ConsentFinding,
   inMonth: TimeEntryRecord[],
@@ -38,8 +38,11 @@ export function consentGate(
         others.add(who);
     }
     for (const who of others) {
+      const named = consent.assignment
+        ? `the month's billing practitioner is ${consent.practitioner} (${consent.assignment.ref})`
+        : `${consent.consent?.ref} names ${consent.practitioner}`;
       reasons.push(
-        `Billing-practitioner time this month by ${who}, but ${consent.consent?.ref} names ${consent.practitioner}: ` +
+        `Billing-practitioner time this month by ${who}, but ${named}: record the change of billing practitioner; ` +
           'a new consent is needed when the billing practitioner changes',
       );
     }

@@ -28,8 +28,14 @@ export interface ConditionRecord {
 export interface ConsentRecord {
   ref: string;
   status: string;
-  /** When consent was obtained (Consent.dateTime), or provision.period.start without one. */
+  /**
+   * When consent was obtained (Consent.dateTime), or provision.period.start without one or when a revoked
+   * consent carries no revocation extension and its dateTime is later than period.start (a record written by
+   * the former revoke action, which overwrote dateTime with the revocation date).
+   */
   obtainedAt?: number;
+  /** When the patient revoked (EXTENSION.consentRevoked; for a former record, the overwritten dateTime). */
+  revokedAt?: number;
   periodStart?: number;
   /** Last instant covered (provision.period.end; a revoked consent ends at the end of its month). */
   periodEnd?: number;
@@ -53,6 +59,17 @@ export interface CarePlanRecord {
   copyGiven: boolean;
   revisions: number[];
   addresses: string[];
+}
+
+/** A CareTeam member in the billing-practitioner role ("Who bills" in ccm-rules.md). */
+export interface CareTeamRecord {
+  ref: string;
+  status: string;
+  /** The member, as given (`Practitioner/x` or `PractitionerRole/y`). */
+  practitioner: string;
+  /** participant.period (else CareTeam.period). */
+  start?: number;
+  end?: number;
 }
 
 /** A time entry (Encounter, class VR, serviceType a CS.program code). */
@@ -92,6 +109,8 @@ export interface PatientRecord {
   conditions: ConditionRecord[];
   consents: ConsentRecord[];
   carePlans: CarePlanRecord[];
+  /** Billing-practitioner assignments by CareTeam. */
+  careTeams: CareTeamRecord[];
   timeEntries: TimeEntryRecord[];
   visits: VisitRecord[];
   /** PractitionerRole/x → Practitioner/y, for comparing practitioners named either way. */
@@ -105,6 +124,7 @@ export function emptyRecord(patient: string): PatientRecord {
     conditions: [],
     consents: [],
     carePlans: [],
+    careTeams: [],
     timeEntries: [],
     visits: [],
     roleToPractitioner: {},

@@ -5,6 +5,7 @@
  */
 import type {
   CarePlan,
+  CareTeam,
   Condition,
   Consent,
   Encounter,
@@ -14,6 +15,7 @@ import type {
 } from 'fhir/r4.js';
 import type { FhirServices } from '../../fhir/services.js';
 import {
+  careTeamRecord,
   carePlanRecord,
   conditionRecord,
   consentRecord,
@@ -37,6 +39,8 @@ export function roleRefs(record: PatientRecord): string[] {
   record.timeEntries.forEach((e) => add(e.individual));
   record.visits.forEach((v) => v.participants.forEach(add));
   record.consents.forEach((c) => add(c.practitioner));
+  record.careTeams.forEach((t) => add(t.practitioner));
+  record.carePlans.forEach((p) => add(p.author));
   return [...refs];
 }
 
@@ -58,15 +62,17 @@ export async function loadPatientRecord(
   const record = emptyRecord(patientRef);
   const name = displayName((doc.resource as Patient).name);
   if (name) record.name = name;
-  const [conditions, consents, plans, encounters] = await Promise.all([
+  const [conditions, consents, plans, encounters, teams] = await Promise.all([
     ofPatient<Condition>(services, 'Condition', patientRef),
     ofPatient<Consent>(services, 'Consent', patientRef),
     ofPatient<CarePlan>(services, 'CarePlan', patientRef),
     ofPatient<Encounter>(services, 'Encounter', patientRef),
+    ofPatient<CareTeam>(services, 'CareTeam', patientRef),
   ]);
   record.conditions = conditions.map((c) => conditionRecord(c, tz));
   record.consents = consents.flatMap((c) => consentRecord(c, tz) ?? []);
   record.carePlans = plans.flatMap((p) => carePlanRecord(p, tz) ?? []);
+  record.careTeams = teams.flatMap((t) => careTeamRecord(t, tz));
   for (const e of encounters) {
     const entry = timeEntryRecord(e, tz);
     if (entry) record.timeEntries.push(entry);

@@ -7,6 +7,7 @@
  */
 import type {
   CarePlan,
+  CareTeam,
   Condition,
   Consent,
   Encounter,
@@ -17,6 +18,7 @@ import type {
 import type { FhirServices } from '../../fhir/services.js';
 import type { EngineContext } from '../engine/context.js';
 import {
+  careTeamRecord,
   carePlanRecord,
   conditionRecord,
   consentRecord,
@@ -25,6 +27,7 @@ import {
 } from '../engine/extract.js';
 import type {
   CarePlanRecord,
+  CareTeamRecord,
   ConditionRecord,
   ConsentRecord,
   PatientRecord,
@@ -78,6 +81,8 @@ export class PracticeModel {
   private readonly conditions: TypeView<ConditionRecord>;
   private readonly consents: TypeView<ConsentRecord>;
   private readonly plans: TypeView<CarePlanRecord>;
+  /** Billing-practitioner assignments ("Who bills"), one array per CareTeam. */
+  private readonly teams: TypeView<CareTeamRecord[]>;
   private readonly entries: TypeView<TimeEntryRecord>;
   private readonly visits: TypeView<VisitRecord>;
   private readonly roles: TypeView<string>;
@@ -118,6 +123,17 @@ export class PracticeModel {
       forPatient(
         (p: CarePlan) => p.subject?.reference,
         (p) => carePlanRecord(p, tz),
+      ),
+      mark,
+    );
+    this.teams = new TypeView(
+      'CareTeam',
+      forPatient(
+        (t: CareTeam) => t.subject?.reference,
+        (t) => {
+          const members = careTeamRecord(t, tz);
+          return members.length > 0 ? members : undefined;
+        },
       ),
       mark,
     );
@@ -162,6 +178,7 @@ export class PracticeModel {
       this.conditions,
       this.consents,
       this.plans,
+      this.teams,
       this.entries,
       this.visits,
       this.roles,
@@ -175,6 +192,7 @@ export class PracticeModel {
     await step();
     await this.consents.load(s, { 'sp.category.c': CATEGORY.consent });
     await this.plans.load(s, { 'sp.category.c': CATEGORY.carePlan });
+    await this.teams.load(s, { 'sp.status.c': { $in: ['active', 'inactive', 'suspended'] } });
     await step();
     const lo = Math.min(entriesFrom, ctx.month.start) - 2 * DAY;
     const hi = ctx.month.end + 2 * DAY;
@@ -239,6 +257,7 @@ export class PracticeModel {
         conditions: this.conditions.valuesOf(patient),
         consents: this.consents.valuesOf(patient),
         carePlans: this.plans.valuesOf(patient),
+        careTeams: this.teams.valuesOf(patient).flat(),
         timeEntries: this.entries.valuesOf(patient),
         visits: this.visits.valuesOf(patient),
         roleToPractitioner: this.roleToPractitioner,

@@ -111,10 +111,11 @@ const consent: Vector[] = [
     reason: 'a new consent is needed',
   },
   {
-    name: 'billing practitioner changed with a new consent and a visit by the new practitioner',
+    name: 'billing practitioner changed (CareTeam) with a new consent and a visit by the new practitioner',
     month: MONTH,
     scenario: () =>
       enrolled()
+        .careTeam({ who: DR_B, start: '2026-02-20' })
         .consent({ at: '2026-02-20T10:00:00-05:00', who: DR_B })
         .visit({ at: '2026-02-20T09:00:00-05:00', who: DR_B })
         .time({ start: T1, minutes: 35, role: 'billing-practitioner', who: DR_B }),
