@@ -133,6 +133,17 @@ const EXTENSIONS: ProfileSource[] = [
   ),
   simple(
     {
+      url: EXTENSION.consentRevoked,
+      name: 'CcmConsentRevoked',
+      title: 'CCM consent revoked',
+      description:
+        'When the patient revoked this CCM consent. The revocation is its own dated fact: Consent.dateTime (when consent was obtained) never changes; the consent becomes inactive and provision.period.end is the last day of the month of the revocation, when it takes effect.',
+      on: ['Consent'],
+    },
+    { type: t('dateTime') },
+  ),
+  simple(
+    {
       url: EXTENSION.nextReview,
       name: 'CcmCarePlanNextReview',
       title: 'CCM care plan next review',

@@ -1,6 +1,7 @@
 /**
  * ccm-consent: the patient's CCM consent (ccm-rules.md, gate 1): verbal or written, what was explained,
- * accepted / declined / revoked (effective at the end of the month), for one billing practitioner.
+ * accepted / declined / revoked (its own dated fact, effective at the end of the month), for one billing
+ * practitioner.
  */
 import type { ElementDefinition } from 'fhir/r4.js';
 import {
@@ -32,6 +33,12 @@ const LAST_DAY_OF_MONTH =
   `status = 'inactive' implies (provision.period.end.exists() and ${END}.length() >= 10 and ` +
   `(${END}.substring(0, 10).toDate() + 1 day).toString().substring(8, 2) = '01')`;
 
+const revoked = `extension.where(url = '${EXTENSION.consentRevoked}')`;
+/** Revoked iff a revocation date is recorded, and the revocation falls in the month provision.period.end ends. */
+const REVOCATION_DATED =
+  `(status = 'inactive') = ${revoked}.exists() and (${revoked}.exists() implies ` +
+  `${revoked}.value.toString().substring(0, 7) = ${END}.substring(0, 7))`;
+
 /** The invariants of a CCM consent (on the root element). */
 const INVARIANTS = [
   inv(
@@ -54,6 +61,11 @@ const INVARIANTS = [
     'A revoked consent ends on the last day of the month of the revocation (provision.period.end)',
     LAST_DAY_OF_MONTH,
   ),
+  inv(
+    'ccm-consent-5',
+    'A revoked consent, and only a revoked one, records when it was revoked (extension consentRevoked), in the month its provision.period.end ends; dateTime stays when consent was obtained',
+    REVOCATION_DATED,
+  ),
 ];
 
 const codeable = (system: string, code: string) => ({ coding: [{ system, code }] });
@@ -69,6 +81,13 @@ const DIFFERENTIAL: ElementDefinition[] = [
     EXTENSION.consentElementExplained,
     [0, '*'],
     'A consent element explained to the patient',
+  ),
+  extensionSlice(
+    'Consent.extension',
+    'revoked',
+    EXTENSION.consentRevoked,
+    [0, '1'],
+    'When the patient revoked (the consent date never changes)',
   ),
   el('Consent.status', {
     short: 'active (accepted) | rejected (declined) | inactive (revoked)',
@@ -94,7 +113,10 @@ const DIFFERENTIAL: ElementDefinition[] = [
     patternCodeableConcept: codeable(CS.category, CATEGORY.consent),
   }),
   el('Consent.patient', { min: 1, type: ref('Patient') }),
-  el('Consent.dateTime', { min: 1, short: 'When the patient accepted, declined or revoked' }),
+  el('Consent.dateTime', {
+    min: 1,
+    short: 'When the patient accepted or declined; a revocation never changes it (extension revoked)',
+  }),
   el('Consent.performer', {
     min: 1,
     short: 'The patient or representative who decided',

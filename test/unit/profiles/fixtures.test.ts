@@ -54,6 +54,8 @@ const EXPECTED: Record<string, Record<string, Case>> = {
       kept: 'base',
     },
     'invalid-revoked-mid-month': { expected: [['Consent', 'invariant', 'ccm-consent-4']] },
+    'invalid-revoked-without-date': { expected: [['Consent', 'invariant', 'ccm-consent-5']] },
+    'invalid-revoked-other-month': { expected: [['Consent', 'invariant', 'ccm-consent-5']] },
     'invalid-status-draft': { expected: [['Consent.status', 'code-invalid']] },
     'invalid-unknown-method': {
       expected: [['Consent.extension[0].value.ofType(code)', 'code-invalid']],
