@@ -64,6 +64,7 @@ function summary(c: Consent) {
     practitioner: c.provision?.actor?.[0]?.reference?.reference,
     elements,
     revokedUntil: c.status === 'inactive' ? c.provision?.period?.end : undefined,
+    revokedOn: c.extension?.find((e) => e.url === EXTENSION.consentRevoked)?.valueDateTime?.slice(0, 10),
     document: c.sourceAttachment?.title,
   };
 }
@@ -178,7 +179,10 @@ async function record(deps: ScreenDeps, req: Request, res: Response) {
   }
 }
 
-/** POST /consent/:id/revoke: the consent becomes inactive at the end of this month. */
+/**
+ * POST /consent/:id/revoke: the revocation is recorded as its own dated fact on the consent (its date of
+ * consent unchanged); the consent becomes inactive at the end of this month (ccm-rules.md gate 1).
+ */
 async function revoke(deps: ScreenDeps, req: Request, res: Response) {
   const ctx = deps.launch(req);
   const api = deps.fhir(req);

@@ -124,6 +124,10 @@ describe('consent', () => {
     const revoked = await fhirGet<Consent>(s.base, token, `Consent/${consent.id}`);
     expect(revoked.status).toBe('inactive');
     expect(revoked.provision?.period?.end).toBe('2026-11-30');
+    expect(revoked.dateTime).toBe(consent.dateTime);
+    expect(revoked.extension?.some((e) => e.url.endsWith('ccm-consent-revoked') && e.valueDateTime)).toBe(
+      true,
+    );
     expect(await validationErrors(s.base, token, revoked)).toEqual([]);
     const elig = await b.go(`${base}/conditions`);
     expect(elig.text).toContain('Consent: <strong>revoked-this-month</strong>');
@@ -142,7 +146,9 @@ describe('consent', () => {
     const html = await res.text();
     expect(html).toContain('Consent cannot be recorded as obtained in the future.');
     expect(html).toContain(`value="${localInputValue(clock.now().getTime() + 10 * 60000, TZ)}"`);
-    const stored = (await search<Consent>('Consent?patient=demo-patient-1')).filter((c) => c.status === 'active');
+    const stored = (await search<Consent>('Consent?patient=demo-patient-1')).filter(
+      (c) => c.status === 'active',
+    );
     expect(stored).toEqual([]);
   });
 
@@ -158,7 +164,9 @@ describe('consent', () => {
       ['obtained', obtained],
     ]);
     expect(res.status).toBe(303);
-    const active = (await search<Consent>('Consent?patient=demo-patient-1')).filter((c) => c.status === 'active');
+    const active = (await search<Consent>('Consent?patient=demo-patient-1')).filter(
+      (c) => c.status === 'active',
+    );
     expect(active.map((c) => c.dateTime?.slice(0, 16))).toEqual([obtained]);
     const page = await b.go(`${base}/consent`);
     expect(page.text).toContain('Consent recorded: accepted.');

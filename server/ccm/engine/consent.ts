@@ -77,6 +77,17 @@ function effectiveEnd(c: ConsentRecord, tz: string): number | undefined {
   return c.revokedAt === undefined ? undefined : monthRange(monthOf(c.revokedAt, tz), tz).end - 1;
 }
 
+/**
+ * Whether the revocation of an inactive consent was made before `end` (a month before it keeps an accepted
+ * consent). Without a revocation date (a consent revoked the day it was obtained, written before
+ * EXTENSION.consentRevoked) its dateTime is the revocation.
+ */
+function revokedBefore(c: ConsentRecord, end: number): boolean {
+  if (c.status !== 'inactive') return false;
+  const at = c.revokedAt ?? c.obtainedAt;
+  return at !== undefined && at < end;
+}
+
 /** How the month's billing practitioner was assigned, for messages. */
 function assignedBy(a: Assignment): string {
   return a.source === 'care-team' ? `billing-practitioner role in ${a.ref}` : `author of ${a.ref}`;
@@ -161,7 +172,7 @@ export function consentFinding(
   const start = chainStart(sorted, record);
   return {
     ...base,
-    status: until !== undefined && until < month.end ? 'revoked-this-month' : 'accepted',
+    status: revokedBefore(latest, month.end) ? 'revoked-this-month' : 'accepted',
     countFrom: start.obtainedAt,
     countUntil: until,
     startedAt: start.obtainedAt,
