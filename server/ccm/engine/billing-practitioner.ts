@@ -39,3 +39,35 @@ export function assignedPractitioner(record: PatientRecord, month: MonthRange): 
   }
   return undefined;
 }
+
+/** An assignment of another practitioner that began at `start`. */
+export interface ChangeAway {
+  practitioner: string;
+  ref: string;
+  start: number;
+}
+
+/**
+ * The latest assignment of a practitioner other than the month's, of the same kind (CareTeam role or care
+ * plan author), that began before the month ends: a consent of the month's practitioner obtained before it
+ * predates a change of billing practitioner and no longer counts (a change back needs a new consent).
+ */
+export function lastChangeAway(
+  record: PatientRecord,
+  assignment: Assignment,
+  month: MonthRange,
+): ChangeAway | undefined {
+  const others =
+    assignment.source === 'care-team'
+      ? record.careTeams.map((t) => ({ who: t.practitioner, ref: t.ref, start: t.start }))
+      : record.carePlans
+          .filter((p) => p.status === 'active' || p.status === 'completed')
+          .map((p) => ({ who: p.author, ref: p.ref, start: p.periodStart ?? p.created }));
+  let latest: ChangeAway | undefined;
+  for (const o of others) {
+    const who = practitionerOf(record, o.who);
+    if (!who || who === assignment.practitioner || o.start === undefined || o.start >= month.end) continue;
+    if (!latest || o.start > latest.start) latest = { practitioner: who, ref: o.ref, start: o.start };
+  }
+  return latest;
+}

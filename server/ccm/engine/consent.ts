@@ -9,7 +9,12 @@
  */
 import type { BillingRules } from '../rules/types.js';
 import { monthOf, monthRange, type MonthRange } from '../time/zone.js';
-import { assignedPractitioner, type Assignment } from './billing-practitioner.js';
+import {
+  assignedPractitioner,
+  lastChangeAway,
+  type Assignment,
+  type ChangeAway,
+} from './billing-practitioner.js';
 import type { ConsentRecord, PatientRecord } from './record.js';
 import { practitionerOf } from './record.js';
 
@@ -122,6 +127,25 @@ function noConsent(
   };
 }
 
+/** The finding when the practitioner's consent predates a change to another practitioner (and back). */
+function staleConsent(
+  old: ConsentRecord,
+  assignment: Assignment,
+  away: ChangeAway,
+  tz: string,
+): ConsentFinding {
+  const p = assignment.practitioner;
+  return {
+    status: 'none',
+    practitioner: p,
+    assignment,
+    problems: [
+      `${old.ref} (${day(old.obtainedAt, tz)}) predates the change of billing practitioner to ${away.practitioner} ` +
+        `(${away.ref}, ${day(away.start, tz)}): a new consent obtained by ${p} is needed when the billing practitioner changes`,
+    ],
+  };
+}
+
 /**
  * The consent finding of a month: the latest consent naming the month's assigned billing practitioner
  * (billing-practitioner.ts; any practitioner when none is assigned) obtained before the month ends.
@@ -136,10 +160,14 @@ export function consentFinding(
   const usable = record.consents
     .filter((c) => USABLE.has(c.status) && c.obtainedAt !== undefined && c.obtainedAt < month.end)
     .sort((a, b) => (a.obtainedAt as number) - (b.obtainedAt as number));
-  const sorted = assignment
+  const mine = assignment
     ? usable.filter((c) => practitionerOf(record, c.practitioner) === assignment.practitioner)
     : usable;
+  const away = assignment ? lastChangeAway(record, assignment, month) : undefined;
+  const sorted = away ? mine.filter((c) => (c.obtainedAt as number) > away.start) : mine;
   const latest = sorted[sorted.length - 1];
+  if (!latest && away && assignment && mine.length > 0)
+    return staleConsent(mine[mine.length - 1], assignment, away, tz);
   if (!latest) return noConsent(record, month, assignment, usable);
   const base = {
     consent: latest,

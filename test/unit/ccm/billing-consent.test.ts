@@ -89,6 +89,17 @@ function staffOnly(id?: string): CcmScenario {
     .time({ start: '2026-03-20T10:00:00-04:00', minutes: 25 });
 }
 
+/** Dr A (Jan–Feb, consent 5 Jan), Dr B (Mar, consent 1 Mar), Dr A again from April; staff time 2 and 20 April. */
+function aToBToA(): CcmScenario {
+  return enrolled()
+    .careTeam({ who: DR_A, start: '2026-01-05', end: '2026-02-28' })
+    .careTeam({ who: DR_B, start: '2026-03-01', end: '2026-03-31' })
+    .consent({ at: '2026-03-01T09:00:00-05:00', who: DR_B })
+    .careTeam({ who: DR_A, start: '2026-04-01' })
+    .time({ start: '2026-04-02T10:00:00-04:00', minutes: 10 })
+    .time({ start: '2026-04-20T10:00:00-04:00', minutes: 25 });
+}
+
 const practitioner: Vector[] = [
   {
     name: 'CareTeam assigns Dr B from March, only staff log time, no consent names Dr B: consent gate fails',
@@ -135,6 +146,21 @@ const practitioner: Vector[] = [
         .careTeam({ who: DR_B, start: '2026-03-01' })
         .time({ start: '2026-02-10T10:00:00-05:00', minutes: 25 }),
     lines: ['99490×1'],
+  },
+  {
+    name: 'back from Dr B to Dr A: the January consent of Dr A predates the change and no longer counts',
+    month: '2026-04',
+    scenario: () => aToBToA(),
+    lines: [],
+    failing: ['consent', 'initiating-visit'],
+    reason: 'predates the change of billing practitioner to Practitioner/dr-b',
+  },
+  {
+    name: 'back from Dr B to Dr A with a new consent of Dr A: minutes count from it',
+    month: '2026-04',
+    scenario: () => aToBToA().consent({ at: '2026-04-06T09:00:00-04:00' }),
+    lines: ['99490×1'],
+    seconds: { staff: 1500, excluded: 600 },
   },
   {
     name: 'Dr A logging billing-practitioner time while Dr B is assigned does not move the billing practitioner',
