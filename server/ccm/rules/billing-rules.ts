@@ -68,6 +68,9 @@ function cy2025Body(): Omit<BillingRules, 'version' | 'effective' | 'source'> {
   return {
     families: FAMILIES_2025,
     complex: { mdmLevels: ['moderate', 'high'], carePlanRevisionInMonth: true },
+    // complex under 60 min: project decision (nothing found that bars it); practitioner-only under 30 min
+    // toward 99490: CMS CCM FAQ (Jan 2017, Q1), First Coast ACT Q2 (2017)
+    familyFallbacks: { complexUnderThreshold: true, personalUnderThreshold: true },
     initiation: { code: 'G0506', system: 'hcpcs' },
     gates: ['consent', 'chronic-conditions', 'care-plan', 'initiating-visit', 'no-conflict'],
     consent: {

@@ -344,11 +344,11 @@ const complexity: Vector[] = [
     seconds: { staff: 1500, practitioner: 900 },
   },
   {
-    name: "practitioner's own time only, 25 min: the 99491 family, nothing billable",
+    name: "practitioner's own time only, 25 min: counted as staff time toward 99490",
     month: MONTH,
     scenario: () => enrolled().time({ start: T1, minutes: 25, role: 'billing-practitioner' }),
-    lines: [],
-    family: '99491',
+    lines: ['99490×1'],
+    family: '99490',
   },
 ];
 
