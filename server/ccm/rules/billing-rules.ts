@@ -82,7 +82,9 @@ function cy2025Body(): Omit<BillingRules, 'version' | 'effective' | 'source'> {
       ],
       methods: [...CONSENT_METHOD],
     },
-    chronicConditions: { requireClaimCode: true, requireAttestation: false },
+    // gate 2: the classifier suggests, a clinician attests (project decision; CMS publishes no list);
+    // a practice may turn attestation off (CCM_REQUIRE_ATTESTATION=false)
+    chronicConditions: { requireClaimCode: true, requireAttestation: true },
     initiatingVisit: { lookbackMonths: 12, cptRange: ['99202', '99215'], hcpcs: ['G0438', 'G0439', 'G0402'] },
     conflictingProgrammes: ['pcm', 'apcm'],
     exclusions: [...TIME_EXCLUSION],

@@ -66,6 +66,10 @@ export interface BillingRules {
   initiation: BillingCode;
   gates: GateName[];
   consent: { requiredElements: string[]; methods: string[] };
+  /**
+   * Gate 2: a claim code per counted condition; `requireAttestation`: every counted condition needs a
+   * clinician's attestation of both criteria (else only the table's "ask" conditions do).
+   */
   chronicConditions: { requireClaimCode: boolean; requireAttestation: boolean };
   initiatingVisit: {
     lookbackMonths: number;
