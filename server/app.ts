@@ -58,6 +58,7 @@ export interface AppDeps {
         | 'practiceTimezone'
         | 'sessionSecret'
         | 'chronicIndicatorCsv'
+        | 'ccmRequireAttestation'
         | 'demoClients'
         | 'demoUsers'
         | 'usersFile'
@@ -152,6 +153,7 @@ export function createFhirServices(deps: AppDeps): FhirServices {
   setupCcm(services, {
     timezone: deps.practiceTimezone ?? deps.config.practiceTimezone,
     chronicIndicatorCsv: deps.config.chronicIndicatorCsv,
+    requireAttestation: deps.config.ccmRequireAttestation,
   });
   return services;
 }

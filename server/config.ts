@@ -95,6 +95,11 @@ export interface Config {
   sessionSecret?: string;
   /** A user-supplied AHRQ chronic condition indicator CSV (CCIR for ICD-10-CM) loaded at start. */
   chronicIndicatorCsv?: string;
+  /**
+   * CCM_REQUIRE_ATTESTATION: a chronic condition counts toward the CCM/PCM gate only once a clinician attested
+   * both criteria (ccm-rules.md, gate 2); false lets a table-chronic code count unattested. Default true.
+   */
+  ccmRequireAttestation: boolean;
   /** Clinician app: per-issuer client registrations (`{"issuers": [...]}`, see smart-app/issuers.ts). */
   smartAppClientsFile?: string;
   /** Clinician app: CSP frame-ancestors sources allowed to frame the app (EHR iframes); default 'self'. */
@@ -359,6 +364,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     practiceTimezone: timezoneOf(env, problems),
     sessionSecret: sessionSecretOf(env, problems),
     chronicIndicatorCsv: fileOf(env, 'CHRONIC_INDICATOR_CSV', problems),
+    ccmRequireAttestation: bool(env, 'CCM_REQUIRE_ATTESTATION', true, problems),
     smartAppClientsFile: appClientsFileOf(env, problems),
     smartAppFrameAncestors: frameAncestorsOf(env, problems),
     smartAppSessionMinutes: integer(env, 'SMART_APP_SESSION_MINUTES', 480, 5, 7 * 24 * 60, problems),

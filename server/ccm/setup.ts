@@ -10,7 +10,7 @@ import { ConditionClassifier } from './classification/classify.js';
 import { ccmOperations } from './fhir/operations.js';
 import { PracticeModel } from './fhir/practice-model.js';
 import { ReportService } from './fhir/report-service.js';
-import { engineContext } from './engine/context.js';
+import { engineContext, type PracticeSettings } from './engine/context.js';
 import { isValidTimeZone, monthOf, monthRange, shiftMonth } from './time/zone.js';
 
 /** The CCM parts of one server. */
@@ -19,6 +19,8 @@ export interface CcmSetup {
   classifier: ConditionClassifier;
   model: PracticeModel;
   reports: ReportService;
+  /** The practice's settings applied to every evaluation. */
+  practice: PracticeSettings;
   /** The loaded AHRQ table, when one was configured. */
   chronicIndicators?: ChronicIndicatorTable;
 }
@@ -29,6 +31,8 @@ export interface CcmOptions {
   timezone?: string;
   /** Path of an AHRQ chronic condition indicator CSV. */
   chronicIndicatorCsv?: string;
+  /** CCM_REQUIRE_ATTESTATION: conditions count only once attested (default: the rules', required). */
+  requireAttestation?: boolean;
 }
 
 export const DEFAULT_PRACTICE_TIMEZONE = 'America/New_York';
@@ -45,12 +49,16 @@ export function setupCcm(services: FhirServices, opts: CcmOptions = {}): CcmSetu
   const classifier = new ConditionClassifier(chronicIndicators);
   const model = new PracticeModel(services, timezone);
   const reports = new ReportService(model);
-  for (const op of ccmOperations({ timezone, classifier }, reports)) services.operations.register(op);
+  const practice: PracticeSettings =
+    opts.requireAttestation === undefined ? {} : { requireAttestation: opts.requireAttestation };
+  for (const op of ccmOperations({ timezone, classifier, practice }, reports))
+    services.operations.register(op);
   const setup: CcmSetup = {
     timezone,
     classifier,
     model,
     reports,
+    practice,
     ...(chronicIndicators ? { chronicIndicators } : {}),
   };
   setups.set(services, setup);
@@ -68,14 +76,14 @@ export const WARM_MONTHS = 12;
  * only assembles it.
  */
 export async function warmCcm(services: FhirServices): Promise<void> {
-  const { model, reports, timezone, classifier } = ccmOf(services);
+  const { model, reports, timezone, classifier, practice } = ccmOf(services);
   const month = monthOf(services.clock().getTime(), timezone);
-  const ctx = engineContext(month, timezone, classifier);
+  const ctx = engineContext(month, timezone, classifier, practice);
   const from = monthRange(shiftMonth(month, -WARM_MONTHS), timezone).start;
   const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
   await model.warm(ctx, from, pause);
   await pause();
-  const previous = await reports.build(engineContext(shiftMonth(month, -1), timezone, classifier));
+  const previous = await reports.build(engineContext(shiftMonth(month, -1), timezone, classifier, practice));
   previous.bundleJson(services.clock().toISOString());
 }
 

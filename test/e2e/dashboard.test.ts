@@ -37,12 +37,14 @@ function practice(): CcmScenario[] {
       role: 'billing-practitioner',
     }), // 99491, 30-39
     new CcmScenario('d-dave', { family: '<img src=x onerror=alert(1)>', given: 'Dave' })
-      .condition('E11.9')
-      .condition('I10')
+      .condition('E11.9', { attested: true })
+      .condition('I10', { attested: true })
       .consent({ at: '2026-01-05T10:00:00-05:00' })
       .visit({ at: '2025-12-10T09:00:00-05:00' })
       .time({ start: '2026-03-06T10:00:00-05:00', minutes: 25 }), // no care plan: gate failure, bucket 20-29
-    new CcmScenario('d-erin', { family: 'Eligible', given: 'Erin' }).condition('E11.9').condition('I50.9'), // not enrolled
+    new CcmScenario('d-erin', { family: 'Eligible', given: 'Erin' })
+      .condition('E11.9', { attested: true })
+      .condition('I50.9', { attested: true }), // attested, not enrolled
     enrolled('d-frank').time({ start: '2026-03-09T10:00:00-04:00', minutes: 62 }), // 99490 + 99439x2, bucket 60-89
   ];
 }

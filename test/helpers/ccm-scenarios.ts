@@ -326,23 +326,24 @@ export class CcmScenario {
 }
 
 /**
- * A patient enrolled in CCM since January 2026 with Dr A: diabetes and hypertension, written consent on
+ * A patient enrolled in CCM since January 2026 with Dr A: diabetes and hypertension (both attested by Dr A as
+ * CCM chronic conditions), written consent on
  * 2026-01-05 with all four elements, a care plan with the patient's copy, an E/M visit on 2025-12-10.
  */
 export function enrolled(id?: string): CcmScenario {
   return new CcmScenario(id)
-    .condition('E11.9')
-    .condition('I10')
+    .condition('E11.9', { attested: true })
+    .condition('I10', { attested: true })
     .consent({ at: '2026-01-05T10:00:00-05:00', method: 'written' })
     .carePlan({ start: '2026-01-05T11:00:00-05:00', copy: '2026-01-05T11:30:00-05:00' })
     .visit({ at: '2025-12-10T09:00:00-05:00' });
 }
 
-/** An enrolled patient (heart failure, diabetes) whose care plan was substantially revised on 3 March 2026. */
+/** An enrolled patient (heart failure, diabetes; attested) whose care plan was substantially revised on 3 March 2026. */
 export function enrolledRevised(id?: string): CcmScenario {
   return new CcmScenario(id)
-    .condition('E11.65')
-    .condition('I50.22')
+    .condition('E11.65', { attested: true })
+    .condition('I50.22', { attested: true })
     .consent({ at: '2026-01-05T10:00:00-05:00', method: 'verbal' })
     .carePlan({ start: '2026-01-05T11:00:00-05:00', revisions: ['2026-03-03T09:00:00-05:00'] })
     .visit({ at: '2025-12-10T09:00:00-05:00' });

@@ -93,7 +93,7 @@ const route =
 /** The engine context of a month, or a 400 page when no rules are in force (then null). */
 function contextOr400(month: string, deps: DashboardDeps, res: Response, views: Views): EngineContext | null {
   try {
-    return engineContext(month, deps.ccm.timezone, deps.ccm.classifier);
+    return engineContext(month, deps.ccm.timezone, deps.ccm.classifier, deps.ccm.practice);
   } catch (err) {
     if (!(err instanceof NoRulesError)) throw err;
     message(res, views, 400, 'No billing rules', err.message);

@@ -1,8 +1,11 @@
 /**
- * Chronic condition groups of a patient (ccm-rules.md, gate 2): which active Conditions count, grouped into
- * distinct conditions (E11.9 and E11.65 are one). A curated "yes" counts unless a clinician attested it is
- * not chronic; an "ask" counts only once a clinician attested both criteria (expected 12 months or more,
- * significant risk); a "no" never counts. Claims need an ICD-10-CM code for each counted condition.
+ * Chronic condition groups of a patient (ccm-rules.md, gate 2 and "Chronic-condition identification"): which
+ * active Conditions count, grouped into distinct conditions (E11.9 and E11.65 are one). The table only
+ * suggests: a condition counts once a clinician attested both criteria (expected 12 months or more or until
+ * death, significant risk) on it, and only attested conditions are grouped. A curated "no" never counts, even
+ * attested; an attestation that either criterion fails never counts. When a practice turns attestation off
+ * (rules.chronicConditions.requireAttestation false), a curated "yes" counts unattested and an "ask" still
+ * needs one. Claims need an ICD-10-CM code for each counted condition.
  */
 import type { Classification, ConditionClassifier } from '../classification/classify.js';
 import { dottedIcd10 } from '../classification/classify.js';
@@ -79,7 +82,8 @@ function decide(
   if (rules.chronicConditions.requireAttestation && c.attested !== true) {
     return {
       review: true,
-      reason: 'these rules require a clinician attestation for every chronic condition',
+      reason:
+        'suggested as chronic by the table; needs a clinician attestation (expected 12 months or more, significant risk)',
     };
   }
   return true;

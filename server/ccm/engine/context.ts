@@ -1,12 +1,22 @@
 /**
  * What every pure evaluation needs besides the patient's record: the practice zone, the month, the rules in
- * force and the classifier. Built once per request (or once per report) by `engineContext`.
+ * force (with the practice's settings applied) and the classifier. Built once per request (or once per
+ * report) by `engineContext`.
  */
 import { ConditionClassifier } from '../classification/classify.js';
 import { rulesFor } from '../rules/billing-rules.js';
 import type { BillingRules } from '../rules/types.js';
 import { monthRange, type MonthRange } from '../time/zone.js';
 import { visitCodeSet } from './extract.js';
+
+/** A practice's choices where the rules let a practice decide (README configuration table). */
+export interface PracticeSettings {
+  /**
+   * CCM_REQUIRE_ATTESTATION: a chronic condition counts only once a clinician attested both criteria
+   * (ccm-rules.md, gate 2). Unset: the rules' own value (required). Off: a table-chronic code counts unattested.
+   */
+  requireAttestation?: boolean;
+}
 
 /** The evaluation context of one month. */
 export interface EngineContext {
@@ -25,10 +35,25 @@ export class NoRulesError extends Error {
   }
 }
 
+/** The rules of a month with the practice's settings applied (the dated entry itself is never changed). */
+function withPractice(rules: BillingRules, practice: PracticeSettings): BillingRules {
+  if (practice.requireAttestation === undefined) return rules;
+  return {
+    ...rules,
+    chronicConditions: { ...rules.chronicConditions, requireAttestation: practice.requireAttestation },
+  };
+}
+
 /** Builds the context of a month; throws NoRulesError before the first rules entry. */
-export function engineContext(month: string, tz: string, classifier: ConditionClassifier): EngineContext {
-  const rules = rulesFor(month);
-  if (!rules) throw new NoRulesError(month);
+export function engineContext(
+  month: string,
+  tz: string,
+  classifier: ConditionClassifier,
+  practice: PracticeSettings = {},
+): EngineContext {
+  const dated = rulesFor(month);
+  if (!dated) throw new NoRulesError(month);
+  const rules = withPractice(dated, practice);
   return {
     tz,
     month: monthRange(month, tz),

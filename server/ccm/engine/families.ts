@@ -1,7 +1,9 @@
 /**
- * Code families and full blocks (ccm-rules.md, "Codes"): exactly one family per programme and month, chosen
- * by what was documented — complex when moderate/high MDM and a care-plan revision are documented that month,
- * personal when all counted time is the billing practitioner's own, staff otherwise. A base code needs its
+ * Code families and full blocks (ccm-rules.md, "Time-based codes"): exactly one family per programme and
+ * month, chosen by what was documented — complex when moderate/high MDM and a care-plan revision are
+ * documented that month, personal when all counted time is the billing practitioner's own, staff otherwise —
+ * with the rules' two fallbacks: complex under its threshold bills the non-complex family, and the
+ * practitioner's own time under the personal threshold counts as staff time. A base code needs its
  * whole threshold in seconds (19 min 59 s is not 20 minutes), each add-on unit a whole further block, up to
  * the add-on's cap. Seconds are never rounded up.
  */
@@ -30,7 +32,45 @@ function familyOf(
   return rules.families.find((f) => f.programme === programme && f.selection === selection);
 }
 
-/** Chooses the one family of a programme from what was documented. */
+/** A family's base threshold in seconds. */
+function baseSeconds(family: CodeFamily): number {
+  return family.base.thresholdMinutes * 60;
+}
+
+/**
+ * The non-complex family: personal when all counted time is the billing practitioner's own and reaches the
+ * personal threshold (or the rules have no fallback); staff otherwise, since the billing practitioner's time
+ * counts as staff time toward the staff family (practitioner-only 20-29 minutes bill 99490).
+ */
+function nonComplexFamily(
+  rules: BillingRules,
+  programme: string,
+  seconds: ProgrammeSeconds,
+  why: string,
+): FamilyChoice | undefined {
+  const personal = familyOf(rules, programme, 'personal');
+  const staff = familyOf(rules, programme, 'staff');
+  const practitionerOnly = seconds['clinical-staff'] === 0 && seconds['billing-practitioner'] > 0;
+  if (personal && practitionerOnly) {
+    const reached = familySeconds(personal, seconds) >= baseSeconds(personal);
+    if (reached || !staff || !rules.familyFallbacks.personalUnderThreshold) {
+      return { family: personal, reason: "personal: all counted time is the billing practitioner's own" };
+    }
+    return {
+      family: staff,
+      reason:
+        `the billing practitioner's own time, under the ${personal.base.thresholdMinutes} minutes of ` +
+        `${personal.id}, counts as clinical-staff time toward ${staff.id}`,
+    };
+  }
+  return staff ? { family: staff, reason: why } : undefined;
+}
+
+/**
+ * Chooses the one family of a programme from what was documented (ccm-rules.md, "The family follows what was
+ * documented, never the revenue"): complex when its documentation is there and its base threshold is reached;
+ * complex documented under that threshold falls back to the non-complex family (55 min: 99490 + 99439).
+ */
 export function chooseFamily(
   rules: BillingRules,
   programme: string,
@@ -38,24 +78,32 @@ export function chooseFamily(
   complex: { mdm: boolean; revised: boolean },
 ): FamilyChoice | undefined {
   const complexFamily = familyOf(rules, programme, 'complex');
-  if (complexFamily && complex.mdm && (complex.revised || !rules.complex.carePlanRevisionInMonth)) {
-    return {
-      family: complexFamily,
-      reason: 'complex: moderate/high MDM and a care-plan revision documented this month',
-    };
+  if (!complexFamily) return nonComplexFamily(rules, programme, seconds, 'clinical staff time');
+  if (!complex.mdm) {
+    return nonComplexFamily(
+      rules,
+      programme,
+      seconds,
+      'non-complex: no moderate/high MDM documented this month',
+    );
   }
-  const personal = familyOf(rules, programme, 'personal');
-  if (personal && seconds['clinical-staff'] === 0 && seconds['billing-practitioner'] > 0) {
-    return { family: personal, reason: "personal: all counted time is the billing practitioner's own" };
+  if (!complex.revised && rules.complex.carePlanRevisionInMonth) {
+    return nonComplexFamily(
+      rules,
+      programme,
+      seconds,
+      'non-complex: MDM documented but no care-plan revision this month',
+    );
   }
-  const staff = familyOf(rules, programme, 'staff');
-  if (!staff) return undefined;
-  const why = complexFamily
-    ? complex.mdm
-      ? 'non-complex: MDM documented but no care-plan revision this month'
-      : 'non-complex: no moderate/high MDM documented this month'
-    : 'clinical staff time';
-  return { family: staff, reason: why };
+  const documented = {
+    family: complexFamily,
+    reason: 'complex: moderate/high MDM and a care-plan revision documented this month',
+  };
+  if (familySeconds(complexFamily, seconds) >= baseSeconds(complexFamily)) return documented;
+  if (!rules.familyFallbacks.complexUnderThreshold) return documented;
+  const under = `complex documented but under the ${complexFamily.base.thresholdMinutes} minutes of ${complexFamily.id}`;
+  const fallback = nonComplexFamily(rules, programme, seconds, 'the non-complex family');
+  return fallback ? { ...fallback, reason: `${under}: ${fallback.reason}` } : documented;
 }
 
 /** Seconds that count toward a family (its counted roles). */

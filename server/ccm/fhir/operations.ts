@@ -13,7 +13,7 @@ import { badRequest, FhirError, issue, notFound } from '../../fhir/outcomes.js';
 import type { OperationSpec } from '../../fhir/operations.js';
 import type { FhirServices } from '../../fhir/services.js';
 import type { ConditionClassifier } from '../classification/classify.js';
-import { engineContext, NoRulesError, type EngineContext } from '../engine/context.js';
+import { engineContext, NoRulesError, type EngineContext, type PracticeSettings } from '../engine/context.js';
 import { evaluateEligibility } from '../engine/eligibility.js';
 import { evaluateMonth } from '../engine/month-summary.js';
 import { monthOf, parseMonth } from '../time/zone.js';
@@ -31,6 +31,8 @@ import type { ReportService } from './report-service.js';
 export interface CcmOperationDeps {
   timezone: string;
   classifier: ConditionClassifier;
+  /** The practice's settings (CCM_REQUIRE_ATTESTATION). */
+  practice: PracticeSettings;
 }
 
 /** The engine context of the `month` parameter; 400 when missing, malformed or before every rules entry. */
@@ -43,7 +45,7 @@ export function contextOf(req: FhirRequest, deps: CcmOperationDeps): EngineConte
     );
   }
   try {
-    return engineContext(month, deps.timezone, deps.classifier);
+    return engineContext(month, deps.timezone, deps.classifier, deps.practice);
   } catch (err) {
     if (err instanceof NoRulesError) throw new FhirError(400, [issue('not-supported', err.message, 'month')]);
     throw err;
@@ -143,7 +145,7 @@ export function ccmOperations(deps: CcmOperationDeps, reports: ReportService): O
 /** The context of the current month in the practice zone (eligibility is evaluated "now"). */
 function engineContextNow(now: number, deps: CcmOperationDeps): EngineContext {
   try {
-    return engineContext(monthOf(now, deps.timezone), deps.timezone, deps.classifier);
+    return engineContext(monthOf(now, deps.timezone), deps.timezone, deps.classifier, deps.practice);
   } catch (err) {
     if (err instanceof NoRulesError) throw new FhirError(422, [issue('not-supported', err.message)]);
     throw err;

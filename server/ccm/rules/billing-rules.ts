@@ -68,6 +68,9 @@ function cy2025Body(): Omit<BillingRules, 'version' | 'effective' | 'source'> {
   return {
     families: FAMILIES_2025,
     complex: { mdmLevels: ['moderate', 'high'], carePlanRevisionInMonth: true },
+    // complex under 60 min: project decision (nothing found that bars it); practitioner-only under 30 min
+    // toward 99490: CMS CCM FAQ (Jan 2017, Q1), First Coast ACT Q2 (2017)
+    familyFallbacks: { complexUnderThreshold: true, personalUnderThreshold: true },
     initiation: { code: 'G0506', system: 'hcpcs' },
     gates: ['consent', 'chronic-conditions', 'care-plan', 'initiating-visit', 'no-conflict'],
     consent: {
@@ -79,7 +82,9 @@ function cy2025Body(): Omit<BillingRules, 'version' | 'effective' | 'source'> {
       ],
       methods: [...CONSENT_METHOD],
     },
-    chronicConditions: { requireClaimCode: true, requireAttestation: false },
+    // gate 2: the classifier suggests, a clinician attests (project decision; CMS publishes no list);
+    // a practice may turn attestation off (CCM_REQUIRE_ATTESTATION=false)
+    chronicConditions: { requireClaimCode: true, requireAttestation: true },
     initiatingVisit: { lookbackMonths: 12, cptRange: ['99202', '99215'], hcpcs: ['G0438', 'G0439', 'G0402'] },
     conflictingProgrammes: ['pcm', 'apcm'],
     exclusions: [...TIME_EXCLUSION],

@@ -39,6 +39,17 @@ export interface CodeFamily {
   minChronicGroups: number;
 }
 
+/**
+ * When the documented family's base threshold is not reached, the family that bills instead (ccm-rules.md,
+ * "The family follows what was documented, never the revenue").
+ */
+export interface FamilyFallbacks {
+  /** Complex documented but under the complex base threshold: the non-complex family, when its thresholds are met. */
+  complexUnderThreshold: boolean;
+  /** Only the practitioner's own time, under the personal base threshold: it counts as staff time (staff family). */
+  personalUnderThreshold: boolean;
+}
+
 /** A dated set of billing rules. */
 export interface BillingRules {
   /** Label, e.g. `cms-pfs-cy2026`. */
@@ -49,10 +60,16 @@ export interface BillingRules {
   families: CodeFamily[];
   /** The complex-CCM documentation requirement: MDM level on a practitioner entry and a care-plan revision. */
   complex: { mdmLevels: string[]; carePlanRevisionInMonth: boolean };
+  /** The two fallbacks of "the family follows what was documented" (ccm-rules.md, "Time-based codes"). */
+  familyFallbacks: FamilyFallbacks;
   /** CCM initiation add-on, reported from the initiating visit, once per patient; its time never counts. */
   initiation: BillingCode;
   gates: GateName[];
   consent: { requiredElements: string[]; methods: string[] };
+  /**
+   * Gate 2: a claim code per counted condition; `requireAttestation`: every counted condition needs a
+   * clinician's attestation of both criteria (else only the table's "ask" conditions do).
+   */
   chronicConditions: { requireClaimCode: boolean; requireAttestation: boolean };
   initiatingVisit: {
     lookbackMonths: number;

@@ -15,7 +15,10 @@ const billed = enrolled('ms-billed')
   .time({ start: '2026-03-10T10:00:00-04:00', minutes: 25 })
   .time({ start: '2026-03-20T10:00:00-04:00', minutes: 15, role: 'billing-practitioner' })
   .time({ start: '2026-03-21T10:00:00-04:00', minutes: 10, exclusion: 'counted-tcm' });
-const sinus = new CcmScenario('ms-sinus').condition('J32.9').condition('I10').condition('G43.909');
+const sinus = new CcmScenario('ms-sinus')
+  .condition('J32.9', { attested: true })
+  .condition('I10', { attested: true })
+  .condition('G43.909');
 
 beforeAll(async () => {
   t = await makeTestApp({ clock: () => new Date('2026-03-25T15:00:00Z') });
@@ -102,7 +105,7 @@ describe('GET /fhir/Patient/{id}/$ccm-eligibility', () => {
     const groups = params(res.body, 'condition-group');
     expect(groups.map((g) => param(g, 'group').valueCode).sort()).toEqual(['diabetes', 'hypertension']);
     for (const g of groups) {
-      expect(param(g, 'attested').valueBoolean).toBe(false);
+      expect(param(g, 'attested').valueBoolean).toBe(true);
       expect(params(g, 'evidence')[0].valueReference?.reference).toMatch(/^Condition\//);
     }
     expect(param(param(res.body, 'consent'), 'status').valueCode).toBe('accepted');
@@ -110,7 +113,7 @@ describe('GET /fhir/Patient/{id}/$ccm-eligibility', () => {
     expect(params(res.body, 'reason')).toEqual([]);
   });
 
-  test('chronic sinusitis does not count; an unattested migraine is to review; a reason per unmet requirement', async () => {
+  test('chronic sinusitis does not count even attested; an unattested migraine is to review; a reason per unmet requirement', async () => {
     const res = await request(t.app).get('/fhir/Patient/ms-sinus/$ccm-eligibility');
     expect(param(res.body, 'eligible').valueBoolean).toBe(false);
     expect(params(res.body, 'condition-group').map((g) => param(g, 'group').valueCode)).toEqual([

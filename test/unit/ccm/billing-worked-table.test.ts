@@ -1,7 +1,8 @@
 /**
- * Billing vectors, part 1: every row of the worked table in ccm-rules.md (15/20/39/40/59/60/75/90 minutes for
- * the 99490, 99491 and 99487 families, each a separate scenario), then the full-block edges: 19 min 59 s is
- * not 20 minutes, seconds are summed before blocks are taken, the 99439 cap, no cap on 99437/99489.
+ * Billing vectors, part 1: every cell of the worked table in ccm-rules.md (15/20/29/30/39/40/59/60/75/90
+ * minutes of staff time, of the billing practitioner's time only, and with complex CCM documented, each a
+ * separate scenario), then the full-block edges: 19 min 59 s is not 20 minutes, seconds are summed before
+ * blocks are taken, the 99439 cap, no cap on 99437/99489, and the two fallbacks at their edges.
  * Expected lines are written by hand from the rules, never taken from the code's output.
  */
 import { describe, test } from '@jest/globals';
@@ -25,41 +26,52 @@ function complex(n: number): CcmScenario {
     .time({ start: '2026-03-20T09:00:00-04:00', minutes: n - 10 });
 }
 
+/**
+ * The worked table of ccm-rules.md, cell by cell: minutes, then the lines for staff time, the billing
+ * practitioner's time only, and complex documentation (MDM + care-plan revision, mostly staff time), each a
+ * separate scenario. Practitioner-only time under 30 minutes counts as staff time toward 99490; complex under
+ * 60 minutes falls back to the non-complex family when its thresholds are met.
+ */
 const TABLE: Array<[number, string[], string[], string[]]> = [
-  // minutes, 99490 family (staff), 99491 family (personal), 99487 family (complex)
   [15, [], [], []],
-  [20, ['99490×1'], [], []],
-  [39, ['99490×1'], ['99491×1'], []],
-  [40, ['99490×1', '99439×1'], ['99491×1'], []],
-  [59, ['99490×1', '99439×1'], ['99491×1'], []],
+  [20, ['99490×1'], ['99490×1'], ['99490×1']],
+  [29, ['99490×1'], ['99490×1'], ['99490×1']],
+  [30, ['99490×1'], ['99491×1'], ['99490×1']],
+  [39, ['99490×1'], ['99491×1'], ['99490×1']],
+  [40, ['99490×1', '99439×1'], ['99491×1'], ['99490×1', '99439×1']],
+  [59, ['99490×1', '99439×1'], ['99491×1'], ['99490×1', '99439×1']],
   [60, ['99490×1', '99439×2'], ['99491×1', '99437×1'], ['99487×1']],
   [75, ['99490×1', '99439×2'], ['99491×1', '99437×1'], ['99487×1']],
   [90, ['99490×1', '99439×2'], ['99491×1', '99437×2'], ['99487×1', '99489×1']],
 ];
 
+/** The family a cell's lines are billed under: its base code (none when nothing is billable). */
+const familyOf = (lines: string[]): string | undefined => lines[0]?.split('×')[0];
+
 const worked: Vector[] = TABLE.flatMap(([n, staff, personal, cx]) => [
   {
-    name: `99490 family, ${n} min of clinical staff time`,
+    name: `staff time, ${n} min: ${staff.join(' + ') || 'nothing'}`,
     month: MONTH,
     scenario: () => minutesIn(enrolled(), n, 'clinical-staff'),
     lines: staff,
-    family: '99490',
+    family: familyOf(staff),
     seconds: { staff: n * 60, practitioner: 0 },
   },
   {
-    name: `99491 family, ${n} min of the billing practitioner's own time`,
+    name: `billing practitioner's own time only, ${n} min: ${personal.join(' + ') || 'nothing'}`,
     month: MONTH,
     scenario: () => minutesIn(enrolled(), n, 'billing-practitioner'),
     lines: personal,
-    family: '99491',
+    family: familyOf(personal),
     seconds: { staff: 0, practitioner: n * 60 },
   },
   {
-    name: `99487 family, ${n} min with high MDM and a care-plan revision`,
+    name: `complex documented (high MDM, care-plan revision), ${n} min: ${cx.join(' + ') || 'nothing'}`,
     month: MONTH,
     scenario: () => complex(n),
     lines: cx,
-    family: '99487',
+    family: familyOf(cx),
+    seconds: { staff: (n - 10) * 60, practitioner: 600 },
   },
 ]);
 
@@ -110,7 +122,7 @@ const edges: Vector[] = [
     lines: ['99490×1', '99439×2'],
   },
   {
-    name: '29 min 59 s of personal time is not 99491',
+    name: "29 min 59 s of the practitioner's own time is not 99491: it counts as staff time toward 99490",
     month: MONTH,
     scenario: () =>
       enrolled().time({
@@ -119,8 +131,20 @@ const edges: Vector[] = [
         seconds: 59,
         role: 'billing-practitioner',
       }),
+    lines: ['99490×1'],
+    family: '99490',
+  },
+  {
+    name: "19 min 59 s of the practitioner's own time: nothing billable",
+    month: MONTH,
+    scenario: () =>
+      enrolled().time({
+        start: '2026-03-09T10:00:00-04:00',
+        minutes: 19,
+        seconds: 59,
+        role: 'billing-practitioner',
+      }),
     lines: [],
-    family: '99491',
   },
   {
     name: '30 min of personal time is 99491',
@@ -136,7 +160,7 @@ const edges: Vector[] = [
     lines: ['99491×1', '99437×4'],
   },
   {
-    name: '59 min 59 s complex is not 99487',
+    name: "59 min 59 s complex, all the practitioner's own: not 99487, the non-complex 99491",
     month: MONTH,
     scenario: () =>
       enrolledRevised().time({
@@ -147,7 +171,27 @@ const edges: Vector[] = [
         mdm: 'moderate',
         who: DR_A,
       }),
+    lines: ['99491×1'],
+    family: '99491',
+  },
+  {
+    name: 'complex documented, 55 min: 99490 + 99439 (the rules file example)',
+    month: MONTH,
+    scenario: () => complex(55),
+    lines: ['99490×1', '99439×1'],
+    family: '99490',
+  },
+  {
+    name: 'complex documented, 19 min 59 s: nothing billable',
+    month: MONTH,
+    scenario: () => complex(19).time({ start: '2026-03-25T09:00:00-04:00', seconds: 59 }),
     lines: [],
+  },
+  {
+    name: 'complex documented, 60 min 0 s: 99487',
+    month: MONTH,
+    scenario: () => complex(60),
+    lines: ['99487×1'],
     family: '99487',
   },
   {

@@ -5,9 +5,9 @@
 import { describe, expect, test } from '@jest/globals';
 import { ConditionClassifier } from '../../../server/ccm/classification/classify.js';
 import { engineContext, NoRulesError } from '../../../server/ccm/engine/context.js';
-import { linesFor, nextThreshold } from '../../../server/ccm/engine/families.js';
+import { chooseFamily, linesFor, nextThreshold } from '../../../server/ccm/engine/families.js';
 import { BILLING_RULES, rulesFor } from '../../../server/ccm/rules/billing-rules.js';
-import type { CodeFamily } from '../../../server/ccm/rules/types.js';
+import type { BillingRules, CodeFamily } from '../../../server/ccm/rules/types.js';
 
 const family = (id: string) => rulesFor('2026-03')?.families.find((f) => f.id === id) as CodeFamily;
 
@@ -78,5 +78,40 @@ describe('full blocks', () => {
     expect(nextThreshold(family('99490'), 1500)).toEqual({ code: '99439', secondsToGo: 900 });
     expect(nextThreshold(family('99490'), 3600)).toBeUndefined();
     expect(nextThreshold(family('99491'), 3600)).toEqual({ code: '99437', secondsToGo: 1800 });
+  });
+});
+
+describe('family choice and its fallbacks, as data', () => {
+  const rules = rulesFor('2026-03') as BillingRules;
+  const strict: BillingRules = {
+    ...rules,
+    familyFallbacks: { complexUnderThreshold: false, personalUnderThreshold: false },
+  };
+  const sec = (staff: number, practitioner: number) => ({
+    'clinical-staff': staff * 60,
+    'billing-practitioner': practitioner * 60,
+    excluded: 0,
+  });
+  const documented = { mdm: true, revised: true };
+  const none = { mdm: false, revised: false };
+
+  test('the rules in force carry both fallbacks', () => {
+    expect(rules.familyFallbacks).toEqual({ complexUnderThreshold: true, personalUnderThreshold: true });
+  });
+
+  test('complex under its threshold: the non-complex family with the fallback, complex without', () => {
+    expect(chooseFamily(rules, 'ccm', sec(45, 10), documented)?.family.id).toBe('99490');
+    expect(chooseFamily(rules, 'ccm', sec(0, 45), documented)?.family.id).toBe('99491');
+    expect(chooseFamily(rules, 'ccm', sec(0, 25), documented)?.family.id).toBe('99490');
+    expect(chooseFamily(rules, 'ccm', sec(50, 10), documented)?.family.id).toBe('99487');
+    expect(chooseFamily(strict, 'ccm', sec(45, 10), documented)?.family.id).toBe('99487');
+  });
+
+  test("the practitioner's own time under 30 minutes: the staff family with the fallback, personal without", () => {
+    expect(chooseFamily(rules, 'ccm', sec(0, 25), none)?.family.id).toBe('99490');
+    expect(chooseFamily(rules, 'ccm', sec(0, 30), none)?.family.id).toBe('99491');
+    expect(chooseFamily(strict, 'ccm', sec(0, 25), none)?.family.id).toBe('99491');
+    expect(chooseFamily(rules, 'pcm', sec(0, 25), none)?.family.id).toBe('99426');
+    expect(chooseFamily(rules, 'pcm', sec(0, 30), none)?.family.id).toBe('99424');
   });
 });
