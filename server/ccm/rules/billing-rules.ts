@@ -69,7 +69,7 @@ function cy2025Body(): Omit<BillingRules, 'version' | 'effective' | 'source'> {
     families: FAMILIES_2025,
     complex: { mdmLevels: ['moderate', 'high'], carePlanRevisionInMonth: true },
     initiation: { code: 'G0506', system: 'hcpcs' },
-    gates: ['consent', 'chronic-conditions', 'care-plan', 'initiating-visit', 'no-conflict'],
+    gates: ['patient-alive', 'consent', 'chronic-conditions', 'care-plan', 'initiating-visit', 'no-conflict'],
     consent: {
       requiredElements: [
         CONSENT_ELEMENT.serviceAvailable,
