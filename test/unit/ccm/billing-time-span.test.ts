@@ -9,7 +9,7 @@ import { engineContext } from '../../../server/ccm/engine/context.js';
 import { evaluateEligibility } from '../../../server/ccm/engine/eligibility.js';
 import { countedSecondsOf } from '../../../server/ccm/engine/extract.js';
 import { evaluateMonth } from '../../../server/ccm/engine/month-summary.js';
-import { DR_B, enrolled, TZ, type CcmScenario } from '../../helpers/ccm-scenarios.js';
+import { DR_B, enrolled, NURSE, TZ, type CcmScenario } from '../../helpers/ccm-scenarios.js';
 import { checkVector, type Vector } from '../../helpers/ccm-vectors.js';
 
 const MONTH = '2026-03';
@@ -258,6 +258,19 @@ describe('warnings about time', () => {
     expect(out.seconds.get('ccm')?.['billing-practitioner']).toBe(1800);
     expect(out.seconds.get('bhi')?.['billing-practitioner']).toBe(300);
     expect(out.warnings.map((w) => w.kind)).toEqual(['overlap']);
+  });
+
+  test('a PractitionerRole and its Practitioner are one person', () => {
+    const s = enrolled()
+      .time({ start: '2026-03-10T10:00:00-04:00', minutes: 20 })
+      .time({ start: '2026-03-10T10:00:00-04:00', minutes: 20, who: 'PractitionerRole/nurse-n-role' });
+    const record = s.record(TZ);
+    const separate = evaluateMonth(record, engineContext(MONTH, TZ, classifier));
+    expect(separate.seconds.get('ccm')?.['clinical-staff']).toBe(2400);
+    record.roleToPractitioner = { 'PractitionerRole/nurse-n-role': NURSE };
+    const same = evaluateMonth(record, engineContext(MONTH, TZ, classifier));
+    expect(same.seconds.get('ccm')?.['clinical-staff']).toBe(1200);
+    expect(same.warnings.map((w) => w.kind)).toEqual(['overlap']);
   });
 
   test('an entry cut at death is flagged', () => {
