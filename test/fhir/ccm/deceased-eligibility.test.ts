@@ -1,12 +1,12 @@
 /**
  * Issue #16 acceptance 3 (death part): on the project's own synthetic practice, on the official R4 example
- * patients and on the Synthea sample's deceased patients, eligibility never marks a deceased patient
+ * patients and on the deceased patients of the Synthea sample (fixtures/synthea), eligibility never marks a deceased patient
  * eligible (ccm-rules.md, "Death", gate 0). Each data set also shows the check is not vacuous: a patient the
  * rule turns away would be eligible alive, or the answer names the patient-alive requirement.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Bundle, Condition, FhirResource, Patient } from 'fhir/r4.js';
 import request from 'supertest';
@@ -23,7 +23,8 @@ import { dashboardView } from '../../../server/ccm/dashboard/view-model.js';
 import { ccmOf } from '../../../server/ccm/setup.js';
 
 const NOW = new Date('2026-10-20T15:00:00Z');
-const SYNTHEA_DIR = '/work/shared/reference/synthea-sample';
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const SYNTHEA = path.join(REPO, 'fixtures', 'synthea', 'patients-conditions.json');
 
 let t: TestApp;
 beforeAll(async () => {
@@ -114,26 +115,24 @@ describe('the official R4 example patients (hl7.fhir.r4.examples)', () => {
   });
 });
 
-/** Patient and Conditions of one Synthea transaction Bundle, with urn:uuid references made local. */
-function syntheaPatient(file: string): { patient: Patient; conditions: Condition[] } | undefined {
-  const bundle = JSON.parse(
-    gunzipSync(readFileSync(path.join(SYNTHEA_DIR, file))).toString('utf8'),
-  ) as Bundle;
-  const patient = bundle.entry?.find((e) => e.resource?.resourceType === 'Patient')?.resource as
-    Patient | undefined;
-  if (!patient) return undefined;
-  const conditions = (bundle.entry ?? []).flatMap((e) => {
-    if (e.resource?.resourceType !== 'Condition') return [];
-    const { encounter: _encounter, ...condition } = e.resource as Condition;
-    return [{ ...condition, subject: { reference: `Patient/${patient.id}` } }];
-  });
-  return { patient, conditions };
+/** The Synthea sample's Patients with their Conditions (fixtures/synthea, see fixtures/README.md). */
+function syntheaPatients(): Array<{ patient: Patient; conditions: Condition[] }> {
+  const bundle = JSON.parse(readFileSync(SYNTHEA, 'utf8')) as Bundle;
+  const resources = (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource as FhirResource] : []));
+  return resources
+    .filter((r): r is Patient => r.resourceType === 'Patient')
+    .map((patient) => ({
+      patient,
+      conditions: resources.filter(
+        (r): r is Condition =>
+          r.resourceType === 'Condition' && r.subject.reference === `Patient/${patient.id}`,
+      ),
+    }));
 }
 
 describe('the Synthea sample', () => {
   test('every deceased patient is not eligible and the answer names the patient-alive requirement', async () => {
-    const files = readdirSync(SYNTHEA_DIR).filter((f) => f.endsWith('.json.gz'));
-    const all = files.flatMap((f) => syntheaPatient(f) ?? []);
+    const all = syntheaPatients();
     const dead = all.filter((x) => isDead(x.patient));
     expect(dead.length).toBeGreaterThanOrEqual(5);
     await storeAll(
