@@ -27,6 +27,8 @@ export interface MonthView {
   familyId?: string;
   lines: Array<{ code: string; units: number }>;
   gates: Array<{ name: string; passed: boolean; reasons: string[] }>;
+  /** Overlaps of one person's entries and entries cut at death (ccm-rules.md, "Overlaps", "Death"). */
+  warnings: string[];
   source: 'server' | 'app';
 }
 
@@ -98,6 +100,7 @@ export function monthFromParameters(ps: Parameters): MonthView {
       passed: part(g, 'passed')?.valueBoolean === true,
       reasons: parts(g, 'reason').flatMap((r) => r.valueString ?? []),
     })),
+    warnings: all(ps, 'warning').flatMap((w) => part(w, 'message')?.valueString ?? []),
     source: 'server',
   };
 }
@@ -109,6 +112,7 @@ export function monthFromEngine(s: MonthSummary): MonthView {
     familyId: s.family?.id,
     lines: s.lines.map((l) => ({ code: l.code, units: l.units })),
     gates: s.gates.map((g) => ({ name: g.name, passed: g.passed, reasons: g.reasons })),
+    warnings: s.warnings.map((w) => w.message),
     source: 'app',
   };
 }

@@ -19,6 +19,7 @@ import {
   carePlanRecord,
   conditionRecord,
   consentRecord,
+  deathOf,
   timeEntryRecord,
   visitRecord,
 } from '../../server/ccm/engine/extract.js';
@@ -54,6 +55,11 @@ export interface TimeOptions {
   exclusion?: string;
   mdm?: string;
   status?: Encounter['status'];
+  /** The end instant as written (default: start + minutes/seconds). */
+  end?: string;
+  /** The stated Encounter.length in minutes (default: the span). */
+  statedMinutes?: number;
+  id?: string;
 }
 
 let counter = 0;
@@ -80,6 +86,14 @@ export class CcmScenario {
       name: [{ family: name.family, given: [name.given] }],
     };
     this.resources.push(p);
+  }
+
+  /** Records the patient as deceased: a dateTime, a date, or `true` (deceasedBoolean). */
+  deceased(value: string | boolean): this {
+    const p = this.resources[0] as Patient;
+    if (typeof value === 'boolean') p.deceasedBoolean = value;
+    else p.deceasedDateTime = value;
+    return this;
   }
 
   /** An active Condition coded in ICD-10-CM (default) or SNOMED CT. */
@@ -287,7 +301,7 @@ export class CcmScenario {
     const start = Date.parse(o.start);
     const e: Encounter = {
       resourceType: 'Encounter',
-      id: nextId(`${this.patientId}-time`),
+      id: o.id ?? nextId(`${this.patientId}-time`),
       ...(extension.length ? { extension } : {}),
       status: o.status ?? 'finished',
       class: { system: SYSTEM.actCode, code: 'VR' },
@@ -300,8 +314,8 @@ export class CcmScenario {
           individual: { reference: o.who ?? (role === 'billing-practitioner' ? DR_A : NURSE) },
         },
       ],
-      period: { start: o.start, end: new Date(start + seconds * 1000).toISOString() },
-      length: { value: seconds / 60, unit: 'min', system: SYSTEM.ucum, code: 'min' },
+      period: { start: o.start, end: o.end ?? new Date(start + seconds * 1000).toISOString() },
+      length: { value: o.statedMinutes ?? seconds / 60, unit: 'min', system: SYSTEM.ucum, code: 'min' },
     };
     this.resources.push(e);
     return this;
@@ -311,7 +325,10 @@ export class CcmScenario {
   record(tz = TZ): PatientRecord {
     const r = emptyRecord(this.patientRef);
     for (const res of this.resources) {
-      if (res.resourceType === 'Condition') r.conditions.push(conditionRecord(res, tz));
+      if (res.resourceType === 'Patient') {
+        const death = deathOf(res, tz);
+        if (death) r.death = death;
+      } else if (res.resourceType === 'Condition') r.conditions.push(conditionRecord(res, tz));
       else if (res.resourceType === 'Consent') push(r.consents, consentRecord(res, tz));
       else if (res.resourceType === 'CarePlan') push(r.carePlans, carePlanRecord(res, tz));
       else if (res.resourceType === 'CareTeam') r.careTeams.push(...careTeamRecord(res, tz));

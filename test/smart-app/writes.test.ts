@@ -260,4 +260,23 @@ describe('time', () => {
     expect(entries).toHaveLength(3);
     for (const e of entries) expect(await validationErrors(s.base, token, e)).toEqual([]);
   });
+
+  test('an entry overlapping one of the same person is saved, counted once and flagged on the time screen', async () => {
+    const page = await b.go(`${base}/time/entries`, {
+      form: {
+        _csrf: await csrf('/time'),
+        start: '2026-11-20T12:25',
+        end: '2026-11-20T12:35',
+        activity: 'care-coordination',
+        role: 'clinical-staff',
+      },
+    });
+    expect(page.text).toContain('Time entry saved: 10 minutes.');
+    // 20 min 30 s before + 10 min, of which 5 overlap 12:20-12:30: 25 min 30 s counted
+    expect(page.text).toContain('25 of 40 minutes toward 99439');
+    expect(page.text).toMatch(
+      /<li>⚠ Encounter\/[^ ]+ overlaps Encounter\/[^ ]+ by the same person \(300 s\)/,
+    );
+    expect(await search<Encounter>('Encounter?patient=demo-patient-1&class=VR')).toHaveLength(4);
+  });
 });

@@ -27,6 +27,16 @@ const MDM_BY_PRACTITIONER =
   `extension.where(url = '${EXTENSION.medicalDecisionMaking}').exists() implies ` +
   `participant.type.coding.where(system = '${CS.timeRole}' and code = '${TIME_ROLE.billingPractitioner}').exists()`;
 
+/**
+ * ccm-rules.md, "An entry's time is its period": a stated length may be shorter than the period, never
+ * longer. Instants are compared (FHIRPath dateTime + time-valued Quantity, fhirpath.html#datetime-arithmetic),
+ * so a fall-back-day entry is measured in real time; a period whose end precedes its start is per-1's issue.
+ */
+const LENGTH_WITHIN_PERIOD =
+  '(%resource.period.start.exists() and %resource.period.end.exists() and ' +
+  '%resource.period.start <= %resource.period.end) implies ' +
+  "(%resource.period.start + $this.toQuantity('s')) <= %resource.period.end";
+
 /** The constraints of the profile, in snapshot order. */
 const DIFFERENTIAL: ElementDefinition[] = [
   el('Encounter', {
@@ -89,7 +99,14 @@ const DIFFERENTIAL: ElementDefinition[] = [
   el('Encounter.length', {
     min: 1,
     short: 'Minutes (seconds / 60), never rounded up',
-    constraint: [inv('ccm-te-2', 'The length is a positive number of minutes', 'value > 0')],
+    constraint: [
+      inv('ccm-te-2', 'The length is a positive number of minutes', 'value > 0'),
+      inv(
+        'ccm-te-3',
+        'The stated length is not longer than the period (start to end); a shorter length counts as stated',
+        LENGTH_WITHIN_PERIOD,
+      ),
+    ],
   }),
   el('Encounter.length.value', { min: 1 }),
   el('Encounter.length.comparator', { max: '0' }),

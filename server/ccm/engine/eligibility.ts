@@ -2,7 +2,8 @@
  * CCM eligibility of a patient today (ccm-rules.md, gate 2 and the enrolment steps): eligible means two or
  * more distinct chronic conditions expected to last 12 months or more that place the patient at significant
  * risk, each with an ICD-10-CM code for claims. Consent and the care plan are reported beside it, with a
- * reason for every requirement not yet met, so a clinician sees what to do next.
+ * reason for every requirement not yet met, so a clinician sees what to do next. A deceased patient is
+ * never eligible.
  */
 import type { BillingRules } from '../rules/types.js';
 import type { MonthRange } from '../time/zone.js';
@@ -14,7 +15,7 @@ import type { PatientRecord } from './record.js';
 
 /** One unmet requirement. */
 export interface UnmetRequirement {
-  requirement: 'chronic-conditions' | 'consent' | 'care-plan';
+  requirement: 'patient-alive' | 'chronic-conditions' | 'consent' | 'care-plan';
   reason: string;
 }
 
@@ -52,6 +53,17 @@ function conditionReasons(
   return out;
 }
 
+/**
+ * The unmet patient-alive requirement when the patient is dead at `now` (ccm-rules.md, "Death"): a deceased
+ * patient is never eligible; the month of death still bills what was reached before it ($ccm-month-summary).
+ */
+function deathReasons(record: PatientRecord, now: number): UnmetRequirement[] {
+  const death = record.death;
+  if (!death || (death.at !== undefined && death.at > now)) return [];
+  const when = death.at === undefined ? 'without a date' : `on ${new Date(death.at).toISOString()}`;
+  return [{ requirement: 'patient-alive', reason: `${record.patient} is recorded as deceased ${when}` }];
+}
+
 /** Evaluates eligibility for the month containing `now` (the current month in the practice zone). */
 export function evaluateEligibility(record: PatientRecord, ctx: EngineContext, now: number): Eligibility {
   const month: MonthRange = ctx.month;
@@ -65,9 +77,17 @@ export function evaluateEligibility(record: PatientRecord, ctx: EngineContext, n
   const carePlan = carePlanFinding(record.carePlans, month);
   const needed = minimumGroups(ctx.rules);
   const requireCode = ctx.rules.chronicConditions.requireClaimCode;
-  const unmet = conditionReasons(conditions, needed, requireCode);
+  const dead = deathReasons(record, now);
+  const unmet = [...dead, ...conditionReasons(conditions, needed, requireCode)];
   for (const p of consent.problems) unmet.push({ requirement: 'consent', reason: p });
   for (const p of carePlan.problems) unmet.push({ requirement: 'care-plan', reason: p });
   const usable = conditions.groups.filter((g) => !requireCode || g.icd10).length;
-  return { patient: record.patient, eligible: usable >= needed, conditions, consent, carePlan, unmet };
+  return {
+    patient: record.patient,
+    eligible: dead.length === 0 && usable >= needed,
+    conditions,
+    consent,
+    carePlan,
+    unmet,
+  };
 }

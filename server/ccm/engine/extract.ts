@@ -11,6 +11,7 @@ import type {
   Consent,
   Encounter,
   Extension,
+  Patient,
   Reference,
 } from 'fhir/r4.js';
 import { endInstantOf, instantOf } from '../time/zone.js';
@@ -30,6 +31,7 @@ import type {
   CareTeamRecord,
   ConditionRecord,
   ConsentRecord,
+  DeathRecord,
   TimeEntryRecord,
   VisitRecord,
 } from './record.js';
@@ -175,16 +177,35 @@ export function carePlanRecord(p: CarePlan, tz: string): CarePlanRecord | undefi
   };
 }
 
-/** Seconds of a time entry: `length` in minutes (UCUM min/h/s), else the period's whole seconds. */
-function secondsOf(e: Encounter, start: number | undefined, end: number | undefined): number {
-  const len = e.length;
-  if (len?.value !== undefined && len.value >= 0) {
-    const unit = len.code ?? len.unit;
-    const factor = unit === 'h' ? 3600 : unit === 's' ? 1 : 60;
-    return Math.round(len.value * factor);
+/**
+ * Whole seconds a time entry counts for (ccm-rules.md, "An entry's time is its period"): the start–end span
+ * (whole seconds, never rounded up); a stated `length` (UCUM min, h or s) shorter than the span counts as
+ * stated, a longer one (refused at write by ccm-te-3) is capped to the span. Without a span, nothing counts.
+ */
+export function countedSecondsOf(
+  length: Encounter['length'],
+  start: number | undefined,
+  end: number | undefined,
+): number {
+  if (start === undefined || end === undefined || end <= start) return 0;
+  const span = Math.floor((end - start) / 1000);
+  if (length?.value === undefined || length.value < 0) return span;
+  const unit = length.code ?? length.unit;
+  const factor = unit === 'h' ? 3600 : unit === 's' ? 1 : 60;
+  // a thousandth of a second absorbs the decimal-minutes representation (1199 s = 19.983333 min)
+  const stated = Math.floor(length.value * factor + 0.001);
+  return Math.min(stated, span);
+}
+
+/** The death of a Patient (R4 Patient.deceased[x]), or undefined when not recorded as deceased. */
+export function deathOf(p: Patient, tz: string): DeathRecord | undefined {
+  if (p.deceasedDateTime !== undefined) {
+    const exact = p.deceasedDateTime.includes('T');
+    const at = exact ? instantOf(p.deceasedDateTime, tz) : endInstantOf(p.deceasedDateTime, tz);
+    if (at === undefined) return {};
+    return { at: exact ? at : at + 1 };
   }
-  if (start !== undefined && end !== undefined && end > start) return Math.floor((end - start) / 1000);
-  return 0;
+  return p.deceasedBoolean === true ? {} : undefined;
 }
 
 /** A time entry as a record, or undefined when the Encounter is not a CCM time entry. */
@@ -208,7 +229,7 @@ export function timeEntryRecord(e: Encounter, tz: string): TimeEntryRecord | und
     individual: refOf(participant?.individual ?? e.participant?.[0]?.individual),
     start,
     end,
-    seconds: secondsOf(e, start, end),
+    seconds: countedSecondsOf(e.length, start, end),
     exclusion: exclusion ? (exclusion.valueCoding?.code ?? 'excluded') : undefined,
     mdm: mdm?.valueCode ?? mdm?.valueCoding?.code,
     reasons: (e.reasonReference ?? []).flatMap((r) => (r.reference ? [r.reference] : [])),

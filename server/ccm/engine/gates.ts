@@ -1,5 +1,5 @@
 /**
- * The monthly gates (ccm-rules.md, "Gates"): consent, two or more chronic conditions, comprehensive care
+ * The monthly gates (ccm-rules.md, "Gates"): patient alive at some point of the month, consent, two or more chronic conditions, comprehensive care
  * plan, initiating visit, no conflicting programme. Every gate reports passed/failed with structured reasons;
  * a failure is never a silent drop.
  */
@@ -9,6 +9,7 @@ import type { CarePlanFinding } from './care-plan.js';
 import type { ConditionsFinding } from './conditions.js';
 import type { ConsentFinding } from './consent.js';
 import type { EngineContext } from './context.js';
+import type { MonthRange } from '../time/zone.js';
 import { practitionerOf, type PatientRecord, type TimeEntryRecord, type VisitRecord } from './record.js';
 
 /** The result of one gate. */
@@ -21,6 +22,25 @@ export interface GateResult {
 /** A gate result from its reasons (no reasons = passed). */
 function gate(name: GateName, reasons: string[]): GateResult {
   return { name, passed: reasons.length === 0, reasons };
+}
+
+/**
+ * Gate 0: the patient was alive at some point of the month (ccm-rules.md, "Death"): the month of death
+ * bills what was reached before it, later months fail. A death recorded without a date
+ * (deceasedBoolean = true) fails every month, since no month can be shown to precede it.
+ */
+export function patientAliveGate(record: PatientRecord, month: MonthRange): GateResult {
+  const death = record.death;
+  if (!death) return gate('patient-alive', []);
+  if (death.at === undefined) {
+    return gate('patient-alive', [
+      `${record.patient} is recorded as deceased without a date (deceasedBoolean): record deceasedDateTime to bill the months before death`,
+    ]);
+  }
+  if (death.at > month.start) return gate('patient-alive', []);
+  return gate('patient-alive', [
+    `${record.patient} died before ${month.month} (deceased ${new Date(death.at).toISOString()})`,
+  ]);
 }
 
 /** Gate 1: consent on file, complete, naming the practitioner who bills this month (the assigned one). */

@@ -16,11 +16,18 @@ import {
   conflictGate,
   consentGate,
   initiatingVisitGate,
+  patientAliveGate,
   qualifyingVisits,
   type GateResult,
 } from './gates.js';
 import type { PatientRecord, TimeEntryRecord, VisitRecord } from './record.js';
-import { entriesInMonth, tallyTime, type ProgrammeSeconds, type TimeTally } from './time.js';
+import {
+  entriesInMonth,
+  tallyTime,
+  type ProgrammeSeconds,
+  type TimeTally,
+  type TimeWarning,
+} from './time.js';
 
 /** The evaluation of one patient and month. */
 export interface MonthSummary {
@@ -48,6 +55,8 @@ export interface MonthSummary {
   initiatingVisit?: VisitRecord;
   timeEntries: TimeEntryRecord[];
   excluded: TimeTally['excluded'];
+  /** Overlaps and entries cut at death (ccm-rules.md, "Overlaps", "Death"). */
+  warnings: TimeWarning[];
 }
 
 /** The gates in the rules' order. */
@@ -65,6 +74,7 @@ function evaluateGates(
 ): { gates: GateResult[]; visit?: VisitRecord } {
   const visitGate = initiatingVisitGate(record, parts.consent, ctx);
   const byName: Record<string, GateResult> = {
+    'patient-alive': patientAliveGate(record, ctx.month),
     consent: consentGate(parts.consent, inMonth, record),
     'chronic-conditions': conditionsGate(parts.conditions, parts.family, ctx),
     'care-plan': carePlanGate(parts.carePlan),
@@ -92,7 +102,10 @@ function initiationLine(
 export function evaluateMonth(record: PatientRecord, ctx: EngineContext): MonthSummary {
   const inMonth = entriesInMonth(record.timeEntries, ctx.month);
   const consent = consentFinding(record, ctx.month, ctx.rules, ctx.tz);
-  const tally = tallyTime(inMonth, consent, ctx.rules);
+  const tally = tallyTime(inMonth, consent, ctx.rules, {
+    death: record.death,
+    roleToPractitioner: record.roleToPractitioner,
+  });
   const ccm = tally.byProgramme.get('ccm') as ProgrammeSeconds;
   const pcm = tally.byProgramme.get('pcm');
   const ccmCounted = ccm['clinical-staff'] + ccm['billing-practitioner'];
@@ -141,5 +154,6 @@ export function evaluateMonth(record: PatientRecord, ctx: EngineContext): MonthS
     initiatingVisit: visit,
     timeEntries: tally.counted,
     excluded: tally.excluded,
+    warnings: tally.warnings,
   };
 }

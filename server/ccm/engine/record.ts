@@ -83,6 +83,10 @@ export interface TimeEntryRecord {
   individual?: string;
   start?: number;
   end?: number;
+  /**
+   * Whole seconds the entry counts for: the start–end span, or a shorter stated `length` (ccm-rules.md, "An
+   * entry's time is its period"); never more than the span.
+   */
   seconds: number;
   /** CS.timeExclusion code when the minutes were counted toward another service. */
   exclusion?: string;
@@ -101,11 +105,22 @@ export interface VisitRecord {
   start?: number;
 }
 
+/** A patient's death (Patient.deceased[x], ccm-rules.md "Death"). */
+export interface DeathRecord {
+  /**
+   * The first instant that no longer counts: deceasedDateTime, or the end of its day (month, year) for a
+   * partial date. Undefined when only deceasedBoolean = true says the patient died.
+   */
+  at?: number;
+}
+
 /** Everything the engine reads about one patient. */
 export interface PatientRecord {
   /** `Patient/id`. */
   patient: string;
   name?: string;
+  /** Present when the patient is recorded as deceased. */
+  death?: DeathRecord;
   conditions: ConditionRecord[];
   consents: ConsentRecord[];
   carePlans: CarePlanRecord[];

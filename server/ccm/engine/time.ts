@@ -2,12 +2,15 @@
  * Month aggregation of time entries (ccm-rules.md, "Full blocks only", "A minute counts once"): an entry
  * belongs to the month its start falls in, on the practice's wall clock; time is summed in seconds per
  * programme and role before any block is taken; excluded time never counts (counted toward another service,
- * non-clinical staff, no role, before consent was obtained, after a revocation took effect).
+ * non-clinical staff, no role, before consent was obtained, after a revocation took effect, after the
+ * patient's death). One person's overlapping entries count once ("Overlaps"): entries are taken in order of
+ * their start, and each counts only what the same person's earlier entries (of any programme) did not
+ * already cover; every overlap is reported as a warning.
  */
 import type { BillingRules, TimeRoleCode } from '../rules/types.js';
 import type { MonthRange } from '../time/zone.js';
 import type { ConsentFinding } from './consent.js';
-import type { TimeEntryRecord } from './record.js';
+import { practitionerOf, type DeathRecord, type TimeEntryRecord } from './record.js';
 
 /** Seconds of one programme in a month. */
 export interface ProgrammeSeconds {
@@ -22,11 +25,28 @@ export interface ExcludedEntry {
   reason: string;
 }
 
+/** Something about the month's time a person should look at (the counts already account for it). */
+export interface TimeWarning {
+  kind: 'overlap' | 'death';
+  /** The entries concerned (for an overlap: the one that began first, then the later one). */
+  entries: string[];
+  /** Seconds not counted because of it. */
+  seconds: number;
+  message: string;
+}
+
 /** The month's time, per programme and role, with the entries behind it. */
 export interface TimeTally {
   byProgramme: Map<string, ProgrammeSeconds>;
   counted: TimeEntryRecord[];
   excluded: ExcludedEntry[];
+  warnings: TimeWarning[];
+}
+
+/** What else decides what counts: the patient's death and who a PractitionerRole stands for. */
+export interface TallyFacts {
+  death?: DeathRecord;
+  roleToPractitioner?: Record<string, string>;
 }
 
 const COUNTED_ROLES: ReadonlySet<string> = new Set<TimeRoleCode>(['clinical-staff', 'billing-practitioner']);
@@ -44,8 +64,16 @@ export function entriesInMonth(entries: TimeEntryRecord[], month: MonthRange): T
 }
 
 /** Why an entry does not count, or undefined when it counts. */
-function exclusionOf(e: TimeEntryRecord, consent: ConsentFinding, rules: BillingRules): string | undefined {
+function exclusionOf(
+  e: TimeEntryRecord,
+  consent: ConsentFinding,
+  rules: BillingRules,
+  death: DeathRecord | undefined,
+): string | undefined {
   if (e.status !== 'finished') return `not finished (status ${e.status})`;
+  if (death && death.at === undefined) return 'the patient is recorded as deceased without a date';
+  if (death?.at !== undefined && (e.start as number) >= death.at)
+    return `after the patient's death (${new Date(death.at).toISOString()})`;
   if (e.exclusion !== undefined) {
     return rules.exclusions.includes(e.exclusion) || e.exclusion === 'excluded'
       ? `counted elsewhere (${e.exclusion})`
@@ -62,26 +90,120 @@ function exclusionOf(e: TimeEntryRecord, consent: ConsentFinding, rules: Billing
   return undefined;
 }
 
+/** One entry's interval [from, to) in epoch ms, cut at the patient's death. */
+function intervalOf(e: TimeEntryRecord, death: DeathRecord | undefined): [number, number] {
+  const from = e.start as number;
+  const to = from + e.seconds * 1000;
+  return [from, death?.at !== undefined ? Math.min(to, death.at) : to];
+}
+
+/** Milliseconds of [from, to) covered by a person's earlier intervals, and the entries they belong to. */
+function coveredBy(
+  [from, to]: [number, number],
+  earlier: Array<{ span: [number, number]; entry: TimeEntryRecord }>,
+): { ms: number; entries: Array<{ entry: TimeEntryRecord; ms: number }> } {
+  const cuts: Array<[number, number]> = [];
+  const entries: Array<{ entry: TimeEntryRecord; ms: number }> = [];
+  for (const { span, entry } of earlier) {
+    const lo = Math.max(from, span[0]);
+    const hi = Math.min(to, span[1]);
+    if (hi > lo) {
+      cuts.push([lo, hi]);
+      entries.push({ entry, ms: hi - lo });
+    }
+  }
+  cuts.sort((a, b) => a[0] - b[0]);
+  let ms = 0;
+  let reach = from;
+  for (const [lo, hi] of cuts) {
+    if (hi > reach) ms += hi - Math.max(lo, reach);
+    reach = Math.max(reach, hi);
+  }
+  return { ms, entries };
+}
+
+/** The person an entry's time belongs to (an entry naming nobody is its own person). */
+function personOf(e: TimeEntryRecord, facts: TallyFacts): string {
+  return practitionerOf({ roleToPractitioner: facts.roleToPractitioner ?? {} }, e.individual) ?? e.ref;
+}
+
+/** The month's entries in the order their time is claimed: by start, then by reference. */
+function byStart(entries: TimeEntryRecord[]): TimeEntryRecord[] {
+  return [...entries].sort((a, b) => (a.start as number) - (b.start as number) || (a.ref < b.ref ? -1 : 1));
+}
+
+/** Seconds an entry counts for after the patient's death and the same person's earlier entries. */
+function claim(
+  e: TimeEntryRecord,
+  facts: TallyFacts,
+  earlier: Array<{ span: [number, number]; entry: TimeEntryRecord }>,
+  warnings: TimeWarning[],
+): number {
+  const span = intervalOf(e, facts.death);
+  const full = e.start as number;
+  const cutAtDeath = e.seconds - Math.floor((span[1] - full) / 1000);
+  if (cutAtDeath > 0) {
+    warnings.push({
+      kind: 'death',
+      entries: [e.ref],
+      seconds: cutAtDeath,
+      message: `${e.ref} runs past the patient's death: counted up to it (${cutAtDeath} s not counted)`,
+    });
+  }
+  const covered = coveredBy(span, earlier);
+  for (const o of covered.entries) {
+    warnings.push({
+      kind: 'overlap',
+      entries: [o.entry.ref, e.ref],
+      seconds: Math.ceil(o.ms / 1000),
+      message:
+        `${e.ref} overlaps ${o.entry.ref} by the same person (${Math.ceil(o.ms / 1000)} s): ` +
+        `the overlap counts once, for ${o.entry.ref}, which began first`,
+    });
+  }
+  earlier.push({ span, entry: e });
+  return Math.floor((span[1] - span[0] - covered.ms) / 1000);
+}
+
 /** Sums a month's entries in seconds per programme and role. */
 export function tallyTime(
   inMonth: TimeEntryRecord[],
   consent: ConsentFinding,
   rules: BillingRules,
+  facts: TallyFacts = {},
 ): TimeTally {
-  const tally: TimeTally = { byProgramme: new Map([['ccm', blank()]]), counted: [], excluded: [] };
-  for (const e of inMonth) {
+  const tally: TimeTally = {
+    byProgramme: new Map([['ccm', blank()]]),
+    counted: [],
+    excluded: [],
+    warnings: [],
+  };
+  const claimed = new Map<string, Array<{ span: [number, number]; entry: TimeEntryRecord }>>();
+  for (const e of byStart(inMonth)) {
     let bucket = tally.byProgramme.get(e.programme);
     if (!bucket) {
       bucket = blank();
       tally.byProgramme.set(e.programme, bucket);
     }
-    const reason = exclusionOf(e, consent, rules);
+    const reason = exclusionOf(e, consent, rules, facts.death);
+    const person = personOf(e, facts);
+    const earlier = claimed.get(person) ?? [];
+    claimed.set(person, earlier);
     if (reason) {
+      // minutes counted toward another service still claim their interval (a minute counts once)
+      if (e.exclusion !== undefined && e.status === 'finished')
+        earlier.push({ span: intervalOf(e, facts.death), entry: e });
       bucket.excluded += e.seconds;
       tally.excluded.push({ entry: e, reason });
-    } else {
-      bucket[e.role as 'clinical-staff' | 'billing-practitioner'] += e.seconds;
+      continue;
+    }
+    const seconds = claim(e, facts, earlier, tally.warnings);
+    bucket.excluded += e.seconds - seconds;
+    if (seconds > 0) {
+      bucket[e.role as 'clinical-staff' | 'billing-practitioner'] += seconds;
       tally.counted.push(e);
+    } else {
+      tally.excluded.push({ entry: e, reason: 'wholly overlapped by earlier entries of the same person' });
     }
   }
   return tally;

@@ -41,7 +41,7 @@ const gate = out(
   '',
   0,
   '*',
-  'One per gate (consent, chronic-conditions, care-plan, initiating-visit, no-conflict)',
+  'One per gate (patient-alive, consent, chronic-conditions, care-plan, initiating-visit, no-conflict)',
   [
     out('name', 'code', 1, '1', 'The gate'),
     out('passed', 'boolean', 1, '1', 'Whether it passed'),
@@ -90,6 +90,12 @@ const SUMMARY_OUT: Param[] = [
     out('time-entry', 'Reference', 1, '1', 'The Encounter'),
     out('reason', 'string', 1, '1', 'Why'),
   ]),
+  out('warning', '', 0, '*', "One per overlap of the same person's entries and per entry cut at death", [
+    out('kind', 'code', 1, '1', 'overlap | death'),
+    out('time-entry', 'Reference', 1, '2', 'The entries (an overlap: the earlier first)'),
+    out('seconds-not-counted', 'integer', 1, '1', 'Seconds not counted because of it'),
+    out('message', 'string', 1, '1', 'What happened'),
+  ]),
   out('evidence', '', 1, '1', 'References behind the result', [
     out('time-entry', 'Reference', 0, '*', 'Counted time entries'),
     out('consent', 'Reference', 0, '1', 'Consent'),
@@ -134,7 +140,13 @@ export const ELIGIBILITY_DEFINITION = definition(
   'instance',
   [
     out('patient', 'Reference', 1, '1', 'The patient'),
-    out('eligible', 'boolean', 1, '1', 'Two or more distinct chronic conditions with ICD-10-CM codes'),
+    out(
+      'eligible',
+      'boolean',
+      1,
+      '1',
+      'Alive, with two or more distinct chronic conditions with ICD-10-CM codes',
+    ),
     out('as-of', 'string', 1, '1', 'The instant evaluated'),
     group,
     out('condition-to-review', '', 0, '*', 'Conditions a clinician must attest', [
@@ -154,7 +166,7 @@ export const ELIGIBILITY_DEFINITION = definition(
       out('status', 'code', 1, '1', 'none | not-in-effect | no-copy | ok'),
     ]),
     out('reason', '', 0, '*', 'One per unmet requirement', [
-      out('requirement', 'code', 1, '1', 'chronic-conditions | consent | care-plan'),
+      out('requirement', 'code', 1, '1', 'patient-alive | chronic-conditions | consent | care-plan'),
       out('text', 'string', 1, '1', 'Reason'),
     ]),
   ],

@@ -9,6 +9,7 @@ import type { Eligibility } from '../engine/eligibility.js';
 import type { BillingLine } from '../engine/families.js';
 import type { GateResult } from '../engine/gates.js';
 import type { MonthSummary } from '../engine/month-summary.js';
+import type { TimeWarning } from '../engine/time.js';
 import { codeSystemUri } from '../rules/billing-rules.js';
 import { SYSTEM } from '../vocabulary.js';
 
@@ -69,6 +70,19 @@ function secondsParams(s: MonthSummary): P[] {
   }));
 }
 
+/** One warning about the month's time (an overlap, an entry cut at death) naming its entries. */
+function warningParam(w: TimeWarning): P {
+  return {
+    name: 'warning',
+    part: [
+      code('kind', w.kind),
+      ...w.entries.map((e) => refP('time-entry', e)),
+      int('seconds-not-counted', w.seconds),
+      str('message', w.message),
+    ],
+  };
+}
+
 /** The evidence references of a month. */
 function evidenceParam(s: MonthSummary): P {
   const part: P[] = s.timeEntries.map((e) => refP('time-entry', e.ref));
@@ -109,6 +123,7 @@ export function monthSummaryParameters(s: MonthSummary): Parameters {
       name: 'excluded-time',
       part: [refP('time-entry', x.entry.ref), str('reason', x.reason)],
     });
+  parameter.push(...s.warnings.map(warningParam));
   parameter.push(evidenceParam(s));
   return { resourceType: 'Parameters', parameter };
 }

@@ -19,6 +19,7 @@ import {
   carePlanRecord,
   conditionRecord,
   consentRecord,
+  deathOf,
   timeEntryRecord,
   visitRecord,
 } from '../engine/extract.js';
@@ -62,6 +63,8 @@ export async function loadPatientRecord(
   const record = emptyRecord(patientRef);
   const name = displayName((doc.resource as Patient).name);
   if (name) record.name = name;
+  const death = deathOf(doc.resource as Patient, tz);
+  if (death) record.death = death;
   const [conditions, consents, plans, encounters, teams] = await Promise.all([
     ofPatient<Condition>(services, 'Condition', patientRef),
     ofPatient<Consent>(services, 'Consent', patientRef),

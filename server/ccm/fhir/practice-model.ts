@@ -22,6 +22,7 @@ import {
   carePlanRecord,
   conditionRecord,
   consentRecord,
+  deathOf,
   timeEntryRecord,
   visitRecord,
 } from '../engine/extract.js';
@@ -30,6 +31,7 @@ import type {
   CareTeamRecord,
   ConditionRecord,
   ConsentRecord,
+  DeathRecord,
   PatientRecord,
   TimeEntryRecord,
   VisitRecord,
@@ -75,9 +77,16 @@ function forPatient<R extends Resource, T>(
 const activeCondition = (tz: string) => (c: Condition) =>
   ACTIVE_STATUSES.includes(c.clinicalStatus?.coding?.[0]?.code ?? '') ? conditionRecord(c, tz) : undefined;
 
+/** What a record keeps of the Patient itself: its display name and its death. */
+function patientFacts(p: Patient, tz: string): { name?: string; death?: DeathRecord } {
+  const name = displayName(p.name);
+  const death = deathOf(p, tz);
+  return { ...(name ? { name } : {}), ...(death ? { death } : {}) };
+}
+
 /** Every patient's records, kept in memory and refreshed from the store. */
 export class PracticeModel {
-  private readonly patients: TypeView<string | null>;
+  private readonly patients: TypeView<{ name?: string; death?: DeathRecord }>;
   private readonly conditions: TypeView<ConditionRecord>;
   private readonly consents: TypeView<ConsentRecord>;
   private readonly plans: TypeView<CarePlanRecord>;
@@ -102,7 +111,7 @@ export class PracticeModel {
     const mark = (p: string) => this.dirty.add(p);
     this.patients = new TypeView(
       'Patient',
-      (r) => ({ patient: `Patient/${r.id}`, value: displayName((r as Patient).name) ?? null }),
+      (r) => ({ patient: `Patient/${r.id}`, value: patientFacts(r as Patient, tz) }),
       mark,
     );
     this.conditions = new TypeView(
@@ -262,8 +271,9 @@ export class PracticeModel {
         visits: this.visits.valuesOf(patient),
         roleToPractitioner: this.roleToPractitioner,
       };
-      const name = this.patients.valuesOf(patient)[0];
-      if (name) record.name = name;
+      const facts = this.patients.valuesOf(patient)[0];
+      if (facts?.name) record.name = facts.name;
+      if (facts?.death) record.death = facts.death;
       this.records.set(patient, record);
       this.stamps.set(patient, ++this.stampCounter);
     }

@@ -72,7 +72,7 @@ function cy2025Body(): Omit<BillingRules, 'version' | 'effective' | 'source'> {
     // toward 99490: CMS CCM FAQ (Jan 2017, Q1), First Coast ACT Q2 (2017)
     familyFallbacks: { complexUnderThreshold: true, personalUnderThreshold: true },
     initiation: { code: 'G0506', system: 'hcpcs' },
-    gates: ['consent', 'chronic-conditions', 'care-plan', 'initiating-visit', 'no-conflict'],
+    gates: ['patient-alive', 'consent', 'chronic-conditions', 'care-plan', 'initiating-visit', 'no-conflict'],
     consent: {
       requiredElements: [
         CONSENT_ELEMENT.serviceAvailable,

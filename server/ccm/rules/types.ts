@@ -8,7 +8,8 @@
 export type TimeRoleCode = 'clinical-staff' | 'billing-practitioner' | 'non-clinical-staff';
 
 /** The gates of every month, in the order they are reported. */
-export type GateName = 'consent' | 'chronic-conditions' | 'care-plan' | 'initiating-visit' | 'no-conflict';
+export type GateName =
+  'patient-alive' | 'consent' | 'chronic-conditions' | 'care-plan' | 'initiating-visit' | 'no-conflict';
 
 /** A billing code: CPT or HCPCS Level II. */
 export interface BillingCode {

@@ -44,6 +44,7 @@ describe('GET /fhir/Patient/{id}/$ccm-month-summary', () => {
     const code = param(params(body, 'line')[0], 'code').valueCoding;
     expect(code).toEqual({ system: 'http://www.ama-assn.org/go/cpt', code: '99490' });
     expect(gates(body)).toEqual({
+      'patient-alive': true,
       consent: true,
       'chronic-conditions': true,
       'care-plan': true,

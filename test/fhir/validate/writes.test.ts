@@ -175,8 +175,10 @@ describe('CCM search parameters', () => {
     [
       `Encounter?service-type=${enc(CS.program)}|ccm&_count=50`,
       [
+        'time-entry-valid-fall-back-day',
         'time-entry-valid-practitioner-with-mdm',
         'time-entry-valid-seconds-precision',
+        'time-entry-valid-shorter-stated-length',
         'time-entry-valid-staff-phone-call',
       ],
     ],

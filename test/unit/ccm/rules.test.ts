@@ -49,6 +49,7 @@ describe('rules by effective date', () => {
     const r = rulesFor('2026-03');
     expect(r?.initiation).toEqual({ code: 'G0506', system: 'hcpcs' });
     expect(r?.gates).toEqual([
+      'patient-alive',
       'consent',
       'chronic-conditions',
       'care-plan',

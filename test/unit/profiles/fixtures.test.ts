@@ -87,6 +87,7 @@ const EXPECTED: Record<string, Record<string, Case>> = {
     'invalid-ambulatory-class': { expected: [['Encounter.class', 'value']] },
     'invalid-end-before-start': { expected: [['Encounter.period', 'invariant', 'per-1']], kept: 'base' },
     'invalid-in-progress': { expected: [['Encounter.status', 'value']] },
+    'invalid-length-beyond-period': { expected: [['Encounter.length', 'invariant', 'ccm-te-3']] },
     'invalid-length-in-hours': {
       expected: [
         ['Encounter.length.code', 'value'],
