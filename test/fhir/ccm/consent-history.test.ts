@@ -17,8 +17,8 @@ const JAN5 = '2026-01-05T10:00:00-05:00';
 
 /** Enrolled since 5 January with Dr A, 25 staff minutes on 10 Feb, 5 Mar and 8 Apr. */
 const history = new CcmScenario('ch-revoked')
-  .condition('E11.9')
-  .condition('I10')
+  .condition('E11.9', { attested: true })
+  .condition('I10', { attested: true })
   .consent({ at: JAN5, id: 'ch-consent' })
   .carePlan({ start: '2026-01-05T11:00:00-05:00' })
   .visit({ at: '2025-12-10T09:00:00-05:00' })

@@ -19,8 +19,8 @@ const REVOKED_AT = '2026-03-20T15:00:00-04:00';
 /** Enrolled with Dr A since 5 January (consent `c-<id>`), 25 staff minutes in Feb, Mar and Apr. */
 function withTime(id: string): CcmScenario {
   return new CcmScenario(id)
-    .condition('E11.9')
-    .condition('I10')
+    .condition('E11.9', { attested: true })
+    .condition('I10', { attested: true })
     .consent({ at: JAN5, id: `c-${id}` })
     .carePlan({ start: '2026-01-05T11:00:00-05:00' })
     .visit({ at: '2025-12-10T09:00:00-05:00' })
@@ -114,8 +114,8 @@ const practitioner: Vector[] = [
     month: '2026-03',
     scenario: () =>
       new CcmScenario()
-        .condition('E11.9')
-        .condition('I10')
+        .condition('E11.9', { attested: true })
+        .condition('I10', { attested: true })
         .consent({ at: JAN5 })
         .carePlan({ start: '2026-01-05T11:00:00-05:00', status: 'completed', end: '2026-02-28' })
         .carePlan({ start: '2026-03-01T09:00:00-05:00', author: DR_B })
@@ -214,7 +214,7 @@ describe('the month billing practitioner is the assigned one (issue 16, defect 5
 describe('a CCM consent covers PCM', () => {
   test('PCM staff time with a CCM consent passes the consent gate', () => {
     const record = new CcmScenario()
-      .condition('E11.9')
+      .condition('E11.9', { attested: true })
       .consent({ at: JAN5 })
       .carePlan({ start: '2026-01-05T11:00:00-05:00' })
       .visit({ at: '2025-12-10T09:00:00-05:00' })
