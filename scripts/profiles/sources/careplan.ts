@@ -4,7 +4,7 @@
  * requests (Task with its owner as the responsible person), never activity.detail.
  */
 import type { ElementDefinition } from 'fhir/r4.js';
-import { CATEGORY, CS, EXTENSION, PROFILE } from '../../../server/ccm/vocabulary.js';
+import { CATEGORY, CS, EXTENSION, PROFILE, PROGRAM } from '../../../server/ccm/vocabulary.js';
 import { el, extensionSlice, extensionSlicing, inv, ref, US_CORE, type ProfileSource } from '../elements.js';
 
 /** Request types an intervention may be (R4 CarePlan.activity.reference), Task as ccm-task. */
@@ -20,12 +20,28 @@ const INTERVENTIONS = [
   'VisionPrescription',
 ];
 
+/** Whether the plan carries the category coding CS.program#`code`, the programme the plan is for. */
+const marked = (code: string) =>
+  `category.coding.where(system = '${CS.program}' and code = '${code}').exists()`;
+
+/**
+ * How many conditions the plan addresses, by the programme it declares (ccm-rules.md, gates 2 and 3): CCM (the
+ * default when no programme is marked) two or more; PCM at least its one condition; an APCM plan any number (the
+ * month's attested conditions set the APCM level, and a level-1 plan may address none).
+ */
+const ADDRESSED_BY_PROGRAMME = `addresses.count() >= 2 or ${marked(PROGRAM.apcm)} or (addresses.exists() and ${marked(PROGRAM.pcm)})`;
+
 /** The constraints of the profile, in snapshot order. */
 const DIFFERENTIAL: ElementDefinition[] = [
   el('CarePlan', {
     short: 'A CCM comprehensive care plan',
     constraint: [
       inv('ccm-cp-1', 'The plan addresses distinct Conditions', 'addresses.reference.isDistinct()'),
+      inv(
+        'ccm-cp-2',
+        'A CCM care plan addresses two or more conditions, a PCM plan at least one, an APCM plan any number',
+        ADDRESSED_BY_PROGRAMME,
+      ),
     ],
   }),
   el('CarePlan.text', { min: 1, short: 'The plan in human-readable form (what the patient copy shows)' }),
@@ -67,8 +83,7 @@ const DIFFERENTIAL: ElementDefinition[] = [
     type: ref(US_CORE.practitioner, US_CORE.practitionerRole),
   }),
   el('CarePlan.addresses', {
-    min: 2,
-    short: 'The chronic conditions the plan addresses',
+    short: 'The chronic conditions the plan addresses (how many: ccm-cp-2)',
     type: ref(PROFILE.condition),
   }),
   el('CarePlan.goal', { min: 1, short: 'Measurable treatment goals', type: ref(US_CORE.goal) }),

@@ -80,7 +80,10 @@ const EXPECTED: Record<string, Record<string, Case>> = {
     'invalid-no-goal': { expected: [['CarePlan.goal', 'required']] },
     'invalid-no-next-review': { expected: [['CarePlan.extension', 'required']] },
     'invalid-no-text': { expected: [['CarePlan.text', 'required']] },
-    'invalid-one-condition': { expected: [['CarePlan.addresses', 'required']] },
+    // A CCM plan (the default when no programme is marked) addresses two or more conditions; PCM one or more.
+    'invalid-ccm-one-condition': { expected: [['CarePlan', 'invariant', 'ccm-cp-2']] },
+    'invalid-one-condition': { expected: [['CarePlan', 'invariant', 'ccm-cp-2']] },
+    'invalid-pcm-no-condition': { expected: [['CarePlan', 'invariant', 'ccm-cp-2']] },
     'invalid-same-condition-twice': { expected: [['CarePlan', 'invariant', 'ccm-cp-1']] },
   },
   'ccm-time-entry': {
