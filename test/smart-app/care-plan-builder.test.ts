@@ -126,7 +126,7 @@ describe('templates', () => {
   );
 });
 
-test('the server refuses a plan that breaks ccm-careplan (one condition): the validation is real', async () => {
+test('the server refuses a CCM plan that breaks ccm-careplan (one condition): the validation is real', async () => {
   const draft = draftFromTemplates([TEMPLATES.get('diabetes')!], ['cpb-1-diabetes'], OWNERS, TODAY);
   const res = await fetch(fhir.base, {
     method: 'POST',
@@ -135,7 +135,8 @@ test('the server refuses a plan that breaks ccm-careplan (one condition): the va
   });
   expect(res.status).toBeGreaterThanOrEqual(400);
   const text = JSON.stringify(await res.json());
-  expect(text).toContain('CarePlan.addresses');
+  // ccm-cp-2: a CCM plan (the app marks no programme) addresses two or more conditions.
+  expect(text).toContain('ccm-cp-2');
 });
 
 describe('revise and hand-over', () => {

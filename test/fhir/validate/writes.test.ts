@@ -194,7 +194,13 @@ describe('CCM search parameters', () => {
     ['Consent?ccm-method=written', ['consent-valid-written-by-representative']],
     [
       'CarePlan?ccm-next-review=2027-02-01',
-      ['careplan-valid-active', 'careplan-valid-draft', 'careplan-valid-revised-with-team'],
+      [
+        'careplan-valid-active',
+        'careplan-valid-apcm-no-condition',
+        'careplan-valid-draft',
+        'careplan-valid-pcm-one-condition',
+        'careplan-valid-revised-with-team',
+      ],
     ],
     [
       'Task?ccm-due=le2026-11-19',
