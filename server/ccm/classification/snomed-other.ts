@@ -152,4 +152,18 @@ export const SNOMED_OTHER: readonly SnomedRow[] = [
   ['73438004', 'status-or-history', 'no', 'Z56.0', 'Unemployed'],
   ['105531004', 'status-or-history', 'no', 'Z59.1', 'Housing unsatisfactory'],
   ['10939881000119104', 'status-or-history', 'no', 'Z72.89', 'Unhealthy alcohol drinking behavior'],
+  // Synthea sample concepts (fixtures/synthea) that had no verdict
+  ['241929008', 'acute-medical', 'no', 'T78.40XA', 'Acute allergic reaction'],
+  ['283371005', 'acute-injury', 'no', 'S51.819A', 'Laceration of forearm'],
+  ['284549007', 'acute-injury', 'no', 'S61.419A', 'Laceration of hand'],
+  ['39848009', 'acute-injury', 'no', 'S13.4XXA', 'Whiplash injury to neck'],
+  ['403190006', 'acute-injury', 'no', 'T30.0', 'First degree burn'],
+  ['35999006', 'pregnancy', 'no', 'O02.0', 'Blighted ovum'],
+  ['196416002', 'dental', 'no', 'K01.1', 'Impacted molars'],
+  ['713197008', 'acute-medical', 'no', 'K62.1', 'Recurrent rectal polyp'],
+  ['428251008', 'status-or-history', 'no', 'Z90.49', 'History of appendectomy'],
+  // One seizure in the past is not epilepsy (G40 needs recurrent unprovoked seizures)
+  ['703151001', 'status-or-history', 'no', 'Z87.898', 'History of single seizure'],
+  // Attention deficit disorder persists in most children, but whether it places the patient at risk is a judgement
+  ['192127007', 'adhd', 'ask', 'F90.0', 'Child attention deficit disorder'],
 ];
