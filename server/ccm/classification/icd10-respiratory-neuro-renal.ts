@@ -30,6 +30,7 @@ export const ICD10_RESPIRATORY_NEURO_RENAL: readonly Icd10Row[] = [
   ['J84.112', 'interstitial-lung-disease', 'yes', 'Idiopathic pulmonary fibrosis'],
   ['J96.1', 'chronic-respiratory-failure', 'yes', 'Chronic respiratory failure'],
   ['J96.0', 'acute-medical', 'no', 'Acute respiratory failure'],
+  ['J80', 'acute-medical', 'no', 'Acute respiratory distress syndrome'],
   ['G47.33', 'sleep-apnea', 'ask', 'Obstructive sleep apnea'],
   ['G47.30', 'sleep-apnea', 'ask', 'Sleep apnea, unspecified'],
   // Misleading "chronic" names and acute respiratory problems: never CCM conditions

@@ -119,6 +119,12 @@ describe('the Synthea sample', () => {
     ['271737000', 'anemia', 'ask'],
     ['363406005', 'cancer-colorectal', 'yes'],
     ['36923009', 'depression', 'ask'],
+    ['698754002', 'paralysis', 'yes'],
+    ['67811000119102', 'cancer-lung', 'yes'],
+    ['314994000', 'cancer-prostate', 'yes'],
+    ['203082005', 'chronic-pain', 'yes'],
+    ['90560007', 'gout', 'yes'],
+    ['714628002', 'prediabetes', 'ask'],
   ];
   test.each(NAMED)('SNOMED CT %s is %s, chronic %s', (code, group, chronic) => {
     expect([sct(code)?.groupId, sct(code)?.chronic]).toEqual([group, chronic]);
