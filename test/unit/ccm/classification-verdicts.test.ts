@@ -79,6 +79,24 @@ describe('real chronic conditions are chronic with their group', () => {
   });
 });
 
+describe('every malignancy is chronic, whatever its stage or site', () => {
+  test.each([
+    ['C15.9', 'cancer-other', 'yes', 'cancer-other:C15'],
+    ['C7A.00', 'cancer-other', 'yes', 'cancer-other:C7A'],
+    ['C76.0', 'cancer-other', 'yes', 'cancer-other:C76'],
+    ['C88.0', 'leukemia-lymphoma', 'yes', 'leukemia-lymphoma'],
+    ['C96.9', 'leukemia-lymphoma', 'yes', 'leukemia-lymphoma'],
+    ['D03.9', 'carcinoma-in-situ', 'ask', 'carcinoma-in-situ'],
+    ['C44.91', 'skin-cancer-nonmelanoma', 'ask', 'skin-cancer-nonmelanoma'],
+  ])('%s is %s, chronic %s, one condition %s', (code, group, chronic, key) => {
+    const r = icd(code);
+    expect([r?.groupId, r?.chronic, r?.distinctKey, r?.source]).toEqual([group, chronic, key, 'curated']);
+  });
+  test('codes outside the ranges stay unknown ("ask")', () => {
+    expect([icd('D10.0')?.source, icd('D10.0')?.chronic]).toEqual(['unknown', 'ask']);
+  });
+});
+
 /** The SNOMED CT condition codes of the Synthea sample's Conditions, with their displays. */
 function syntheaSnomedCodes(): Map<string, string> {
   const bundle = JSON.parse(readFileSync('fixtures/synthea/patients-conditions.json', 'utf8')) as {
