@@ -153,4 +153,15 @@ export const SNOMED_CHRONIC: readonly SnomedRow[] = [
   ['5602001', 'drug-use-disorder', 'ask', 'F11.10', 'Opioid abuse'],
   ['449868002', 'tobacco-use', 'ask', 'F17.210', 'Smokes tobacco daily'],
   ['56294008', 'tobacco-use', 'ask', 'F17.200', 'Nicotine dependence'],
+  // Further chronic or possibly chronic concepts
+  ['698247007', 'other-arrhythmia', 'ask', 'I49.9', 'Cardiac arrhythmia'],
+  ['67362008', 'aortic-disease', 'ask', 'I71.9', 'Aortic aneurysm'],
+  ['363358000', 'cancer-lung', 'yes', 'C34.90', 'Malignant tumor of lung'],
+  ['363443007', 'cancer-other', 'yes', 'C56.9', 'Malignant tumor of ovary'],
+  ['93870000', 'cancer-other', 'yes', 'C22.9', 'Malignant neoplasm of liver'],
+  ['42345000', 'neuropathy', 'ask', 'G62.9', 'Polyneuropathy'],
+  ['609558009', 'movement-disorder', 'ask', 'G25.0', 'Essential tremor'],
+  // Hepatitis B or C not stated as chronic: whether it persists is a judgement (B18 is the chronic category)
+  ['66071002', 'viral-hepatitis', 'ask', 'B19.10', 'Viral hepatitis type B'],
+  ['50711007', 'viral-hepatitis', 'ask', 'B19.20', 'Viral hepatitis type C'],
 ];
