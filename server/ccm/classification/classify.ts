@@ -1,6 +1,7 @@
 /**
  * Chronic-condition classification of coded diagnoses (ccm-rules.md, "Chronic-condition identification").
- * Order of authority for an ICD-10-CM code: the curated table (longest matching prefix), then a loaded AHRQ
+ * Order of authority for an ICD-10-CM code: the curated table (longest matching prefix), then the curated
+ * category ranges (every malignancy), then a loaded AHRQ
  * chronic condition indicator file, then "ask". A SNOMED CT concept is looked up in the curated concept table;
  * anything else is "ask". Unknown codes are never silently chronic. The curated tables answer the CCM question
  * (lasting and risky), so a curated "no" (chronic sinusitis) wins over an AHRQ "chronic" flag.
@@ -10,6 +11,7 @@ import { dotless, type ChronicIndicatorTable } from './ahrq-cci.js';
 import { CONDITION_GROUPS, groupById } from './groups.js';
 import { ICD10_CIRCULATORY_METABOLIC } from './icd10-circulatory-metabolic.js';
 import { ICD10_OTHER } from './icd10-other.js';
+import { icd10Range } from './icd10-ranges.js';
 import { ICD10_RESPIRATORY_NEURO_RENAL } from './icd10-respiratory-neuro-renal.js';
 import type { ChronicFlag, Icd10Row, SnomedRow } from './icd10-table-types.js';
 import { SNOMED_CHRONIC } from './snomed-chronic.js';
@@ -111,6 +113,8 @@ export class ConditionClassifier {
     const dotted = dottedIcd10(code);
     const row = curatedIcd10Row(dotted);
     if (row) return fromGroup(SYSTEM.icd10cm, dotted, row[1], row[2], dotted, row[3]);
+    const range = icd10Range(dotted);
+    if (range) return fromGroup(SYSTEM.icd10cm, dotted, range[2], range[3], dotted, range[4]);
     const category = dotted.slice(0, 3);
     const ahrq = this.ahrq?.get(dotless(dotted));
     if (ahrq) {

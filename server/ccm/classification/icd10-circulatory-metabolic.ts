@@ -8,7 +8,8 @@ import type { Icd10Row } from './icd10-table-types.js';
 export const ICD10_CIRCULATORY_METABOLIC: readonly Icd10Row[] = [
   // Diabetes (CCW: Diabetes)
   ['E08', 'diabetes', 'yes', 'Diabetes due to an underlying condition'],
-  ['E09', 'diabetes', 'yes', 'Drug- or chemical-induced diabetes'],
+  // Drug-induced diabetes (steroids, antipsychotics) often resolves when the drug stops: a clinician decides.
+  ['E09', 'diabetes', 'ask', 'Drug- or chemical-induced diabetes'],
   ['E10', 'diabetes', 'yes', 'Type 1 diabetes mellitus'],
   ['E10.9', 'diabetes', 'yes', 'Type 1 diabetes without complications'],
   ['E10.65', 'diabetes', 'yes', 'Type 1 diabetes with hyperglycemia'],
@@ -96,6 +97,8 @@ export const ICD10_CIRCULATORY_METABOLIC: readonly Icd10Row[] = [
   ['I43', 'heart-failure', 'yes', 'Cardiomyopathy in diseases classified elsewhere'],
   // Ischemic heart disease (CCW: Ischemic Heart Disease; Acute Myocardial Infarction)
   ['I20', 'ischemic-heart-disease', 'yes', 'Angina pectoris'],
+  // Unstable angina is an acute coronary syndrome (an event, like I24); the coronary disease behind it is I25.
+  ['I20.0', 'acute-medical', 'no', 'Unstable angina'],
   ['I25', 'ischemic-heart-disease', 'yes', 'Chronic ischemic heart disease'],
   ['I25.10', 'ischemic-heart-disease', 'yes', 'Atherosclerotic heart disease of native coronary artery'],
   ['I25.110', 'ischemic-heart-disease', 'yes', 'Atherosclerotic heart disease with unstable angina'],

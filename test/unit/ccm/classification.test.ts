@@ -45,7 +45,7 @@ describe('the curated tables', () => {
     },
   );
 
-  test('the synthetic-data concepts named in the brief are all present and chronic (or ask for stroke)', () => {
+  test('the synthetic-data concepts named in the brief are all present and chronic (ask for stroke and a depressive disorder not stated as recurrent)', () => {
     const expected: Array<[string, string, string]> = [
       ['44054006', 'diabetes', 'yes'],
       ['59621000', 'hypertension', 'yes'],
@@ -57,7 +57,7 @@ describe('the curated tables', () => {
       ['53741008', 'ischemic-heart-disease', 'yes'],
       ['49436004', 'atrial-fibrillation', 'yes'],
       ['26929004', 'dementia', 'yes'],
-      ['35489007', 'depression', 'yes'],
+      ['35489007', 'depression', 'ask'],
       ['239873007', 'osteoarthritis', 'yes'],
       ['55822004', 'hyperlipidemia', 'yes'],
       ['195967001', 'asthma', 'yes'],
@@ -89,7 +89,7 @@ describe('named real-world ICD-10-CM codes, checked by hand against the CCW cate
     ['J45.909', 'asthma', 'yes'],
     ['G30.9', 'dementia', 'yes'],
     ['F03.90', 'dementia', 'yes'],
-    ['F32.9', 'depression', 'yes'],
+    ['F32.9', 'depression', 'ask'],
     ['F33.1', 'depression', 'yes'],
     ['M17.11', 'osteoarthritis', 'yes'],
     ['M06.9', 'rheumatoid-arthritis', 'yes'],
