@@ -7,19 +7,12 @@ import { afterAll, expect, test } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { killLeftovers, startServer, type ServerProcess } from '../helpers/server-process.js';
 
 const dirs: string[] = [];
 const procs: ServerProcess[] = [];
 afterAll(() => {
-  for (const p of procs) {
-    if (p.child.exitCode !== null || p.child.signalCode !== null || !p.child.pid) continue;
-    try {
-      process.kill(-p.child.pid, 'SIGKILL'); // the process group of a detached `npm start`
-    } catch {
-      p.child.kill('SIGKILL');
-    }
-  }
+  killLeftovers(procs);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 

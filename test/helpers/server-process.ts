@@ -35,7 +35,15 @@ export function startServer(
   const args = opts.args ?? ['--import', 'tsx', 'server/main.ts'];
   const child = spawn(command, args, {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_OPTIONS: '', DEMO: 'true', ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      NODE_OPTIONS: '',
+      DEMO: 'true',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: opts.detached ?? false,
   });
@@ -76,4 +84,16 @@ export function startServer(
       reject(new Error(`server exited (${code}) before serving:\n${out}`));
     });
   });
+}
+
+/** Kills every server still running (a detached `npm start` by its process group), for a suite's afterAll. */
+export function killLeftovers(procs: readonly ServerProcess[]): void {
+  for (const p of procs) {
+    if (p.child.exitCode !== null || p.child.signalCode !== null || !p.child.pid) continue;
+    try {
+      process.kill(-p.child.pid, 'SIGKILL');
+    } catch {
+      p.child.kill('SIGKILL');
+    }
+  }
 }
