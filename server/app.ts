@@ -21,7 +21,6 @@ import { BulkRunner } from './fhir/bulk/runner.js';
 import { bulkSettings } from './fhir/bulk/settings.js';
 import { OperationRegistry } from './fhir/operations.js';
 import { everythingOperation } from './fhir/interactions/everything.js';
-import { ResourceStore } from './fhir/resource-store.js';
 import type { FhirServices, SmartEndpoints } from './fhir/services.js';
 import { DEFAULT_SEARCH_LIMITS, type SearchLimits } from './fhir/search/limits.js';
 import { buildSearchRegistry } from './fhir/search/registry.js';
@@ -36,7 +35,7 @@ import { fhirErrorHandler } from './http/error-handler.js';
 import { fhirRouter } from './http/fhir-adapter.js';
 import { requestLogger } from './http/logging.js';
 import { assignRequestId } from './http/request-id.js';
-import type { DocumentStore } from './storage/document-collection.js';
+import type { Storage } from './storage/repository.js';
 import { clinicianAppOf } from '../smart-app/mount.js';
 
 /** What createApp needs. */
@@ -73,7 +72,7 @@ export interface AppDeps {
         | 'searchSnapshotSeconds'
       >
     >;
-  store: DocumentStore;
+  store: Storage;
   clock?: () => Date;
   logger?: Logger;
   /**
@@ -127,9 +126,9 @@ export function createFhirServices(deps: AppDeps): FhirServices {
   });
   const registry = buildSearchRegistry(definitions, conformance.conformance.searchParameters);
   const clock = deps.clock ?? (() => new Date());
-  const resources = new ResourceStore({
-    store: deps.store,
+  const resources = deps.store.repository({
     extract: (resource) => extractIndex(registry, resource, { baseUrl: deps.config.baseUrl }),
+    paramType: (type, code) => registry.get(type, code)?.type,
     indexKeys: (type) => indexKeysFor(registry, type),
     clock,
   });

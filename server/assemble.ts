@@ -11,7 +11,7 @@ import { resolveSessionSecret } from './auth/session-cookie.js';
 import { createSmartAccess } from './auth/setup.js';
 import type { SmartAccess } from './auth/smart-access.js';
 import type { Config } from './config.js';
-import type { DocumentStore } from './storage/document-collection.js';
+import type { Storage } from './storage/repository.js';
 
 /** The app and the parts main.ts reports on. */
 export interface AssembledApp extends CcmApp {
@@ -22,7 +22,7 @@ export interface AssembledApp extends CcmApp {
 /** Builds the users store, the SMART mode (always enforced by the server process) and the app. */
 export async function assembleApp(deps: {
   config: Config;
-  store: DocumentStore;
+  store: Storage;
   logger?: Logger;
 }): Promise<AssembledApp> {
   const { config, store } = deps;

@@ -30,7 +30,7 @@ export function demoResources(file = DEMO_PRACTICE_FILE): Resource[] {
  * Each resource is validated like any client write; an invalid fixture stops the start.
  */
 export async function loadDemoData(services: FhirServices, file = DEMO_PRACTICE_FILE): Promise<number> {
-  const system = services.store.collection<StoredDocument>(SYSTEM_COLLECTION);
+  const system = services.store.aux<StoredDocument>(SYSTEM_COLLECTION);
   if (await system.findOne({ _id: MARKER_ID })) return 0;
   const resources = demoResources(file);
   for (const r of resources) {

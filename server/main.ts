@@ -13,9 +13,8 @@ import { loadDemoData } from './demo-data.js';
 import { StoreCorruptError } from './storage/embedded/corruption.js';
 import type { EmbeddedStoreError } from './storage/embedded/errors.js';
 import { loadConformanceResources } from './fhir/profiles/store-loader.js';
-import { EmbeddedStore } from './storage/embedded/embedded-store.js';
 import { openStore } from './storage/open-store.js';
-import type { DocumentStore } from './storage/document-collection.js';
+import type { Storage } from './storage/repository.js';
 import type { FhirServices } from './fhir/services.js';
 
 /**
@@ -23,15 +22,13 @@ import type { FhirServices } from './fhir/services.js';
  * what it recovered, so that no request waits behind a whole collection); the first billing report then
  * needs no bulk reads.
  */
-function warmUpInBackground(store: DocumentStore, services: FhirServices, logger: Logger): void {
-  const loaded = store instanceof EmbeddedStore ? store.whenLoaded() : Promise.resolve();
-  void loaded.then(() => {
-    const t0 = Date.now();
-    warmCcm(services).then(
-      () => logger.info({ ms: Date.now() - t0 }, 'ccm practice model loaded'),
-      (err: unknown) => logger.warn({ err }, 'ccm practice model warm-up failed'),
-    );
-  });
+function warmUpInBackground(store: Storage, services: FhirServices, logger: Logger): void {
+  void store;
+  const t0 = Date.now();
+  warmCcm(services).then(
+    () => logger.info({ ms: Date.now() - t0 }, 'ccm practice model loaded'),
+    (err: unknown) => logger.warn({ err }, 'ccm practice model warm-up failed'),
+  );
 }
 
 /** The start-up notice of the demo switches that are on, with how to turn them off; '' when none is. */
@@ -111,7 +108,7 @@ async function main(): Promise<void> {
   warmUpInBackground(store, services, logger);
   logger.info({ engine: store.engine, ms: Date.now() - started }, 'ready');
   process.stdout.write(
-    `ccm-fhir listening (${store.engine} store${store.engine === 'embedded' ? ` in ${config.dataDir}` : ''})\n` +
+    `ccm-fhir listening (${store.engine} store${store.engine === 'sqlite' ? ` in ${config.dataDir}` : ''})\n` +
       `  FHIR base:          ${base}\n` +
       `  CapabilityStatement: ${base}/metadata\n` +
       `  Health:             ${origin}/healthz  ${origin}/readyz\n` +

@@ -5,6 +5,7 @@
  * PEM); with the embedded engine, `DATA_DIR/keys/signing-key.json` (made on first start, mode 0600);
  * with MongoDB, the `auth_keys` collection (made once, shared by every server process).
  */
+import type { Storage } from '../storage/repository.js';
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -18,7 +19,6 @@ import {
 } from 'jose';
 import {
   isDuplicateKeyError,
-  type DocumentStore,
   type StoredDocument,
 } from '../storage/document-collection.js';
 
@@ -90,8 +90,8 @@ interface KeyDoc extends StoredDocument {
 }
 
 /** The key kept in the store's `auth_keys` collection; the first process to start creates it. */
-async function storedKey(store: DocumentStore): Promise<SigningKeys> {
-  const coll = store.collection<KeyDoc>('auth_keys');
+async function storedKey(store: Storage): Promise<SigningKeys> {
+  const coll = store.aux<KeyDoc>('auth_keys');
   const found = await coll.findOne({ _id: 'signing' });
   if (found) return keysFromJwk(found.jwk);
   const jwk = await generatePrivateJwk();
@@ -109,10 +109,10 @@ async function storedKey(store: DocumentStore): Promise<SigningKeys> {
 /** Loads the signing key from configuration, DATA_DIR (embedded engine) or the store (MongoDB). */
 export async function loadSigningKeys(opts: {
   file?: string;
-  store: DocumentStore;
+  store: Storage;
   dataDir?: string;
 }): Promise<SigningKeys> {
   if (opts.file) return readKeyFile(opts.file);
-  if (opts.store.engine === 'embedded' && opts.dataDir) return dataDirKey(opts.dataDir);
+  if (opts.store.engine === 'sqlite' && opts.dataDir) return dataDirKey(opts.dataDir);
   return storedKey(opts.store);
 }

@@ -4,7 +4,7 @@
  * and the practice users and browser sessions given by the caller.
  */
 import type { JSONWebKeySet } from 'jose';
-import type { DocumentStore } from '../storage/document-collection.js';
+import type { Storage } from '../storage/repository.js';
 import { loadClientRegistry, type ClientRegistration } from './clients.js';
 import { jwksFetcher } from './jwks-fetch.js';
 import { loadSigningKeys, type SigningKeys } from './keys.js';
@@ -36,7 +36,7 @@ export interface SmartConfig {
 /** Everything createSmartAccess needs; the optional parts are for tests. */
 export interface SmartDeps {
   config: SmartConfig;
-  store: DocumentStore;
+  store: Storage;
   users: UserDirectory;
   sessions: BrowserSessions;
   clock?: () => Date;

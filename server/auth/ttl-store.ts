@@ -5,10 +5,10 @@
  * works on both storage engines (journaled with the embedded engine; shared by every server process with
  * MongoDB, so the resource servers stay stateless).
  */
+import type { Storage } from '../storage/repository.js';
 import {
   isDuplicateKeyError,
   type DocumentCollection,
-  type DocumentStore,
   type StoredDocument,
 } from '../storage/document-collection.js';
 
@@ -103,11 +103,11 @@ export class CollectionTtlStore implements TtlStore {
   private writes = 0;
 
   constructor(
-    store: DocumentStore,
+    store: Storage,
     private readonly clock: () => Date = () => new Date(),
     name = 'auth_state',
   ) {
-    this.coll = store.collection<StateDoc>(name);
+    this.coll = store.aux<StateDoc>(name);
   }
 
   private async init(): Promise<void> {

@@ -87,8 +87,8 @@ async function home(
   const encounters = patient
     ? await services.resources.find(
         'Encounter',
-        { comp: `Patient/${patient.id}` },
-        { sort: { _id: 1 }, limit: 100 },
+        { kind: 'compartment', name: '_compartment', compartment: `Patient/${patient.id}` },
+        { order: 'id', limit: 100, fields: 'resource' },
       )
     : [];
   const csrf = randomBytes(18).toString('base64url');
@@ -125,7 +125,7 @@ async function launch(smart: SmartAccess, services: FhirServices, req: Request, 
   const encounterId =
     typeof body.encounter === 'string' && ID.test(body.encounter) ? body.encounter : undefined;
   const encounter = encounterId
-    ? await services.resources.read('Encounter', encounterId, undefined, { index: true })
+    ? await services.resources.read('Encounter', encounterId, { fields: 'all' })
     : null;
   if (
     !client?.launchUri ||

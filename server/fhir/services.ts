@@ -2,13 +2,12 @@
  * What the FHIR layer needs from the rest of the process, built once per app by createApp and passed
  * down explicitly (no module singletons).
  */
-import type { Filter } from 'mongodb';
 import type { OperationOutcomeIssue } from 'fhir/r4.js';
 import type { Permission } from './access/scopes.js';
-import type { DocumentStore } from '../storage/document-collection.js';
+import type { Storage, Where } from '../storage/repository.js';
 import type { OperationRegistry } from './operations.js';
 import type { R4Definitions } from './definitions.js';
-import type { ResourceDoc, ResourceStore } from './resource-store.js';
+import type { ResourceStore } from './resource-store.js';
 import type { SearchPaging } from './search/execute.js';
 import type { SearchLimits } from './search/limits.js';
 import type { SearchRegistry } from './search/registry.js';
@@ -23,7 +22,8 @@ export interface FhirServices {
   definitions: R4Definitions;
   /** The concrete resource types the server serves (the R4 table). */
   resourceTypes: ReadonlySet<string>;
-  store: DocumentStore;
+  /** The storage engine: transactions and auxiliary collections. */
+  store: Storage;
   resources: ResourceStore;
   registry: SearchRegistry;
   validate: ResourceValidator;
@@ -40,10 +40,11 @@ export interface FhirServices {
   /** Limits of one search (search/limits.ts); the defaults when absent. */
   searchLimits?: SearchLimits;
   /**
-   * What the request's access token reaches of `type` with `perms` (access/policy.ts), as a storage filter
-   * that conditional criteria are ANDed with; absent or undefined: everything (no token, or unconfined).
+   * What the request's access token reaches of `type` with `perms` (access/policy.ts), as a storage
+   * condition that conditional criteria are ANDed with; absent or undefined: everything (no token, or
+   * unconfined).
    */
-  reach?: (type: string, perms: readonly Permission[]) => Filter<ResourceDoc> | undefined;
+  reach?: (type: string, perms: readonly Permission[]) => Where | undefined;
 }
 
 /** The OAuth endpoints of the SMART authorization server, as absolute URLs. */

@@ -1,7 +1,8 @@
 /** Chooses the storage engine: MongoDB when a URI is configured, the embedded engine otherwise. */
-import type { DocumentStore } from './document-collection.js';
 import { openEmbeddedStore } from './embedded/embedded-store.js';
 import { openMongoStore } from './mongodb/mongo-store.js';
+import { DocumentStorage } from './mongodb/storage.js';
+import type { Storage } from './repository.js';
 
 /** Storage configuration. */
 export interface StoreConfig {
@@ -16,7 +17,11 @@ export interface StoreConfig {
 }
 
 /** Opens the configured store. */
-export function openStore(config: StoreConfig): Promise<DocumentStore> {
-  if (config.mongodbUri) return openMongoStore(config.mongodbUri, { dbName: config.mongodbDb });
-  return openEmbeddedStore({ dataDir: config.dataDir, compactAfterBytes: config.compactAfterBytes });
+export async function openStore(config: StoreConfig): Promise<Storage> {
+  if (config.mongodbUri) {
+    return new DocumentStorage(await openMongoStore(config.mongodbUri, { dbName: config.mongodbDb }));
+  }
+  return new DocumentStorage(
+    await openEmbeddedStore({ dataDir: config.dataDir, compactAfterBytes: config.compactAfterBytes }),
+  );
 }

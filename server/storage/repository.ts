@@ -77,10 +77,10 @@ export class StaleVersion extends Error {
 
 /**
  * Which parts of a current version a read returns (the engine copies only those):
- * `id` = `_id`, `vid`, `lu`, `deleted`; `resource` = also the resource; `indexed` = also `sp`;
- * `all` = also `comp` (everything).
+ * `id` = `_id`, `vid`, `lu`, `deleted`; `index` = those and `sp` (what sorting reads); `resource` = `id`'s
+ * and the resource; `indexed` = also `sp`; `all` = also `comp` (everything).
  */
-export type Fields = 'id' | 'resource' | 'indexed' | 'all';
+export type Fields = 'id' | 'index' | 'resource' | 'indexed' | 'all';
 
 /** An `_id` bound: the ids after (or before) `id` in code-point order. */
 export interface IdRange {

@@ -5,15 +5,15 @@ import { createApp, type CcmApp } from '../../server/app.js';
 import type { AccessMode } from '../../server/auth/smart-access.js';
 import type { RateLimitConfig } from '../../server/config.js';
 import { loadConformanceResources } from '../../server/fhir/profiles/store-loader.js';
-import { openEmbeddedStore } from '../../server/storage/embedded/embedded-store.js';
+import { openStore } from '../../server/storage/open-store.js';
 import { openMongoStore } from '../../server/storage/mongodb/mongo-store.js';
-import type { DocumentStore } from '../../server/storage/document-collection.js';
+import type { Storage } from '../../server/storage/repository.js';
 
 export const TEST_BASE = 'http://127.0.0.1:8080/fhir';
 
 /** A test application and a way to close its store. */
 export interface TestApp extends CcmApp {
-  store: DocumentStore;
+  store: Storage;
   close(): Promise<void>;
 }
 
@@ -35,7 +35,7 @@ export async function makeTestApp(
     /** The FHIR base URL (default TEST_BASE). */
     baseUrl?: string;
     /** SMART enforcement built on the store (see smart-app.ts); absent = the open mode. */
-    access?: (store: DocumentStore) => Promise<AccessMode>;
+    access?: (store: Storage) => Promise<AccessMode>;
     logger?: Logger;
     /** Turn the demo on (DEMO=true): demo users on the dashboard, demo clients, the /ehr simulator. */
     demo?: boolean;
@@ -45,10 +45,12 @@ export async function makeTestApp(
 ): Promise<TestApp> {
   const store =
     opts.engine === 'mongodb'
-      ? await openMongoStore(process.env.MONGODB_URI as string, {
-          dbName: `ccm-test-${randomUUID().slice(0, 8)}`,
+      ? await openStore({
+          mongodbUri: process.env.MONGODB_URI as string,
+          mongodbDb: `ccm-test-${randomUUID().slice(0, 8)}`,
+          dataDir: null,
         })
-      : await openEmbeddedStore({ dataDir: opts.dataDir ?? null });
+      : await openStore({ dataDir: opts.dataDir ?? null });
   const built = createApp({
     config: {
       baseUrl: opts.baseUrl ?? TEST_BASE,

@@ -50,7 +50,7 @@ describe('X-Content-Type-Options: nosniff', () => {
 
 describe('logs of a 500 carry no query string', () => {
   test('the error and request log lines name the path, not the search values', async () => {
-    const spy = jest.spyOn(t.services.resources, 'current').mockRejectedValue(new Error('storage exploded'));
+    const spy = jest.spyOn(t.services.resources, 'find').mockRejectedValue(new Error('storage exploded'));
     lines.length = 0;
     try {
       const res = await request(t.app)

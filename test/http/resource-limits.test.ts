@@ -7,15 +7,15 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import type { Bundle, OperationOutcome } from 'fhir/r4.js';
 import { createApp, type AppDeps, type CcmApp } from '../../server/app.js';
-import { openEmbeddedStore } from '../../server/storage/embedded/embedded-store.js';
-import type { DocumentStore } from '../../server/storage/document-collection.js';
+import { openStore } from '../../server/storage/open-store.js';
+import type { Storage } from '../../server/storage/repository.js';
 import { TEST_BASE } from '../helpers/test-app.js';
 
-let store: DocumentStore;
+let store: Storage;
 let built: CcmApp;
 
 beforeAll(async () => {
-  store = await openEmbeddedStore({ dataDir: null });
+  store = await openStore({ dataDir: null });
   const config: AppDeps['config'] = { baseUrl: TEST_BASE, bodyLimitBytes: 32 << 20 };
   built = createApp({ config, store });
 });

@@ -65,7 +65,7 @@ describe('Bulk Data export jobs belong to the kick-off client (export.html#secur
 
   test('the job records the client and subject of the kick-off token', async () => {
     const id = status.split('/').pop() as string;
-    const job = await t.store.collection<BulkJob>(BULK_JOBS).findOne({ _id: id });
+    const job = await t.store.aux<BulkJob>(BULK_JOBS).findOne({ _id: id });
     expect(job?.clientId).toBe('demo-analyst');
     expect(job?.subject).toBe('demo-analyst');
   });
@@ -92,7 +92,7 @@ describe('Bulk Data export jobs belong to the kick-off client (export.html#secur
         expect(res.body.issue).toEqual([{ ...unknown.body.issue[0], diagnostics: unknownDiagnostics }]);
       }
     }
-    const job = await t.store.collection<BulkJob>(BULK_JOBS).findOne({ _id: id });
+    const job = await t.store.aux<BulkJob>(BULK_JOBS).findOne({ _id: id });
     expect(job?.state).toBe('complete');
   });
 
@@ -153,7 +153,7 @@ describe('Bulk Data export jobs belong to the kick-off client (export.html#secur
       output: [],
       expiresAt: new Date(Date.now() + 3600_000).toISOString(),
     };
-    await t.store.collection<BulkJob>(BULK_JOBS).insertOne(job);
+    await t.store.aux<BulkJob>(BULK_JOBS).insertOne(job);
     const res = await get('/fhir/bulk-status/legacy-job', other).set('accept', 'application/json');
     expect(res.status).toBe(200);
     expect(JSON.parse(res.text).request).toBe(`${TEST_BASE}/$export`);

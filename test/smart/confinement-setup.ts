@@ -195,5 +195,5 @@ export async function stateOf(c: Confinement, type: string, id: string): Promise
 
 /** How many resources of `type` are stored (current versions, deleted included). */
 export async function countOf(c: Confinement, type: string): Promise<number> {
-  return c.t.services.resources.count(type, {});
+  return c.t.services.resources.count(type, { kind: 'all' });
 }

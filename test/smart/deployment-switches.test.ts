@@ -11,8 +11,8 @@ import path from 'node:path';
 import request from 'supertest';
 import { assembleApp, type AssembledApp } from '../../server/assemble.js';
 import { ConfigError, loadConfig, productionProblem } from '../../server/config.js';
-import { openEmbeddedStore } from '../../server/storage/embedded/embedded-store.js';
-import type { DocumentStore } from '../../server/storage/document-collection.js';
+import { openStore } from '../../server/storage/open-store.js';
+import type { Storage } from '../../server/storage/repository.js';
 import { DEMO_EHR } from '../helpers/smart-token.js';
 
 const dirs: string[] = [];
@@ -156,10 +156,10 @@ function demoClientToken(app: AssembledApp['app']) {
 }
 
 describe('an app assembled as main.ts does it', () => {
-  const stores: DocumentStore[] = [];
+  const stores: Storage[] = [];
   async function assembled(env: Record<string, string>): Promise<AssembledApp> {
     const config = loadConfig({ DATA_DIR: tempDir(), ...env });
-    const store = await openEmbeddedStore({ dataDir: null });
+    const store = await openStore({ dataDir: null });
     stores.push(store);
     return assembleApp({ config, store });
   }

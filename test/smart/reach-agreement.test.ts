@@ -97,7 +97,7 @@ describe.each(Object.keys(EDGES))('%s', (type) => {
       });
       const rule = ruleFor(t.services, auth, type, [perm]);
       const filter = ruleFilter(rule);
-      const stored = await t.services.resources.find(type, filter ?? {});
+      const stored = await t.services.resources.find(type, filter ?? { kind: 'all' });
       const selected = stored
         .map((d) => d._id)
         .filter((id) => ids.includes(id))

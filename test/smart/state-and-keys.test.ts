@@ -9,24 +9,25 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { loadSigningKeys } from '../../server/auth/keys.js';
 import { CollectionTtlStore, MemoryTtlStore, type TtlStore } from '../../server/auth/ttl-store.js';
-import { openEmbeddedStore } from '../../server/storage/embedded/embedded-store.js';
-import { openMongoStore } from '../../server/storage/mongodb/mongo-store.js';
-import type { DocumentStore } from '../../server/storage/document-collection.js';
+import { openStore as openEngine } from '../../server/storage/open-store.js';
+import type { Storage } from '../../server/storage/repository.js';
 import { ENGINES } from '../helpers/test-app.js';
 import { testClock } from '../helpers/smart-app.js';
 
-const stores: DocumentStore[] = [];
+const stores: Storage[] = [];
 afterAll(async () => {
   for (const s of stores) await s.close();
 });
 
-async function openStore(engine: string): Promise<DocumentStore> {
+async function openStore(engine: string): Promise<Storage> {
   const s =
     engine === 'mongodb'
-      ? await openMongoStore(process.env.MONGODB_URI as string, {
-          dbName: `ccm-auth-${randomUUID().slice(0, 8)}`,
+      ? await openEngine({
+          mongodbUri: process.env.MONGODB_URI as string,
+          mongodbDb: `ccm-auth-${randomUUID().slice(0, 8)}`,
+          dataDir: null,
         })
-      : await openEmbeddedStore({ dataDir: null });
+      : await openEngine({ dataDir: null });
   stores.push(s);
   return s;
 }

@@ -14,8 +14,8 @@ import { assembleApp, type AssembledApp } from '../../server/assemble.js';
 import { LiveUserStore } from '../../server/auth/live-user-store.js';
 import { writeUsersFile } from '../../server/auth/users-file.js';
 import { loadConfig } from '../../server/config.js';
-import { openEmbeddedStore } from '../../server/storage/embedded/embedded-store.js';
-import type { DocumentStore } from '../../server/storage/document-collection.js';
+import { openStore } from '../../server/storage/open-store.js';
+import type { Storage } from '../../server/storage/repository.js';
 import { ROOT } from '../helpers/server-process.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ccm-users-cli-'));
@@ -143,10 +143,10 @@ describe('npm run users', () => {
 });
 
 describe('a running server and the users store', () => {
-  let store: DocumentStore;
+  let store: Storage;
   let t: AssembledApp;
   beforeAll(async () => {
-    store = await openEmbeddedStore({ dataDir: null });
+    store = await openStore({ dataDir: null });
     t = await assembleApp({ config: loadConfig({ DATA_DIR: dir }), store });
   });
   afterAll(() => store.close());

@@ -3,6 +3,7 @@
  * indexed `sp.patient.r` key (one query per resource type, never a collection scan), and reads them into
  * the engine's record.
  */
+import type { Where } from '../../storage/repository.js';
 import type {
   CarePlan,
   CareTeam,
@@ -47,7 +48,8 @@ export function roleRefs(record: PatientRecord): string[] {
 
 /** The current resources of a type in a patient's compartment, via the indexed patient reference. */
 async function ofPatient<T>(services: FhirServices, type: string, patientRef: string): Promise<T[]> {
-  const docs = await services.resources.find(type, { 'sp.patient.r': patientRef });
+  const where: Where = { kind: 'refs', name: 'patient', code: 'patient', refs: [patientRef] };
+  const docs = await services.resources.find(type, where, { fields: 'resource' });
   return docs.flatMap((d) => (d.resource ? [d.resource as T] : []));
 }
 
@@ -84,7 +86,11 @@ export async function loadPatientRecord(
   }
   const roles = roleRefs(record).map((r) => r.slice('PractitionerRole/'.length));
   if (roles.length > 0) {
-    const docs = await services.resources.find('PractitionerRole', { _id: { $in: roles } });
+    const docs = await services.resources.find(
+      'PractitionerRole',
+      { kind: 'id', name: '_id', ids: roles },
+      { fields: 'resource' },
+    );
     for (const d of docs) {
       const practitioner = (d.resource as PractitionerRole | undefined)?.practitioner?.reference;
       if (practitioner) record.roleToPractitioner[`PractitionerRole/${d._id}`] = practitioner;

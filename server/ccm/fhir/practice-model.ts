@@ -40,6 +40,37 @@ import { monthOf, monthRange, shiftMonth } from '../time/zone.js';
 import { CATEGORY, VISIT_CLASS } from '../vocabulary.js';
 import { displayName } from './patient-loader.js';
 import { TypeView } from './read-model.js';
+import { ALL, type Where } from '../../storage/repository.js';
+
+/** Some entry of token parameter `code` has one of `codes` (any system). */
+function codeIn(code: string, codes: readonly string[]): Where {
+  return {
+    kind: 'match',
+    name: code,
+    code,
+    not: false,
+    anyOf: codes.map((c) => ({ type: 'token', code: c })),
+  };
+}
+
+/** Some entry of date parameter `code` starts in [lo, hi) (epoch ms). */
+function startsIn(code: string, lo: number, hi: number): Where {
+  return {
+    kind: 'and',
+    of: [
+      // `sa` with hi = lo - 1: the entry starts after lo - 1, i.e. at or after lo
+      {
+        kind: 'match',
+        name: code,
+        code,
+        not: false,
+        anyOf: [{ type: 'date', prefix: 'sa', lo: lo - 1, hi: lo - 1 }],
+      },
+      // `lt`: the entry starts before hi
+      { kind: 'match', name: code, code, not: false, anyOf: [{ type: 'date', prefix: 'lt', lo: hi, hi }] },
+    ],
+  };
+}
 
 const DAY = 24 * 3600 * 1000;
 const ACTIVE_STATUSES = ['active', 'recurrence', 'relapse'];
@@ -194,26 +225,25 @@ export class PracticeModel {
     ];
     const step = pause ?? (() => Promise.resolve());
     for (const v of views) await v.refresh(s, now);
-    await this.patients.load(s, {});
+    await this.patients.load(s, ALL);
     await step();
-    await this.roles.load(s, {});
-    await this.conditions.load(s, { 'sp.clinical-status.c': { $in: ACTIVE_STATUSES } });
+    await this.roles.load(s, ALL);
+    await this.conditions.load(s, codeIn('clinical-status', ACTIVE_STATUSES));
     await step();
-    await this.consents.load(s, { 'sp.category.c': CATEGORY.consent });
-    await this.plans.load(s, { 'sp.category.c': CATEGORY.carePlan });
-    await this.teams.load(s, { 'sp.status.c': { $in: ['active', 'inactive', 'suspended'] } });
+    await this.consents.load(s, codeIn('category', [CATEGORY.consent]));
+    await this.plans.load(s, codeIn('category', [CATEGORY.carePlan]));
+    await this.teams.load(s, codeIn('status', ['active', 'inactive', 'suspended']));
     await step();
     const lo = Math.min(entriesFrom, ctx.month.start) - 2 * DAY;
     const hi = ctx.month.end + 2 * DAY;
-    await this.entries.load(s, { 'sp.date.lo': { $gte: lo, $lt: hi } }, [lo, hi]);
+    await this.entries.load(s, startsIn('date', lo, hi), [lo, hi]);
     await step();
     // the bulk filter matches visit codes without their system; the engine checks the system
     const visitCodes = [...ctx.visitCodes].map((c) => c.split('|')[1]);
     const from = this.visitWindowStart(ctx, lo);
-    const visitFilter = {
-      'sp.date.lo': { $gte: from, $lt: hi },
-      'sp.class.c': VISIT_CLASS,
-      'sp.type.c': { $in: visitCodes },
+    const visitFilter: Where = {
+      kind: 'and',
+      of: [startsIn('date', from, hi), codeIn('class', [VISIT_CLASS]), codeIn('type', visitCodes)],
     };
     await this.visits.load(s, visitFilter, [from, hi]);
   }

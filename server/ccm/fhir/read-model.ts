@@ -7,13 +7,13 @@
  * committed late or stamped by a slightly different clock is not missed, and reports which patients
  * changed. The store stays the source of truth (any number of server processes may write).
  */
-import type { Filter } from 'mongodb';
 import type { Resource } from 'fhir/r4.js';
 import type { FhirServices } from '../../fhir/services.js';
 import type { ResourceDoc } from '../../fhir/resource-store.js';
+import type { Where } from '../../storage/repository.js';
 
 /** The only fields of a stored document the model reads (the engine then copies nothing else). */
-const FIELDS = { _id: 1, vid: 1, deleted: 1, resource: 1 } as const;
+const FIELDS = 'resource' as const;
 
 /** How far before the previous refresh each refresh looks again, in milliseconds. */
 export const REFRESH_MARGIN_MS = 5000;
@@ -89,21 +89,22 @@ export class TypeView<T> {
     const startedAt = now.toISOString();
     if (this.since !== undefined) {
       const from = new Date(Date.parse(this.since) - REFRESH_MARGIN_MS).toISOString();
-      const coll = await services.resources.current(this.type);
-      const changed = await coll.find({ lu: { $gte: from } }, { projection: FIELDS }).toArray();
+      const changed = await services.resources.find(
+        this.type,
+        { kind: 'updated', gte: from },
+        { fields: FIELDS, includeDeleted: true },
+      );
       for (const doc of changed) this.apply(doc);
     }
     this.since = startedAt;
   }
 
   /** Loads everything the filter selects (once for an unwindowed view, once per new window otherwise). */
-  async load(services: FhirServices, filter: Filter<ResourceDoc>, range?: Range): Promise<void> {
+  async load(services: FhirServices, filter: Where, range?: Range): Promise<void> {
     if (range ? this.covers(range) : this.loadedAll) return;
     if (range) this.ranges.push(range);
     else this.loadedAll = true;
-    const coll = await services.resources.current(this.type);
-    const live: Filter<ResourceDoc> = { $and: [filter, { deleted: { $ne: true } }] };
-    for (const doc of await coll.find(live, { projection: FIELDS }).toArray()) this.apply(doc);
+    for (const doc of await services.resources.find(this.type, filter, { fields: FIELDS })) this.apply(doc);
   }
 
   /** Whether a window is inside one already loaded. */

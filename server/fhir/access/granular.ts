@@ -2,21 +2,20 @@
  * Finer-grained scope constraints (SMART App Launch 2.2 scopes-and-launch-context.html "Finer-grained
  * resource constraints using search parameters"): `patient/Observation.rs?category=...`. The server supports
  * token parameters with a code, a `system|code` or a `|code` (what `category` needs); a constraint is parsed
- * with the search parser, compiled to the same filter search uses, and tested in memory on index entries.
+ * with the search parser, turned into the same storage condition search uses, and tested in memory on index entries.
  * Modifiers, chains and other parameter types are the spec's "experimental features": such a scope is
  * not granted.
  */
-import type { Filter } from 'mongodb';
 import type { MatchClause, TokenMatcher } from '../search/ir.js';
 import type { IndexEntry, TokenEntry } from '../search/index-entry.js';
 import { parseSearch } from '../search/parse.js';
-import { toMongoFilter } from '../search/to-mongo.js';
 import type { SearchRegistry } from '../search/registry.js';
-import type { ResourceDoc } from '../resource-store.js';
+import { whereOf } from '../search/where.js';
+import type { Where } from '../../storage/repository.js';
 
-/** A compiled constraint: a storage filter and the same test over a resource's index entries. */
+/** A compiled constraint: a storage condition and the same test over a resource's index entries. */
 export interface Granular {
-  filter: Filter<ResourceDoc>;
+  filter: Where;
   test(sp: Record<string, IndexEntry[] | unknown[]>): boolean;
 }
 
@@ -55,7 +54,7 @@ export function compileGranular(
     if (!ir.clauses.every((c) => c.kind === 'match' && !c.not && c.anyOf.every(plainToken))) return null;
     clauses = ir.clauses as MatchClause[];
     if (clauses.length === 0) return null;
-    const filter = toMongoFilter(ir) as Filter<ResourceDoc>;
+    const filter = whereOf(ir);
     return { filter, test: (sp) => clauses.every((c) => clauseMatches(c, sp as Record<string, unknown[]>)) };
   } catch {
     return null;

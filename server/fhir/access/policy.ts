@@ -7,9 +7,8 @@
  * (ruleFilter) and the same test in memory (ruleAllows); the checks that need other resources (Binary
  * securityContext, Provenance targets) are made per instance by `allowsInstance`.
  */
-import type { Filter } from 'mongodb';
 import type { Resource } from 'fhir/r4.js';
-import type { ResourceDoc } from '../resource-store.js';
+import { and, NONE, or, type Where } from '../../storage/repository.js';
 import { extractIndex } from '../search/extract.js';
 import type { FhirServices } from '../services.js';
 import type { AccessContext } from './context.js';
@@ -57,18 +56,18 @@ export function ruleFor(
 }
 
 /** A filter matching nothing. */
-export const NOTHING: Filter<ResourceDoc> = { _id: { $in: [] } };
+export const NOTHING: Where = NONE;
 
 /** The storage filter of a rule; undefined when it allows everything. */
-export function ruleFilter(rule: Rule): Filter<ResourceDoc> | undefined {
+export function ruleFilter(rule: Rule): Where | undefined {
   if (rule.kind === 'all') return undefined;
   if (rule.kind === 'none') return NOTHING;
   const ors = rule.alternatives.map((a) => {
-    const parts: Filter<ResourceDoc>[] = a.granular.map((g) => g.filter);
+    const parts: Where[] = a.granular.map((g) => g.filter);
     if (a.confine) parts.unshift(a.confine.filter);
-    return parts.length === 1 ? parts[0] : { $and: parts };
+    return and(...parts);
   });
-  return ors.length === 1 ? ors[0] : { $or: ors };
+  return or(...ors);
 }
 
 /** Whether a rule allows one resource (its index is extracted in memory, as on write). */

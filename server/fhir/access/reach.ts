@@ -20,8 +20,7 @@
  * `user/` and `system/` tokens reach every instance of a type their scopes name (except conformance
  * writes for `user/`).
  */
-import type { Filter } from 'mongodb';
-import type { ResourceDoc } from '../resource-store.js';
+import { and, NONE as NOTHING, or, type Where } from '../../storage/repository.js';
 import type { ResourceIndex, ReferenceEntry } from '../search/index-entry.js';
 import type { SearchRegistry } from '../search/registry.js';
 import type { ScopeContext } from './scopes.js';
@@ -94,13 +93,13 @@ export function classOf(registry: SearchRegistry, type: string): TypeClass {
  * `deep` names a check that needs other resources (made per instance, policy.ts).
  */
 export interface Confine {
-  filter: Filter<ResourceDoc>;
+  filter: Where;
   test(index: ResourceIndex): boolean;
   deep?: 'security-context' | 'provenance-targets';
 }
 
 /** Nothing of the type, for storage and in memory. */
-const NONE: Confine = { filter: { _id: { $in: [] } }, test: () => false };
+const NONE: Confine = { filter: NOTHING, test: () => false };
 
 function refs(index: ResourceIndex, code: string): ReferenceEntry[] {
   return (index.sp[code] ?? []) as ReferenceEntry[];
@@ -110,12 +109,13 @@ function refs(index: ResourceIndex, code: string): ReferenceEntry[] {
 function ownedBy(params: readonly string[], patient: string): Confine {
   const ref = `Patient/${patient}`;
   const ors = params.map((code, i) => {
-    const absent = params.slice(0, i).map((prev) => ({ [`sp.${prev}`]: { $exists: false } }));
-    const cond = { [`sp.${code}.r`]: ref };
-    return absent.length === 0 ? cond : { $and: [...absent, cond] };
+    const absent: Where[] = params
+      .slice(0, i)
+      .map((prev) => ({ kind: 'missing', name: prev, code: prev, missing: true }));
+    return and(...absent, { kind: 'refs', name: code, code, refs: [ref] });
   });
   return {
-    filter: (ors.length === 1 ? ors[0] : { $or: ors }) as Filter<ResourceDoc>,
+    filter: or(...ors),
     test: (index) => {
       const first = params.find((code) => refs(index, code).length > 0);
       return first !== undefined && refs(index, first).some((e) => e.r === ref);
@@ -125,7 +125,11 @@ function ownedBy(params: readonly string[], patient: string): Confine {
 
 function compartment(patient: string, deep?: Confine['deep']): Confine {
   const ref = `Patient/${patient}`;
-  return { filter: { comp: ref }, test: (index) => index.comp.includes(ref), deep };
+  return {
+    filter: { kind: 'compartment', name: '_compartment', compartment: ref },
+    test: (index) => index.comp.includes(ref),
+    deep,
+  };
 }
 
 /**

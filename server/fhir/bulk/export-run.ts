@@ -6,18 +6,14 @@
  */
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { Filter } from 'mongodb';
 import type { Bundle, Group } from 'fhir/r4.js';
-import type { HistoryDoc, ResourceDoc } from '../resource-store.js';
+import { and, type Where } from '../../storage/repository.js';
 import type { FhirServices } from '../services.js';
 import type { BulkJob, JobFile } from './jobs.js';
 import { compartmentTypes } from './kickoff.js';
 
-/**
- * Resources per read from the store, by `_id: {$in: ids}`: small, because the embedded engine tests `$in`
- * linearly on each candidate; on MongoDB it is one indexed round trip per chunk.
- */
-const CHUNK = 100;
+/** Resources per read from the store, by id: one indexed read per chunk, so the event loop never waits long. */
+const CHUNK = 200;
 /** Lines per NDJSON file before a new file of the same type is started. */
 export const FILE_MAX_LINES = 100000;
 
@@ -31,8 +27,8 @@ export class ExportCancelled extends Error {}
 
 interface Selection {
   types: string[];
-  /** The filter for a type (undefined: the type has nothing to export). */
-  filter(type: string): Filter<ResourceDoc> | undefined;
+  /** The condition for a type (undefined: the type has nothing to export). */
+  filter(type: string): Where | undefined;
 }
 
 /** Group members that are Patients (Group.member.entity), as ids. */
@@ -49,9 +45,7 @@ async function groupPatients(services: FhirServices, groupId: string): Promise<s
 
 /** What a job selects, as one filter per type. */
 async function selection(services: FhirServices, job: BulkJob): Promise<Selection> {
-  const time: Record<string, string> = { $lte: job.transactionTime as string };
-  if (job.since) time.$gt = job.since;
-  const base = { deleted: { $ne: true }, lu: time } as Filter<ResourceDoc>;
+  const base: Where = { kind: 'updated', lte: job.transactionTime as string, gt: job.since };
   const scope = job.level === 'system' ? [...services.resourceTypes] : compartmentTypes(services);
   const types = (job.types ?? scope).filter((t) => scope.includes(t)).sort();
   if (job.level === 'system') return { types, filter: () => base };
@@ -60,10 +54,14 @@ async function selection(services: FhirServices, job: BulkJob): Promise<Selectio
   return {
     types,
     filter: (type) => {
-      if (!patients) return { ...base, ...(type === 'Patient' ? {} : { 'comp.0': { $exists: true } }) };
+      if (!patients) return type === 'Patient' ? base : and(base, { kind: 'in-some-compartment' });
       if (patients.length === 0) return undefined;
-      if (type === 'Patient') return { ...base, _id: { $in: patients } };
-      return { ...base, comp: { $in: patients.map((p) => `Patient/${p}`) } };
+      if (type === 'Patient') return and(base, { kind: 'id', name: '_id', ids: patients });
+      const inCompartments: Where = {
+        kind: 'or',
+        of: patients.map((p) => ({ kind: 'compartment', name: 'patient', compartment: `Patient/${p}` })),
+      };
+      return and(base, inCompartments);
     },
   };
 }
@@ -126,13 +124,10 @@ class NdjsonWriter {
   }
 }
 
-/** Ids of the current resources of `type` matching `filter`, in id order. */
-async function idsOf(services: FhirServices, type: string, filter: Filter<ResourceDoc>): Promise<string[]> {
-  // Probe without ResourceStore.current(), which would declare indexes (create collections) for empty types.
-  if ((await services.store.collection(type).countDocuments({}, { limit: 1 })) === 0) return [];
-  const coll = await services.resources.current(type);
-  const docs = await coll.find(filter, { projection: { _id: 1 } }).toArray();
-  return docs.map((d) => d._id).sort();
+/** Ids of the current resources of `type` matching `where`, in id order. */
+async function idsOf(services: FhirServices, type: string, where: Where): Promise<string[]> {
+  const docs = await services.resources.find(type, where, { fields: 'id', order: 'id' });
+  return docs.map((d) => d._id);
 }
 
 async function exportType(
@@ -142,13 +137,15 @@ async function exportType(
   ids: string[],
   progress: { done: number; total: number; hooks: ExportHooks },
 ): Promise<JobFile[]> {
-  const coll = await services.resources.current(type);
   const out = new NdjsonWriter(dir, type, '');
   try {
     for (let i = 0; i < ids.length; i += CHUNK) {
-      const docs = await coll
-        .find({ _id: { $in: ids.slice(i, i + CHUNK) } }, { projection: { resource: 1 } })
-        .toArray();
+      const chunk = ids.slice(i, i + CHUNK);
+      const docs = await services.resources.find(
+        type,
+        { kind: 'id', name: '_id', ids: chunk },
+        { fields: 'resource' },
+      );
       docs.sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
       await out.write(docs.filter((d) => d.resource).map((d) => JSON.stringify(d.resource)));
       progress.done += docs.length;
@@ -167,19 +164,14 @@ async function exportDeleted(
   job: BulkJob,
   types: string[],
 ): Promise<JobFile[]> {
-  const history = await services.resources.history();
-  const docs = await history
-    .find({
-      deleted: true,
-      lu: { $gt: job.since as string, $lte: job.transactionTime as string },
-      t: { $in: types },
-    } as Filter<HistoryDoc>)
-    .toArray();
+  // Tombstones deleted after `_since` and by transactionTime: deleted since then and still deleted.
   const byType = new Map<string, Set<string>>();
-  for (const h of docs) {
-    const cur = await services.resources.read(h.t, h.rid);
-    if (cur?.deleted && cur.lu <= (job.transactionTime as string))
-      byType.set(h.t, (byType.get(h.t) ?? new Set()).add(h.rid));
+  const present = new Set(await services.resources.types());
+  for (const type of types) {
+    if (!present.has(type)) continue;
+    const window: Where = { kind: 'updated', gt: job.since as string, lte: job.transactionTime as string };
+    const docs = await services.resources.find(type, window, { fields: 'id', includeDeleted: true });
+    for (const d of docs) if (d.deleted) byType.set(type, (byType.get(type) ?? new Set()).add(d._id));
   }
   const out = new NdjsonWriter(dir, 'Bundle', '-deleted');
   try {
@@ -210,8 +202,10 @@ export async function runExport(
   await mkdir(dir, { recursive: true });
   const sel = await selection(services, job);
   const plan: Array<{ type: string; ids: string[] }> = [];
+  // Only the types that hold something are read (no empty collection is made on MongoDB).
+  const present = new Set(await services.resources.types());
   for (const type of sel.types) {
-    const filter = sel.filter(type);
+    const filter = present.has(type) ? sel.filter(type) : undefined;
     const ids = filter ? await idsOf(services, type, filter) : [];
     if (ids.length > 0) plan.push({ type, ids });
   }

@@ -3,7 +3,8 @@
  * job survives a restart and is visible to every server process on MongoDB. A runner claims a job with a
  * lease (compare-and-set on its state), renews the lease while it works, and records the manifest.
  */
-import type { DocumentCollection, DocumentStore, StoredDocument } from '../../storage/document-collection.js';
+import type { DocumentCollection, StoredDocument } from '../../storage/document-collection.js';
+import type { Storage } from '../../storage/repository.js';
 
 export const BULK_JOBS = 'bulk_jobs';
 
@@ -55,8 +56,8 @@ export interface BulkJob extends StoredDocument {
 }
 
 /** The jobs collection of a store. */
-export function jobsOf(store: DocumentStore): DocumentCollection<BulkJob> {
-  return store.collection<BulkJob>(BULK_JOBS);
+export function jobsOf(store: Storage): DocumentCollection<BulkJob> {
+  return store.aux<BulkJob>(BULK_JOBS);
 }
 
 /** Claims a pending job (or a running one whose lease ran out) for `owner`; false when another took it. */

@@ -99,8 +99,8 @@ export class BulkRunner {
   private async drain(): Promise<void> {
     const jobs = jobsOf(this.services.store);
     for (;;) {
-      // Embedded engine: one process per data directory, so a job still "running" at start was interrupted.
-      const stale = this.firstPoll && this.services.store.engine === 'embedded';
+      // SQLite engine: one process per data directory, so a job still "running" at start was interrupted.
+      const stale = this.firstPoll && this.services.store.engine === 'sqlite';
       this.firstPoll = false;
       const candidates = await runnableJobs(jobs, this.services.clock(), stale);
       let ran = false;

@@ -4,13 +4,7 @@
  */
 import type { BundleEntry, Resource } from 'fhir/r4.js';
 import type { Operation } from 'fast-json-patch';
-import type {
-  DocumentCollection,
-  DocumentCursor,
-  FindOptions,
-  StorageSession,
-  StoredDocument,
-} from '../../storage/document-collection.js';
+import type { StorageSession } from '../../storage/document-collection.js';
 import type { FhirRequest, FhirResponse } from '../request.js';
 import { gone, notFound, preconditionFailed } from '../outcomes.js';
 import type { PreferReturn } from '../preconditions.js';
@@ -43,7 +37,7 @@ export interface PreparedWrite {
 async function applyPatch(ctx: WriteContext, w: PreparedWrite, id: string): Promise<BundleEntry> {
   const { services, session } = ctx;
   const type = w.entry.type;
-  const cur = await services.resources.read(type, id, session);
+  const cur = await services.resources.read(type, id, { tx: session });
   if (!cur) throw notFound(`${type}/${id} is not known`);
   if (cur.deleted || !cur.resource) throw gone(`${type}/${id} was deleted`);
   if (w.entry.ifMatch !== undefined && w.entry.ifMatch !== cur.vid) {
@@ -52,7 +46,11 @@ async function applyPatch(ctx: WriteContext, w: PreparedWrite, id: string): Prom
     );
   }
   const patched = patchedResource(services, type, id, cur.resource, w.patch ?? []);
-  const r = await services.resources.put(type, id, patched, { method: 'PATCH', ifMatch: cur.vid, session });
+  const r = await services.resources.put(type, id, patched, {
+    method: 'PATCH',
+    ifMatch: cur.vid,
+    tx: session,
+  });
   return writtenEntry(services, ctx.prefer, type, r.doc, 200, `Patched ${type}/${id}`);
 }
 
@@ -64,7 +62,7 @@ export async function applyWrite(ctx: WriteContext, w: PreparedWrite): Promise<B
   switch (a.kind) {
     case 'delete':
       return deletedEntry(
-        a.id === undefined ? null : await services.resources.delete(type, a.id, { ifMatch, session }),
+        a.id === undefined ? null : await services.resources.delete(type, a.id, { ifMatch, tx: session }),
       );
     case 'matched':
       return writtenEntry(
@@ -79,7 +77,7 @@ export async function applyWrite(ctx: WriteContext, w: PreparedWrite): Promise<B
       if (a.claim) await claimKey(services, session, a.claim, a.id);
       const r = await services.resources.put(type, a.id, w.resource as Resource, {
         method: 'POST',
-        session,
+        tx: session,
         mustNotExist: true,
       });
       return writtenEntry(services, prefer, type, r.doc, 201, `Created ${type}/${a.id}`);
@@ -89,7 +87,7 @@ export async function applyWrite(ctx: WriteContext, w: PreparedWrite): Promise<B
       const r = await services.resources.put(type, a.id, w.resource as Resource, {
         method: 'PUT',
         ifMatch,
-        session,
+        tx: session,
       });
       const verb = r.created ? 'Created' : 'Updated';
       return writtenEntry(services, prefer, type, r.doc, r.created ? 201 : 200, `${verb} ${type}/${a.id}`);
@@ -99,52 +97,31 @@ export async function applyWrite(ctx: WriteContext, w: PreparedWrite): Promise<B
   }
 }
 
-const READS: ReadonlySet<string> = new Set(['find', 'findOne', 'countDocuments', 'explain']);
-type Serial = <R>(fn: () => Promise<R>) => Promise<R>;
-
-/** A collection whose reads run inside `session` (unless given another), one at a time. */
-function readingIn<T extends StoredDocument>(
-  coll: DocumentCollection<T>,
-  session: StorageSession,
-  serial: Serial,
-): DocumentCollection<T> {
-  return new Proxy(coll, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      const fn = value as (filter: unknown, options?: FindOptions) => unknown;
-      if (!READS.has(String(prop))) return fn.bind(target);
-      const opts = (options?: FindOptions): FindOptions => ({
-        ...options,
-        session: options?.session ?? session,
-      });
-      if (prop === 'find') {
-        return (filter: unknown, options?: FindOptions) => ({
-          toArray: () =>
-            serial(() => (fn.call(target, filter, opts(options)) as DocumentCursor<T>).toArray()),
-        });
-      }
-      return (filter: unknown, options?: FindOptions) =>
-        serial(() => fn.call(target, filter, opts(options)) as Promise<unknown>);
-    },
-  });
-}
-
 /**
- * Services whose resource reads run inside `session` (one at a time, as a MongoDB transaction needs),
- * so that read and search entries see the transaction's own writes.
+ * Services whose resource reads run inside `session`, one at a time (as a MongoDB transaction needs), so
+ * that read and search entries see the transaction's own writes.
  */
 export function sessionServices(services: FhirServices, session: StorageSession): FhirServices {
   const rs = services.resources;
   let chain: Promise<unknown> = Promise.resolve();
-  const serial: Serial = (fn) => {
+  const serial = <R>(fn: () => Promise<R>): Promise<R> => {
     const p = chain.then(fn);
     chain = p.catch(() => undefined);
     return p;
   };
-  const bound = Object.create(rs) as ResourceStore;
-  bound.current = async (type) => readingIn(await rs.current(type), session, serial);
-  bound.history = async () => readingIn(await rs.history(), session, serial);
+  const bound: ResourceStore = {
+    read: (type, id, opts = {}) => serial(() => rs.read(type, id, { ...opts, tx: opts.tx ?? session })),
+    vread: (type, id, vid, opts = {}) => serial(() => rs.vread(type, id, vid, { tx: opts.tx ?? session })),
+    put: (type, id, resource, opts) => rs.put(type, id, resource, { ...opts, tx: opts.tx ?? session }),
+    delete: (type, id, opts = {}) => rs.delete(type, id, { ...opts, tx: opts.tx ?? session }),
+    find: (type, where, opts = {}) => serial(() => rs.find(type, where, { ...opts, tx: opts.tx ?? session })),
+    count: (type, where, opts = {}) =>
+      serial(() => rs.count(type, where, { ...opts, tx: opts.tx ?? session })),
+    history: (q, opts = {}) => serial(() => rs.history(q, { tx: opts.tx ?? session })),
+    historyCount: (q, opts = {}) => serial(() => rs.historyCount(q, { tx: opts.tx ?? session })),
+    types: () => rs.types(),
+    explain: (type, where, opts = {}) => rs.explain(type, where, opts),
+  };
   return { ...services, resources: bound };
 }
 

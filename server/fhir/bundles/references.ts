@@ -156,7 +156,7 @@ export async function resolveConditionalReferences(
     }
     // Confined to what the token may read: a reference may only resolve to a resource the token can see.
     const criteria = prepareCriteria(services, type, parseCriteriaString(ref), 'r');
-    const found = await services.resources.find(type, criteria.filter, { limit: 2, session });
+    const found = await services.resources.find(type, criteria.filter, { limit: 2, tx: session });
     if (found.length !== 1) {
       const what = found.length === 0 ? 'no' : 'more than one';
       throw preconditionFailed(

@@ -218,6 +218,6 @@ export function runTransaction(
   foreign?: ReadonlySet<string>,
 ): Promise<BundleEntry[]> {
   return retryConflicts(() =>
-    run.services.store.withTransaction((session) => attempt(run, session, entries, foreign)),
+    run.services.store.transaction((session) => attempt(run, session, entries, foreign)),
   );
 }

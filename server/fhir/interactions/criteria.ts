@@ -2,11 +2,10 @@
  * Search criteria of conditional interactions (R4 http.html#ccreate, #cond-update, #3.1.0.7.1):
  * always parsed strictly, because an ignored parameter would widen the match and touch the wrong resource.
  */
-import type { Filter } from 'mongodb';
 import { badRequest } from '../outcomes.js';
-import type { ResourceDoc } from '../resource-store.js';
+import { and, type Where } from '../../storage/repository.js';
 import { parseSearch, RESULT_PARAMETERS } from '../search/parse.js';
-import { toMongoFilter } from '../search/to-mongo.js';
+import { whereOf } from '../search/where.js';
 import type { FhirServices } from '../services.js';
 import type { Permission } from '../access/scopes.js';
 
@@ -20,7 +19,7 @@ export function parseCriteriaString(raw: string): Array<[string, string]> {
 }
 
 /**
- * The MongoDB filter selecting what conditional criteria match; 400 when they select nothing definite.
+ * The storage condition selecting what conditional criteria match; 400 when they select nothing definite.
  * The search is confined to what the request's token reaches with `perms` (the permission of the
  * interaction: `c` for a conditional create, `u` update, `d` delete, `r` a conditional reference), so
  * that a conditional interaction neither acts on nor reveals anything else (SMART App Launch 2.2
@@ -31,7 +30,7 @@ export function criteriaFilter(
   type: string,
   params: Array<[string, string]>,
   perms: readonly Permission[],
-): Filter<ResourceDoc> {
+): Where {
   const criteria = selecting(params);
   if (criteria.length === 0) {
     throw badRequest(`A conditional interaction on ${type} needs search criteria`, undefined, 'required');
@@ -41,9 +40,9 @@ export function criteriaFilter(
     baseUrl: services.baseUrl,
     now: services.clock().getTime(),
   });
-  const filter = toMongoFilter(ir) as Filter<ResourceDoc>;
+  const where = whereOf(ir);
   const reach = services.reach?.(type, perms);
-  return reach ? { $and: [filter, reach] } : filter;
+  return reach ? and(where, reach) : where;
 }
 
 /** A canonical text of the criteria: the same criteria in any order give the same key. */

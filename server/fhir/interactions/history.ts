@@ -1,12 +1,13 @@
 /**
  * history at instance, type and system level (R4 http.html#history) with `_since`, `_count` and paging
  * links. Pages are taken over a snapshot bound (`_before`, fixed by the first page) of the append-only
- * history, so later writes never shift a page.
+ * history, so later writes never shift a page, and each page is read by key: `_page` carries the place
+ * (instant and key) of the last entry of the page before, so a page costs the same wherever it is.
  */
-import type { BundleEntry } from 'fhir/r4.js';
-import type { Filter } from 'mongodb';
+import type { BundleEntry, BundleLink } from 'fhir/r4.js';
 import type { FhirRequest, FhirResponse } from '../request.js';
-import { bundle, countOf, offsetOf, pageLinks } from '../bundle.js';
+import { bundle, countOf, urlOf } from '../bundle.js';
+import type { HistoryCursor, HistoryQuery } from '../../storage/repository.js';
 import { badRequest, notFound } from '../outcomes.js';
 import { etagOf, httpDate } from '../preconditions.js';
 import type { HistoryDoc } from '../resource-store.js';
@@ -25,6 +26,27 @@ function instantParam(req: FhirRequest, name: string): string | undefined {
       `${name} must be an instant such as 2026-01-31T12:00:00Z, not ${JSON.stringify(raw.slice(0, 40))}`,
     );
   return new Date(ms).toISOString();
+}
+
+/** The `_page` of a history page: the cursor of the entry before it, as base64url JSON. */
+function cursorOf(req: FhirRequest): HistoryCursor | undefined {
+  const raw = req.query.find(([k]) => k === '_page')?.[1];
+  if (raw === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  const c = parsed as { l?: unknown; k?: unknown } | undefined;
+  if (typeof c?.l !== 'string' || typeof c.k !== 'string' || !INSTANT.test(c.l) || c.k.length > 200) {
+    throw badRequest('_page is not a page of this history: follow the links the server gave');
+  }
+  return { lu: c.l, key: c.k };
+}
+
+function pageToken(c: HistoryCursor): string {
+  return Buffer.from(JSON.stringify({ l: c.lu, k: c.key })).toString('base64url');
 }
 
 function entryOf(services: FhirServices, h: HistoryDoc): BundleEntry {
@@ -54,29 +76,39 @@ export async function historyInteraction(
       throw notFound(`${scope.type}/${scope.id} is not known`);
   }
   const count = countOf(req);
-  const offset = offsetOf(req);
+  const after = cursorOf(req);
   const since = instantParam(req, '_since');
   const before = instantParam(req, '_before') ?? services.clock().toISOString();
-  const filter: Filter<HistoryDoc> = { lu: since ? { $gte: since, $lte: before } : { $lte: before } };
-  if (scope.type) filter.t = scope.type;
-  if (scope.id) filter.rid = scope.id;
-  const coll = await services.resources.history();
-  const [total, docs] = await Promise.all([
-    coll.countDocuments(filter),
-    count === 0
-      ? Promise.resolve([])
-      : coll.find(filter, { sort: { lu: -1, _id: -1 }, skip: offset, limit: count }).toArray(),
+  const query: HistoryQuery = { type: scope.type, id: scope.id, since, sinceInclusive: true, until: before };
+  const [total, found] = await Promise.all([
+    services.resources.historyCount(query),
+    count === 0 ? Promise.resolve([]) : services.resources.history({ ...query, after, limit: count + 1 }),
   ]);
+  const docs = found.slice(0, count);
   const path = [scope.type, scope.id ? encodeURIComponent(scope.id) : undefined, '_history']
     .filter(Boolean)
     .join('/');
   const params: Array<[string, string]> = [['_before', before]];
   if (since) params.unshift(['_since', since]);
+  params.push(['_count', String(count)]);
+  const page = (c: HistoryCursor | undefined): Array<[string, string]> =>
+    c ? [...params, ['_page', pageToken(c)]] : params;
+  const links: BundleLink[] = [
+    { relation: 'self', url: urlOf(services.baseUrl, path, page(after)) },
+    { relation: 'first', url: urlOf(services.baseUrl, path, params) },
+  ];
+  const last = docs[docs.length - 1];
+  if (found.length > count && last) {
+    links.push({
+      relation: 'next',
+      url: urlOf(services.baseUrl, path, page({ lu: last.lu, key: last._id })),
+    });
+  }
   const body = bundle(
     'history',
     total,
-    pageLinks(services.baseUrl, path, params, { offset, count, total }),
-    (await services.resources.hydrate(docs)).map((h) => entryOf(services, h)),
+    links,
+    docs.map((h) => entryOf(services, h)),
   );
   const headers: Record<string, string> = {};
   if (docs[0]) headers['last-modified'] = httpDate(docs[0].lu);

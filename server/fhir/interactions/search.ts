@@ -118,9 +118,9 @@ export async function runSearch(services: FhirServices, spec: SearchSpec): Promi
   // Only what is returned is copied out of the store; the index too where references are followed from it.
   const fields = include.length > 0 ? INDEXED_RESULT_FIELDS : RESULT_FIELDS;
   const page = await executeSearch(
-    { resources: services.resources, engine: services.store.engine, paging: services.paging, now, fields },
+    { resources: services.resources, paging: services.paging, now, fields },
     {
-      sources: spec.irs.map((ir, i) => ({ type: ir.resourceType, filter: filters[i] })),
+      sources: spec.irs.map((ir, i) => ({ type: ir.resourceType, where: filters[i] })),
       sort: controls.sort,
       count: controls.count,
       offset: controls.offset,

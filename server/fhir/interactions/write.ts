@@ -4,7 +4,6 @@
  * conditional creates that race are decided by a unique conditional key written in the same transaction.
  */
 import { randomUUID } from 'node:crypto';
-import type { Filter } from 'mongodb';
 import type { Resource } from 'fhir/r4.js';
 import {
   isDuplicateKeyError,
@@ -14,7 +13,13 @@ import {
 import type { FhirRequest, FhirResponse } from '../request.js';
 import { preconditionFailed } from '../outcomes.js';
 import { etagOf, parseVersionEtag } from '../preconditions.js';
-import { StaleVersion, VersionConflict, type ResourceDoc, type WriteResult } from '../resource-store.js';
+import {
+  StaleVersion,
+  VersionConflict,
+  type ResourceDoc,
+  type Where,
+  type WriteResult,
+} from '../resource-store.js';
 import type { FhirServices } from '../services.js';
 import type { Permission } from '../access/scopes.js';
 import { resourceBody } from './body.js';
@@ -73,7 +78,7 @@ export async function claimKey(
   key: string,
   rid: string,
 ): Promise<void> {
-  const keys = services.store.collection<ConditionalKey>(CONDITIONAL_KEYS);
+  const keys = services.store.aux<ConditionalKey>(CONDITIONAL_KEYS);
   const prior = await keys.findOne({ _id: key }, { session });
   if (prior) {
     const r = await keys.replaceOne({ _id: key, rid: prior.rid }, { _id: key, rid }, { session });
@@ -90,10 +95,10 @@ export type Match = { kind: 'none' } | { kind: 'one'; doc: ResourceDoc };
 export async function matchOne(
   services: FhirServices,
   type: string,
-  filter: Filter<ResourceDoc>,
+  filter: Where,
   session: StorageSession,
 ): Promise<Match> {
-  const found = await services.resources.find(type, filter, { limit: 2, session });
+  const found = await services.resources.find(type, filter, { limit: 2, tx: session });
   if (found.length > 1) {
     throw preconditionFailed(`The criteria match more than one ${type}`, 'multiple-matches');
   }
@@ -103,7 +108,7 @@ export async function matchOne(
 /** Conditional criteria prepared once: the filter that selects and the key that serialises creates. */
 export interface Criteria {
   type: string;
-  filter: Filter<ResourceDoc>;
+  filter: Where;
   key: string;
 }
 
@@ -131,7 +136,11 @@ export async function conditionalCreateIn(
   if (match.kind === 'one') return match;
   const id = randomUUID();
   await claimKey(services, session, criteria.key, id);
-  return services.resources.put(criteria.type, id, resource, { method: 'POST', session, mustNotExist: true });
+  return services.resources.put(criteria.type, id, resource, {
+    method: 'POST',
+    tx: session,
+    mustNotExist: true,
+  });
 }
 
 /** The id a conditional update writes: the single match's, else the body's or a new one (http.html#cond-update). */
@@ -158,7 +167,7 @@ export async function conditionalUpdateIn(
   const match = await matchOne(services, criteria.type, criteria.filter, session);
   const id = conditionalUpdateTarget(match, criteria.type, body);
   if (match.kind === 'none') await claimKey(services, session, criteria.key, id);
-  return services.resources.put(criteria.type, id, body, { method: 'PUT', ifMatch, session });
+  return services.resources.put(criteria.type, id, body, { method: 'PUT', ifMatch, tx: session });
 }
 
 /** Conditional delete inside `session`: deletes the single match; null when nothing matched. */
@@ -169,7 +178,7 @@ export async function conditionalDeleteIn(
 ): Promise<ResourceDoc | null> {
   const match = await matchOne(services, criteria.type, criteria.filter, session);
   if (match.kind === 'none') return null;
-  return services.resources.delete(criteria.type, match.doc._id, { session });
+  return services.resources.delete(criteria.type, match.doc._id, { tx: session });
 }
 
 /** POST [base]/[type], with `If-None-Exist` for a conditional create. */
@@ -187,7 +196,7 @@ export async function createInteraction(
   }
   const criteria = prepareCriteria(services, type, parseCriteriaString(ifNoneExist), 'c');
   const outcome = await retryConflicts(() =>
-    services.store.withTransaction((session) =>
+    services.store.transaction((session) =>
       conditionalCreateIn(services, session, criteria, resource as Resource),
     ),
   );
@@ -233,7 +242,7 @@ export async function conditionalUpdateInteraction(
   const ifMatch = ifMatchOf(req);
   const result = await guard(() =>
     retryConflicts(() =>
-      services.store.withTransaction((session) =>
+      services.store.transaction((session) =>
         conditionalUpdateIn(services, session, criteria, body, ifMatch),
       ),
     ),
@@ -270,7 +279,7 @@ export async function conditionalDeleteInteraction(
 ): Promise<FhirResponse> {
   const criteria = prepareCriteria(services, type, req.query, 'd');
   const doc = await retryConflicts(() =>
-    services.store.withTransaction((session) => conditionalDeleteIn(services, session, criteria)),
+    services.store.transaction((session) => conditionalDeleteIn(services, session, criteria)),
   );
   return { status: 204, headers: doc ? versionHeaders(doc.vid, doc.lu) : {} };
 }

@@ -13,25 +13,24 @@
  * A `_sort` by anything but `_id` is not served by the store's order: at most `sortMaxMatches` matches are
  * read for it, and a search matching more is refused as `too-costly` (limits.ts) instead of being sorted.
  */
-import type { Filter } from 'mongodb';
 import { FhirError, issue, STATUS } from '../outcomes.js';
 import type { ResourceDoc, ResourceStore } from '../resource-store.js';
-import type { Projection } from '../../storage/document-collection.js';
+import type { Fields, Where } from '../../storage/repository.js';
 import { DEFAULT_SEARCH_LIMITS, sortTooCostly } from './limits.js';
 import { keysetOrder, keysetRows, type Cursor } from './keyset.js';
 import type { KeysetLinks } from './links.js';
 import { foreignToken, type PageHolder, type PageTokens } from './page-token.js';
 import type { Snapshot, SnapshotCache } from './snapshot.js';
-import { sortDocs, sortFields, type SortKey, type TypedDoc } from './sort.js';
-import { findByKeys, findLive } from './store-query.js';
+import { sortDocs, type SortKey, type TypedDoc } from './sort.js';
+import { findByKeys, withIndex } from './store-query.js';
 
 /** Most matches one snapshot holds (when the cache allows as many); a larger sorted result is refused. */
 export const MAX_SNAPSHOT = 100_000;
 
-/** One resource type and the filter selecting its matches. */
+/** One resource type and the condition selecting its matches. */
 export interface SearchSource {
   type: string;
-  filter: Filter<ResourceDoc>;
+  where: Where;
 }
 
 /** What to run. */
@@ -73,12 +72,10 @@ export interface SearchPaging {
 /** What execution reads. */
 export interface ExecuteContext {
   resources: ResourceStore;
-  /** The engine (key-set reads pick the cheaper way to read the first rows by id on each). */
-  engine: 'embedded' | 'mongodb';
   paging: SearchPaging;
   now: number;
   /** The fields of the matches that the caller reads (all when absent); sorting adds the index itself. */
-  fields?: Projection;
+  fields?: Fields;
 }
 
 /** The state a key-set token carries: after a cursor (`a`), before one (`b`), or the end (`e`). */
@@ -112,11 +109,11 @@ export async function executeSearch(ctx: ExecuteContext, plan: SearchPlan): Prom
   }
   const need = plan.offset + plan.count;
   const bound = sortBound(plan);
-  const projection = plan.sort.length > 0 && ctx.fields ? { ...ctx.fields, sp: 1 as const } : ctx.fields;
+  const fields = plan.sort.length > 0 ? withIndex(ctx.fields) : ctx.fields;
   const limit = Math.min(need, bound ?? need) + 1;
   const found = await Promise.all(
     plan.sources.map(async (s) =>
-      (await findLive(ctx.resources, s.type, s.filter, { limit, projection })).map((doc) => ({
+      (await ctx.resources.find(s.type, s.where, { limit, fields })).map((doc) => ({
         type: s.type,
         doc,
       })),
@@ -140,7 +137,7 @@ export async function executeSearch(ctx: ExecuteContext, plan: SearchPlan): Prom
 
 /** Counts the matches of every source. */
 async function countAll(ctx: ExecuteContext, plan: SearchPlan): Promise<number> {
-  const counts = await Promise.all(plan.sources.map((s) => ctx.resources.count(s.type, s.filter)));
+  const counts = await Promise.all(plan.sources.map((s) => ctx.resources.count(s.type, s.where)));
   return counts.reduce((a, b) => a + b, 0);
 }
 
@@ -195,11 +192,9 @@ async function keysetPage(
 async function snapshotPage(ctx: ExecuteContext, plan: SearchPlan): Promise<SearchPage> {
   const bound = sortBound(plan);
   const limit = Math.min(MAX_SNAPSHOT, ctx.paging.snapshots.limits.maxKeys, bound ?? MAX_SNAPSHOT);
-  const projection: Record<string, 1> = { _id: 1 };
-  for (const f of sortFields(plan.sort)) projection[f] = 1;
   const found = await Promise.all(
     plan.sources.map(async (s) =>
-      (await findLive(ctx.resources, s.type, s.filter, { projection, limit: limit + 1 })).map((doc) => ({
+      (await ctx.resources.find(s.type, s.where, { fields: 'index', limit: limit + 1 })).map((doc) => ({
         type: s.type,
         doc,
       })),

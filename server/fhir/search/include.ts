@@ -6,13 +6,13 @@
  * again to what was included, until nothing new is found (at most MAX_ROUNDS rounds). Only references to
  * resources on this server are followed; a resource is never returned twice.
  */
-import type { Projection } from '../../storage/document-collection.js';
+import { or, type Fields } from '../../storage/repository.js';
 import type { ResourceDoc, ResourceStore } from '../resource-store.js';
 import type { IncludeSpec } from './controls.js';
 import type { ReferenceEntry } from './index-entry.js';
 import type { SearchRegistry } from './registry.js';
 import type { TypedDoc } from './sort.js';
-import { findByKeys, findLive } from './store-query.js';
+import { findByKeys } from './store-query.js';
 
 /** Most resources included in one page. */
 export const MAX_INCLUDED = 2000;
@@ -26,7 +26,7 @@ export interface IncludeContext {
   /** Only resources of these types are included (e.g. $everything's non-compartment types); all when absent. */
   allowType?: (type: string) => boolean;
   /** The fields of the included resources that the caller reads (all when absent). */
-  fields?: Projection;
+  fields?: Fields;
 }
 
 /** The included resources, and whether MAX_INCLUDED cut the list short. */
@@ -80,12 +80,9 @@ async function reverseDocs(
       .map((d) => `${d.type}/${d.doc._id}`);
     if (targets.length === 0) continue;
     const codes = paramsOf(ctx.registry, spec, spec.source);
-    const filter = { $or: codes.map((code) => ({ [`sp.${code}.r`]: { $in: targets } })) };
     if (codes.length === 0) continue;
-    const found = await findLive(ctx.resources, spec.source, codes.length === 1 ? filter.$or[0] : filter, {
-      limit: limit + 1,
-      projection: ctx.fields,
-    });
+    const where = or(...codes.map((code) => ({ kind: 'refs' as const, name: code, code, refs: targets })));
+    const found = await ctx.resources.find(spec.source, where, { limit: limit + 1, fields: ctx.fields });
     out.push(...found.map((doc) => ({ type: spec.source, doc })));
   }
   return out;

@@ -9,16 +9,12 @@
  * keeps its place and is served exactly once; a deleted one is simply not served; a resource created
  * between pages is served if its place is after the cursor and not otherwise. There is no duplicate and
  * no gap among the resources that matched throughout; `total` is the count when the search started (the
-tokens carry it). Each page is one query per type for the rows past the cursor, sorted by id and limited
-(an index walk on MongoDB). The embedded engine sorts every match before it limits, which is several
-times slower than reading only the ids past the cursor and picking the smallest above the seam, so on it
-a page reads those ids, then the page's documents by id.
+tokens carry it). Each page is one query per type for the rows past the cursor, ordered by id and limited
+(an index walk on both engines).
  */
-import type { Filter } from 'mongodb';
-import type { Projection } from '../../storage/document-collection.js';
+import { and, type Fields, type IdRange, type Where } from '../../storage/repository.js';
 import type { ResourceDoc, ResourceStore } from '../resource-store.js';
 import { sortDocs, type SortKey, type TypedDoc } from './sort.js';
-import { findByIds, findLive } from './store-query.js';
 
 /** The orders key-set paging handles: default (type, id), id ascending, id descending (then type). */
 export type KeysetOrder = 'type-id' | 'id' | '-id';
@@ -43,58 +39,47 @@ export interface KeysetWindow {
   take: number;
 }
 
-/** One type searched and its filter. */
+/** One type searched and its condition. */
 export interface KeysetSource {
   type: string;
-  filter: Filter<ResourceDoc>;
+  where: Where;
 }
 
-type Op = '$gt' | '$gte' | '$lt' | '$lte';
+type Op = IdRange['op'];
+const range = (op: Op, id: string): Where => ({ kind: 'id-range', op, id });
+const ALL: Where = { kind: 'all' };
 
 /**
  * The condition on `_id` that keeps the rows of the type of rank `rank` strictly after (or, backward,
  * before) `c`; null when no row of that type qualifies, `{}` when every row does.
  */
-function idBound(order: KeysetOrder, rank: number, c: Cursor, backward: boolean): Filter<ResourceDoc> | null {
+function idBound(order: KeysetOrder, rank: number, c: Cursor, backward: boolean): Where | null {
   if (order === 'type-id') {
-    if (rank === c.rank) return { _id: { [backward ? '$lt' : '$gt']: c.id } };
-    return rank > c.rank !== backward ? {} : null;
+    if (rank === c.rank) return range(backward ? 'lt' : 'gt', c.id);
+    return rank > c.rank !== backward ? ALL : null;
   }
   // (id, rank) order: the same id comes after the cursor only in a type of higher rank
   const up = (order === 'id') !== backward;
   const strict = backward ? rank >= c.rank : rank <= c.rank;
-  const op: Op = up ? (strict ? '$gt' : '$gte') : strict ? '$lt' : '$lte';
-  return { _id: { [op]: c.id } };
-}
-
-function and(a: Filter<ResourceDoc>, b: Filter<ResourceDoc>): Filter<ResourceDoc> {
-  if (Object.keys(b).length === 0) return a;
-  return Object.keys(a).length === 0 ? b : { $and: [a, b] };
+  const op: Op = up ? (strict ? 'gt' : 'gte') : strict ? 'lt' : 'lte';
+  return range(op, c.id);
 }
 
 /** What a key-set read needs. */
 export interface KeysetContext {
   resources: ResourceStore;
-  fields?: Projection;
-  engine: 'embedded' | 'mongodb';
+  fields?: Fields;
 }
 
-/** The first `limit` documents of one type matching `filter` in id order (ascending or not). */
-async function firstById(
+/** The first `limit` documents of one type matching `where` in id order (ascending or not). */
+function firstById(
   ctx: KeysetContext,
   type: string,
-  filter: Filter<ResourceDoc>,
+  where: Where,
   ascending: boolean,
   limit: number,
 ): Promise<ResourceDoc[]> {
-  if (ctx.engine !== 'embedded') {
-    const sort = { _id: ascending ? 1 : -1 } as const;
-    return findLive(ctx.resources, type, filter, { sort, limit, projection: ctx.fields });
-  }
-  const ids = (await findLive(ctx.resources, type, filter, { projection: { _id: 1 } })).map((d) => d._id);
-  ids.sort();
-  const chosen = ascending ? ids.slice(0, limit) : ids.slice(Math.max(0, ids.length - limit));
-  return findByIds(ctx.resources, type, chosen, ctx.fields);
+  return ctx.resources.find(type, where, { order: ascending ? 'id' : '-id', limit, fields: ctx.fields });
 }
 
 /** Reads a window of rows in the search's order; `more` says whether rows lie beyond it. */
@@ -108,9 +93,9 @@ export async function keysetRows(
   const ascending = (order !== '-id') !== window.backward;
   const found = await Promise.all(
     sources.map(async (s, rank) => {
-      const bound = window.cursor ? idBound(order, rank, window.cursor, window.backward) : {};
+      const bound = window.cursor ? idBound(order, rank, window.cursor, window.backward) : ALL;
       if (bound === null) return [];
-      const docs = await firstById(ctx, s.type, and(s.filter, bound), ascending, window.take + 1);
+      const docs = await firstById(ctx, s.type, and(s.where, bound), ascending, window.take + 1);
       return docs.map((doc) => ({ type: s.type, doc }));
     }),
   );

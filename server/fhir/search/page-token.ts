@@ -10,7 +10,8 @@
  * or expires them any more).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { DocumentStore, StoredDocument } from '../../storage/document-collection.js';
+import type { StoredDocument } from '../../storage/document-collection.js';
+import type { Storage } from '../../storage/repository.js';
 import { isDuplicateKeyError } from '../../storage/document-collection.js';
 import { badRequest, type FhirError } from '../outcomes.js';
 import type { AccessContext } from '../access/context.js';
@@ -54,13 +55,13 @@ export function foreignToken(): FhirError {
 export class PageTokens {
   private secret?: Promise<Buffer>;
 
-  constructor(private readonly store: DocumentStore) {}
+  constructor(private readonly store: Storage) {}
 
   /** The store's secret, created once (a concurrent creator's secret wins the race). */
   private key(): Promise<Buffer> {
     this.secret ??= (async () => {
-      await this.store.collection(LEGACY_SNAPSHOT_COLLECTION).deleteMany({});
-      const coll = this.store.collection<SecretDoc>(PAGING_COLLECTION);
+      await this.store.aux(LEGACY_SNAPSHOT_COLLECTION).deleteMany({});
+      const coll = this.store.aux<SecretDoc>(PAGING_COLLECTION);
       const found = await coll.findOne({ _id: 'secret' });
       if (found) return Buffer.from(found.key, 'base64url');
       const key = randomBytes(32).toString('base64url');

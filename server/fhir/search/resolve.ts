@@ -1,20 +1,20 @@
 /**
- * Resolves the clauses that depend on other resources into plain clauses, so that the final query is still
- * one filter document: a chain (search.html#chaining) runs its inner search on each target type first and
+ * Resolves the clauses that depend on other resources into plain clauses, so that the final query is one
+ * storage condition (`Where`): a chain (search.html#chaining) runs its inner search on each target type first and
  * becomes `sp.<ref>.r $in [Type/id...]`; `_has` (search.html#has) runs its inner search and becomes
  * `_id $in` the ids its references point to; `_list` (search.html#list) reads the Lists and becomes
  * `_id $in` their entries. Inner searches nest (a chain inside `_has` inside a chain). An inner search that
  * matches more than INNER_CAP resources is refused with 400 `too-costly` instead of building a huge filter.
  */
-import type { Filter } from 'mongodb';
 import type { List } from 'fhir/r4.js';
 import { FhirError, issue, STATUS } from '../outcomes.js';
+import type { Fields, Where } from '../../storage/repository.js';
 import type { ResourceDoc, ResourceStore } from '../resource-store.js';
 import { referenceTarget } from './entries.js';
 import type { ReferenceEntry } from './index-entry.js';
 import type { ChainClause, Clause, HasClause, ListClause, SearchIR } from './ir.js';
-import { findByIds, findLive } from './store-query.js';
-import { toMongoFilter } from './to-mongo.js';
+import { findByIds } from './store-query.js';
+import { whereOf } from './where.js';
 
 /** Most resources an inner search (chain, `_has`) may match. */
 export const INNER_CAP = 2000;
@@ -40,10 +40,10 @@ async function innerMatches(
   ctx: ResolveContext,
   ir: SearchIR,
   name: string,
-  projection: Record<string, 1>,
+  fields: Fields,
 ): Promise<ResourceDoc[]> {
-  const filter = await compileResolved(ctx, ir);
-  const docs = await findLive(ctx.resources, ir.resourceType, filter, { projection, limit: INNER_CAP + 1 });
+  const where = await compileResolved(ctx, ir);
+  const docs = await ctx.resources.find(ir.resourceType, where, { fields, limit: INNER_CAP + 1 });
   if (docs.length > INNER_CAP) throw tooCostly(name);
   return docs;
 }
@@ -51,7 +51,7 @@ async function innerMatches(
 async function resolveChain(ctx: ResolveContext, clause: ChainClause): Promise<Clause> {
   const refs: string[] = [];
   for (const inner of clause.inner) {
-    const docs = await innerMatches(ctx, inner, clause.name, { _id: 1 });
+    const docs = await innerMatches(ctx, inner, clause.name, 'id');
     for (const d of docs) refs.push(`${inner.resourceType}/${d._id}`);
     if (refs.length > INNER_CAP) throw tooCostly(clause.name);
   }
@@ -59,8 +59,7 @@ async function resolveChain(ctx: ResolveContext, clause: ChainClause): Promise<C
 }
 
 async function resolveHas(ctx: ResolveContext, type: string, clause: HasClause): Promise<Clause> {
-  const field = `sp.${clause.refCode}`;
-  const docs = await innerMatches(ctx, clause.inner, clause.name, { [field]: 1 });
+  const docs = await innerMatches(ctx, clause.inner, clause.name, 'index');
   const ids = new Set<string>();
   const prefix = `${type}/`;
   for (const d of docs) {
@@ -104,7 +103,7 @@ export async function resolveSearch(ctx: ResolveContext, ir: SearchIR): Promise<
   return { ...ir, clauses };
 }
 
-/** Resolves and compiles a search into its one filter document. */
-export async function compileResolved(ctx: ResolveContext, ir: SearchIR): Promise<Filter<ResourceDoc>> {
-  return toMongoFilter(await resolveSearch(ctx, ir)) as Filter<ResourceDoc>;
+/** Resolves a search into its one storage condition. */
+export async function compileResolved(ctx: ResolveContext, ir: SearchIR): Promise<Where> {
+  return whereOf(await resolveSearch(ctx, ir));
 }

@@ -1,43 +1,32 @@
 /**
- * Reads of current resource versions for search: like ResourceStore.find, restricted to resources that are
- * not deleted, with the projection and limit options search needs (ids of inner searches, sort fields).
+ * Reads of current resource versions for search: by condition, by ids and by `Type/id` keys, with the
+ * parts of each version search needs (ids of inner searches, the index of sorted results).
  */
-import type { Filter } from 'mongodb';
-import type { FindOptions, Projection } from '../../storage/document-collection.js';
+import type { Fields } from '../../storage/repository.js';
 import type { ResourceDoc, ResourceStore } from '../resource-store.js';
 
 /** The fields of a search result that is only returned: its resource and version, not its index. */
-export const RESULT_FIELDS: Projection = { _id: 1, vid: 1, lu: 1, resource: 1 };
+export const RESULT_FIELDS: Fields = 'resource';
 
 /** The fields of a search result that is also sorted by or followed (`_include`): with its index. */
-export const INDEXED_RESULT_FIELDS: Projection = { ...RESULT_FIELDS, sp: 1 };
+export const INDEXED_RESULT_FIELDS: Fields = 'indexed';
 
-/** Restricts a filter to resources that are not deleted. */
-export function liveFilter(filter: Filter<ResourceDoc>): Filter<ResourceDoc> {
-  const notDeleted: Filter<ResourceDoc> = { deleted: { $ne: true } };
-  return Object.keys(filter).length === 0 ? notDeleted : { $and: [filter, notDeleted] };
+/** The fields that also hold the index (what sorting reads) for a caller that reads `fields`. */
+export function withIndex(fields: Fields | undefined): Fields {
+  if (fields === undefined || fields === 'all') return 'all';
+  if (fields === 'id' || fields === 'index') return 'index';
+  return 'indexed';
 }
 
-/** Current (not deleted) documents of `type` matching `filter`. */
-export async function findLive(
-  resources: ResourceStore,
-  type: string,
-  filter: Filter<ResourceDoc>,
-  options: Omit<FindOptions, 'session'> = {},
-): Promise<ResourceDoc[]> {
-  const coll = await resources.current(type);
-  return coll.find(liveFilter(filter), options).toArray();
-}
-
-/** Current documents of `type` with one of `ids` (only `projection`'s fields, if given), in no particular order. */
+/** Current documents of `type` with one of `ids` (only `fields`, if given), in no particular order. */
 export async function findByIds(
   resources: ResourceStore,
   type: string,
   ids: string[],
-  projection?: Projection,
+  fields?: Fields,
 ): Promise<ResourceDoc[]> {
   if (ids.length === 0) return [];
-  return findLive(resources, type, { _id: ids.length === 1 ? ids[0] : { $in: ids } }, { projection });
+  return resources.find(type, { kind: 'id', name: '_id', ids }, { fields });
 }
 
 /** Splits a `Type/id` key. */
@@ -50,7 +39,7 @@ export function splitKey(key: string): [type: string, id: string] {
 export async function findByKeys(
   resources: ResourceStore,
   keys: readonly string[],
-  projection?: Projection,
+  fields?: Fields,
 ): Promise<Array<{ type: string; doc: ResourceDoc }>> {
   const byType = new Map<string, string[]>();
   for (const key of keys) {
@@ -62,8 +51,7 @@ export async function findByKeys(
   const found = new Map<string, ResourceDoc>();
   await Promise.all(
     [...byType].map(async ([type, ids]) => {
-      for (const doc of await findByIds(resources, type, ids, projection))
-        found.set(`${type}/${doc._id}`, doc);
+      for (const doc of await findByIds(resources, type, ids, fields)) found.set(`${type}/${doc._id}`, doc);
     }),
   );
   return keys.flatMap((key) => {

@@ -10,8 +10,8 @@ import { CcmScenario } from '../../helpers/ccm-scenarios.js';
 import { gates, lineCodes, param, params, putAll } from '../../helpers/ccm-load.js';
 import { makeTestApp, TEST_BASE, type TestApp } from '../../helpers/test-app.js';
 import { createApp, type CcmApp } from '../../../server/app.js';
-import { openEmbeddedStore } from '../../../server/storage/embedded/embedded-store.js';
-import type { DocumentStore } from '../../../server/storage/document-collection.js';
+import { openStore } from '../../../server/storage/open-store.js';
+import type { Storage } from '../../../server/storage/repository.js';
 
 const clock = () => new Date('2026-03-25T15:00:00Z');
 
@@ -38,13 +38,13 @@ const sinus = new CcmScenario('at-sinus')
 const all = [...unattested.resources, ...attested.resources, ...sinus.resources];
 
 let t: TestApp;
-let offStore: DocumentStore;
+let offStore: Storage;
 let off: CcmApp;
 
 beforeAll(async () => {
   t = await makeTestApp({ clock });
   await putAll(t.app, all);
-  offStore = await openEmbeddedStore({ dataDir: null });
+  offStore = await openStore({ dataDir: null });
   off = createApp({
     config: { baseUrl: TEST_BASE, bodyLimitBytes: 1 << 24, ccmRequireAttestation: false },
     store: offStore,

@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { createApp, type CcmApp } from '../../../server/app.js';
 import { hashPassword, PracticeUserStore } from '../../../server/auth/practice-users.js';
-import { openEmbeddedStore } from '../../../server/storage/embedded/embedded-store.js';
-import type { DocumentStore } from '../../../server/storage/document-collection.js';
+import { openStore } from '../../../server/storage/open-store.js';
+import type { Storage } from '../../../server/storage/repository.js';
 import { TEST_BASE } from '../../helpers/test-app.js';
 
-let store: DocumentStore;
+let store: Storage;
 let built: CcmApp;
 
 const users = new PracticeUserStore([
@@ -43,7 +43,7 @@ async function signIn(username: string, password: string, next = '/dashboard'): 
 }
 
 beforeAll(async () => {
-  store = await openEmbeddedStore({ dataDir: null });
+  store = await openStore({ dataDir: null });
   built = createApp({
     config: { baseUrl: TEST_BASE, bodyLimitBytes: 1 << 20 },
     store,

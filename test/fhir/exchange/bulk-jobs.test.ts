@@ -68,7 +68,7 @@ test('a job interrupted while running is run again from the start after a restar
     leaseUntil: new Date(Date.now() + 3600_000).toISOString(),
     progress: { done: 1, total: 3 },
   };
-  await first.store.collection<BulkJob>(BULK_JOBS).insertOne(job);
+  await first.store.aux<BulkJob>(BULK_JOBS).insertOne(job);
   mkdirSync(path.join(dir, 'bulk', job._id), { recursive: true });
   writeFileSync(path.join(dir, 'bulk', job._id, 'Patient-1.ndjson'), '{"partial":\n');
   await first.close();
@@ -106,7 +106,7 @@ test('after Expires the job and its files are removed; its status is 404', async
     expect((await request(t.app).get(pathOf(kick.headers['content-location']))).status).toBe(404);
     expect(await t.bulk.sweep()).toBe(1);
     expect(existsSync(path.join(dir, 'bulk', job))).toBe(false);
-    expect(await t.store.collection(BULK_JOBS).countDocuments({ _id: job })).toBe(0);
+    expect(await t.store.aux(BULK_JOBS).countDocuments({ _id: job })).toBe(0);
   } finally {
     await t.close();
   }

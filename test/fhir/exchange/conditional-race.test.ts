@@ -44,9 +44,9 @@ describe.each(ENGINES)('on the %s engine', (engine) => {
     const patientStatuses = responses.map((r) => (r.body as Bundle).entry?.[0].response?.status);
     expect(patientStatuses.filter((s) => s === '201 Created')).toHaveLength(1);
     expect(patientStatuses.filter((s) => s === '200 OK')).toHaveLength(19);
-    const patients = await t.services.resources.find('Patient', {});
+    const patients = await t.services.resources.find('Patient', { kind: 'all' });
     expect(patients).toHaveLength(1);
-    const observations = await t.services.resources.find('Observation', {});
+    const observations = await t.services.resources.find('Observation', { kind: 'all' });
     expect(observations).toHaveLength(20);
     for (const o of observations)
       expect((o.resource as Observation).subject?.reference).toBe(`Patient/${patients[0]._id}`);

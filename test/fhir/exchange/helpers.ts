@@ -5,18 +5,13 @@ import type { Bundle, BundleEntry, FhirResource } from 'fhir/r4.js';
 import { createApp, type CcmApp } from '../../../server/app.js';
 import { CONDITIONAL_KEYS } from '../../../server/fhir/interactions/write.js';
 import type { FhirServices } from '../../../server/fhir/services.js';
-import type {
-  DocumentCollection,
-  DocumentStore,
-  StoredDocument,
-} from '../../../server/storage/document-collection.js';
-import { openEmbeddedStore } from '../../../server/storage/embedded/embedded-store.js';
-import { openMongoStore } from '../../../server/storage/mongodb/mongo-store.js';
+import type { ResourceRepository, Storage } from '../../../server/storage/repository.js';
+import { openStore } from '../../../server/storage/open-store.js';
 import { TEST_BASE, type Engine } from '../../helpers/test-app.js';
 
 /** An app built for the exchange tests, with its store. */
 export interface ExchangeApp extends CcmApp {
-  store: DocumentStore;
+  store: Storage;
   close(): Promise<void>;
 }
 
@@ -31,17 +26,19 @@ export interface ExchangeOptions {
   bulkExpirySeconds?: number;
   clock?: () => Date;
   /** Wraps the opened store (fault injection). */
-  wrap?: (store: DocumentStore) => DocumentStore;
+  wrap?: (store: Storage) => Storage;
 }
 
 /** Opens a store (embedded, or MongoDB on a fresh database) and builds an app on it. */
 export async function exchangeApp(opts: ExchangeOptions = {}): Promise<ExchangeApp> {
   const opened =
     opts.engine === 'mongodb'
-      ? await openMongoStore(process.env.MONGODB_URI as string, {
-          dbName: `ccm-test-${randomUUID().slice(0, 8)}`,
+      ? await openStore({
+          mongodbUri: process.env.MONGODB_URI as string,
+          mongodbDb: `ccm-test-${randomUUID().slice(0, 8)}`,
+          dataDir: null,
         })
-      : await openEmbeddedStore({ dataDir: opts.dataDir ?? null });
+      : await openStore({ dataDir: opts.dataDir ?? null });
   const store = opts.wrap ? opts.wrap(opened) : opened;
   const built = createApp({
     config: {
@@ -86,59 +83,48 @@ export async function storeTotals(
   services: FhirServices,
 ): Promise<{ resources: number; history: number; keys: number }> {
   let resources = 0;
-  for (const type of services.resourceTypes) resources += await services.resources.count(type, {});
-  const history = await (await services.resources.history()).countDocuments({});
-  const keys = await services.store.collection(CONDITIONAL_KEYS).countDocuments({});
+  for (const type of services.resourceTypes) resources += await services.resources.count(type, { kind: 'all' });
+  const history = await services.resources.historyCount({});
+  const keys = await services.store.aux(CONDITIONAL_KEYS).countDocuments({});
   return { resources, history, keys };
 }
 
-const WRITES = new Set(['insertOne', 'insertMany', 'replaceOne', 'updateOne', 'deleteOne', 'deleteMany']);
-
 /**
- * A store whose transactional writes can fail on demand (`failAt`: the nth write inside a transaction)
- * and which yields to the event loop before every operation inside a transaction (`yieldInTx`), so that
- * concurrent readers really run while a transaction is in flight.
+ * A store whose transactional resource writes can fail on demand (`failAt`: the nth write inside a
+ * transaction) and which yields to the event loop before every repository call inside a transaction
+ * (`yieldInTx`), so that concurrent readers really run while a transaction is in flight.
  */
 export function instrumentedStore(
-  inner: DocumentStore,
+  inner: Storage,
   control: { failAt?: number; yieldInTx?: boolean; writesInTx: number },
-): DocumentStore {
-  const wrapCollection = <T extends StoredDocument>(c: DocumentCollection<T>): DocumentCollection<T> =>
-    new Proxy(c, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver) as unknown;
-        if (typeof value !== 'function') return value;
-        const fn = value as (...args: unknown[]) => unknown;
-        const inTxOf = (args: unknown[]) => {
-          const last = args[args.length - 1] as { session?: unknown } | undefined;
-          return typeof last === 'object' && last !== null && last.session !== undefined;
-        };
-        const pause = () => new Promise((r) => setImmediate(r));
-        if (prop === 'find') {
-          return (...args: unknown[]) => {
-            const cursor = fn.apply(target, args) as { toArray(): Promise<unknown[]> };
-            return {
-              toArray: async () => {
-                if (inTxOf(args) && control.yieldInTx) await pause();
-                return cursor.toArray();
-              },
-            };
-          };
-        }
-        return async (...args: unknown[]) => {
-          const inTx = inTxOf(args);
-          if (inTx && control.yieldInTx) await pause();
-          if (inTx && WRITES.has(String(prop)) && ++control.writesInTx === control.failAt) {
-            throw new Error(`injected storage fault at write ${control.failAt}`);
-          }
-          return fn.apply(target, args);
-        };
-      },
-    });
+): Storage {
+  const before = async (tx: unknown, write: boolean) => {
+    if (tx === undefined) return;
+    if (control.yieldInTx) await new Promise((r) => setImmediate(r));
+    if (write && ++control.writesInTx === control.failAt) {
+      throw new Error(`injected storage fault at write ${control.failAt}`);
+    }
+  };
   return {
     engine: inner.engine,
-    collection: <T extends StoredDocument>(name: string) => wrapCollection(inner.collection<T>(name)),
-    withTransaction: (fn) => inner.withTransaction(fn),
+    repository(deps) {
+      const r = inner.repository(deps);
+      const wrapped: ResourceRepository = {
+        read: async (t, i, o = {}) => (await before(o.tx, false), r.read(t, i, o)),
+        vread: async (t, i, v, o = {}) => (await before(o.tx, false), r.vread(t, i, v, o)),
+        put: async (t, i, res, o) => (await before(o.tx, true), r.put(t, i, res, o)),
+        delete: async (t, i, o = {}) => (await before(o.tx, true), r.delete(t, i, o)),
+        find: async (t, w, o = {}) => (await before(o.tx, false), r.find(t, w, o)),
+        count: async (t, w, o = {}) => (await before(o.tx, false), r.count(t, w, o)),
+        history: async (q, o = {}) => (await before(o.tx, false), r.history(q, o)),
+        historyCount: async (q, o = {}) => (await before(o.tx, false), r.historyCount(q, o)),
+        types: () => r.types(),
+        explain: (t, w, o) => r.explain(t, w, o),
+      };
+      return wrapped;
+    },
+    aux: (name) => inner.aux(name),
+    transaction: (fn) => inner.transaction(fn),
     ping: () => inner.ping(),
     close: () => inner.close(),
   };

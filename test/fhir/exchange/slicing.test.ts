@@ -14,7 +14,7 @@ import {
   DEFAULT_BUNDLE_LIMITS,
 } from '../../../server/fhir/bundles/limits.js';
 import type { FhirServices } from '../../../server/fhir/services.js';
-import type { DocumentStore } from '../../../server/storage/document-collection.js';
+import type { Storage } from '../../../server/storage/repository.js';
 import { bundleOf, exchangeApp, postBundle, postEntry, type ExchangeApp } from './helpers.js';
 
 /** Counts event-loop turns (setImmediate callbacks) from the first transaction until `stop`. */
@@ -38,7 +38,7 @@ class TurnProbe {
       this.turns++;
       if (this.inTx > 0) this.inTxTurns++;
       if (this.inTx > 0 && this.services) {
-        void this.services.resources.count('Patient', {}).then((n) => this.seen.push(n));
+        void this.services.resources.count('Patient', { kind: 'all' }).then((n) => this.seen.push(n));
       }
       this.handle = setImmediate(tick);
     };
@@ -59,12 +59,13 @@ class TurnProbe {
 }
 
 /** The store, with the probe counting from the start of its first transaction callback. */
-function probed(inner: DocumentStore, probe: TurnProbe): DocumentStore {
+function probed(inner: Storage, probe: TurnProbe): Storage {
   return {
     engine: inner.engine,
-    collection: (name) => inner.collection(name),
-    withTransaction: (fn) =>
-      inner.withTransaction(async (session) => {
+    repository: (deps) => inner.repository(deps),
+    aux: (name) => inner.aux(name),
+    transaction: (fn) =>
+      inner.transaction(async (session) => {
         probe.start();
         try {
           return await fn(session);
@@ -114,7 +115,7 @@ describe('transactions in slices', () => {
     expect(res.status).toBe(200);
     expect(probe.seen.length).toBeGreaterThan(0);
     expect(new Set(probe.seen)).toEqual(new Set([0]));
-    expect(await t.services.resources.count('Patient', {})).toBe(500);
+    expect(await t.services.resources.count('Patient', { kind: 'all' })).toBe(500);
   });
 
   test('the slice size is the configured one: 10 entries per slice gives 10 times the turns', async () => {

@@ -96,7 +96,7 @@ describe('the paging state of earlier versions', () => {
   test('the first paging of a store deletes the snapshots earlier versions stored', async () => {
     const fresh = await makeTestApp();
     try {
-      const legacy = fresh.store.collection(LEGACY_SNAPSHOT_COLLECTION);
+      const legacy = fresh.store.aux(LEGACY_SNAPSHOT_COLLECTION);
       await legacy.insertMany([
         { _id: 'old', key: 'Condition?#', total: 1, chunks: 1, exp: 0 },
         { _id: 'old:0', sid: 'old', keys: ['Condition/x'], exp: 0 },

@@ -6,7 +6,7 @@ import { expect, test } from '@jest/globals';
 import { createApp } from '../../../server/app.js';
 import { ConfigError, loadConfig } from '../../../server/config.js';
 import { DEFAULT_SNAPSHOT_LIMITS } from '../../../server/fhir/search/snapshot.js';
-import { openEmbeddedStore } from '../../../server/storage/embedded/embedded-store.js';
+import { openStore } from '../../../server/storage/open-store.js';
 import { TEST_BASE } from '../../helpers/test-app.js';
 
 test('the snapshot bounds default to the documented values', () => {
@@ -36,7 +36,7 @@ test('they can be set, and a bad value stops the start with a message naming the
 });
 
 test('createApp gives the configured bounds to the snapshot cache', async () => {
-  const store = await openEmbeddedStore({ dataDir: null });
+  const store = await openStore({ dataDir: null });
   try {
     const { services } = createApp({
       config: {

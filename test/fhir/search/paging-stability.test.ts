@@ -81,7 +81,7 @@ describe.each(ENGINES)('stable paging on the %s engine', (engine) => {
     ['Condition?code=44054006&_count=50&_sort=-_lastUpdated'],
   ])('%s: no duplicate and no gap among the initial matches while another client writes', async (query) => {
     // the matches when the client starts (the first run's writer added some for the second run)
-    const before = (await t.services.resources.find('Condition', {})).map((d) => `Condition/${d._id}`);
+    const before = (await t.services.resources.find('Condition', { kind: 'all' })).map((d) => `Condition/${d._id}`);
     expect(before.length).toBeGreaterThanOrEqual(N);
     let finished = false;
     let writing: Promise<number> = Promise.resolve(0);
@@ -96,7 +96,7 @@ describe.each(ENGINES)('stable paging on the %s engine', (engine) => {
     const seen = pages.flat();
     expect(new Set(seen).size).toBe(seen.length); // no duplicate
     expect([...seen].sort()).toEqual([...before].sort()); // no gap, and nothing created after the start
-    const after = await t.services.resources.count('Condition', {});
+    const after = await t.services.resources.count('Condition', { kind: 'all' });
     expect(after).toBeGreaterThan(before.length); // new matches exist, yet none was served
   });
 });

@@ -123,7 +123,9 @@ export async function generatePopulation(
 ): Promise<void> {
   const pending = new Map<string, ResourceDoc[]>();
   const flush = async (type: string, docs: ResourceDoc[]) => {
-    await (await services.resources.current(type)).insertMany(docs);
+    await services.store.transaction(async (tx) => {
+      for (const d of docs) await services.resources.put(type, d._id, d.resource as Resource, { method: 'PUT', tx });
+    });
   };
   for (let i = from; i < to; i++) {
     for (const r of patientResources(i, shape)) {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { parseSearch } from '../../../server/fhir/search/parse.js';
-import { toMongoFilter } from '../../../server/fhir/search/to-mongo.js';
+import { toMongoFilter } from '../../../server/storage/mongodb/to-mongo.js';
 import { GROUPS } from '../../fhir/search/cases-types.js';
 import { testRegistry } from './helpers.js';
 

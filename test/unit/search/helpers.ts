@@ -12,7 +12,7 @@ import { extractIndex } from '../../../server/fhir/search/extract.js';
 import type { IndexEntry } from '../../../server/fhir/search/index-entry.js';
 import { parseSearch, type ParseOptions } from '../../../server/fhir/search/parse.js';
 import { buildSearchRegistry, type SearchRegistry } from '../../../server/fhir/search/registry.js';
-import { toMongoFilter } from '../../../server/fhir/search/to-mongo.js';
+import { toMongoFilter } from '../../../server/storage/mongodb/to-mongo.js';
 
 let registry: SearchRegistry | undefined;
 

@@ -7,7 +7,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { FhirError } from '../../../server/fhir/outcomes.js';
 import { parseSearch } from '../../../server/fhir/search/parse.js';
-import { toMongoFilter } from '../../../server/fhir/search/to-mongo.js';
+import { toMongoFilter } from '../../../server/storage/mongodb/to-mongo.js';
 import { ms, testRegistry } from './helpers.js';
 
 const registry = testRegistry();

@@ -1,6 +1,6 @@
 /**
- * Compiles the search IR into ONE MongoDB filter document over `sp`, `comp` and `_id`, executed as is by
- * both storage engines (MongoDB natively, the embedded engine through mingo). Semantics per R4 search.html;
+ * The MongoDB engine's compiler: a `Where` (the search IR's clauses plus storage predicates) becomes ONE
+ * MongoDB filter document over `sp`, `comp`, `lu` and `_id`. Semantics per R4 search.html;
  * every regex is built from escaped input. A condition on one key of an entry uses the dotted path
  * (`sp.subject.r`), which is what the declared indexes cover; conditions on several keys of the same entry
  * (system and code, lo and hi) use `$elemMatch` so that they must hold in the same entry.
@@ -15,10 +15,11 @@ import type {
   NumberMatcher,
   QuantityMatcher,
   SimpleMatcher,
-} from './ir.js';
-import type { SearchIR } from './ir.js';
-import { badRequest } from '../outcomes.js';
-import { escapeRegex } from './text.js';
+} from '../../fhir/search/ir.js';
+import type { SearchIR } from '../../fhir/search/ir.js';
+import type { Where } from '../repository.js';
+import { badRequest } from '../../fhir/outcomes.js';
+import { escapeRegex } from '../../fhir/search/text.js';
 
 /** A condition on the keys of one index entry (keys relative to the entry, maybe prefixed `c0.`). */
 type Cond = Record<string, unknown>;
@@ -247,4 +248,40 @@ export function toMongoFilter(ir: SearchIR): Filter<Document> {
   const filters = ir.clauses.map(clauseFilter);
   if (filters.length === 0) return {};
   return filters.length === 1 ? filters[0] : { $and: filters };
+}
+
+/** A filter matching nothing. */
+const NOTHING: Cond = { _id: { $in: [] } };
+
+/** Compiles a `Where` into one MongoDB filter document over current versions (`{}` matches everything). */
+export function whereToMongo(where: Where): Filter<Document> {
+  switch (where.kind) {
+    case 'all':
+      return {};
+    case 'none':
+      return NOTHING;
+    case 'and': {
+      const parts = where.of.map(whereToMongo).filter((f) => Object.keys(f).length > 0);
+      if (parts.length === 0) return {};
+      return parts.length === 1 ? parts[0] : { $and: parts };
+    }
+    case 'or': {
+      const parts = where.of.map(whereToMongo);
+      if (parts.length === 0) return NOTHING;
+      if (parts.some((f) => Object.keys(f).length === 0)) return {};
+      return parts.length === 1 ? parts[0] : { $or: parts };
+    }
+    case 'id-range':
+      return { _id: { [`$${where.op}`]: where.id } };
+    case 'updated': {
+      const range: Cond = {};
+      for (const op of ['gt', 'gte', 'lt', 'lte'] as const)
+        if (where[op] !== undefined) range[`$${op}`] = where[op];
+      return Object.keys(range).length === 0 ? {} : { lu: range };
+    }
+    case 'in-some-compartment':
+      return { 'comp.0': { $exists: true } };
+    default:
+      return clauseFilter(where);
+  }
 }
