@@ -20,9 +20,7 @@ import { parseArgs } from 'node:util';
 import type { FhirResource } from 'fhir/r4.js';
 import { createFhirServices } from '../server/app.js';
 import { REFRESH_MARGIN_MS } from '../server/ccm/fhir/read-model.js';
-import type { HistoryDoc, ResourceDoc } from '../server/fhir/resource-store.js';
-import { extractIndex } from '../server/fhir/search/extract.js';
-import { openEmbeddedStore } from '../server/storage/embedded/embedded-store.js';
+import { openStore } from '../server/storage/open-store.js';
 import { enrolled } from '../test/helpers/ccm-scenarios.js';
 import { demoToken, SERVER_ENTRY, spawnTs, stop } from './lib.js';
 import { untilIdle } from './support/processes.js';
@@ -65,38 +63,21 @@ function patient(i: number): FhirResource[] {
 
 /** Writes the practice into a fresh data directory (current versions, index entries and history). */
 async function seed(dir: string): Promise<number> {
-  const store = await openEmbeddedStore({ dataDir: dir });
+  const store = await openStore({ dataDir: dir });
   const services = createFhirServices({
     config: { baseUrl: 'http://127.0.0.1/fhir', bodyLimitBytes: 1 << 20 },
     store,
   });
-  const lu = new Date().toISOString();
-  const history = await services.resources.history();
   let written = 0;
   for (let start = 0; start < PATIENTS; start += 500) {
-    const byType = new Map<string, ResourceDoc[]>();
-    const hist: HistoryDoc[] = [];
-    for (let i = start; i < Math.min(PATIENTS, start + 500); i++) {
-      for (const r of patient(i)) {
-        const resource = { ...r, meta: { versionId: '1', lastUpdated: lu } } as FhirResource;
-        const index = extractIndex(services.registry, resource);
-        const docs = byType.get(r.resourceType) ?? [];
-        docs.push({ _id: r.id as string, vid: 1, lu, resource, sp: index.sp, comp: index.comp });
-        byType.set(r.resourceType, docs);
-        hist.push({
-          _id: `${r.resourceType}/${r.id}/1`,
-          t: r.resourceType,
-          rid: r.id as string,
-          vid: 1,
-          lu,
-          method: 'PUT',
-          resource,
-        });
+    await store.transaction(async (tx) => {
+      for (let i = start; i < Math.min(PATIENTS, start + 500); i++) {
+        for (const r of patient(i)) {
+          await services.resources.put(r.resourceType, r.id as string, r as FhirResource, { method: 'PUT', tx });
+          written++;
+        }
       }
-    }
-    for (const [type, docs] of byType) await (await services.resources.current(type)).insertMany(docs);
-    await history.insertMany(hist);
-    written += hist.length;
+    });
   }
   await store.close();
   return written;

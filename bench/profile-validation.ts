@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createFhirServices } from '../server/app.js';
-import { openEmbeddedStore } from '../server/storage/embedded/embedded-store.js';
+import { openStore } from '../server/storage/open-store.js';
 import { ROOT, SERVER_ENTRY, spawnTs, stop } from './lib.js';
 
 const MIN_MS = 1400;
@@ -38,7 +38,7 @@ function measure(items: unknown[], fn: (r: unknown) => unknown): { median: numbe
 }
 
 async function inProcess(): Promise<{ servicesColdMs: number; perProfile: Record<string, unknown> }> {
-  const store = await openEmbeddedStore({ dataDir: null });
+  const store = await openStore({ dataDir: null });
   const t0 = performance.now();
   const services = createFhirServices({
     config: { baseUrl: 'http://127.0.0.1/fhir', bodyLimitBytes: 1 << 24 },

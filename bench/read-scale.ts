@@ -11,9 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Observation } from 'fhir/r4.js';
 import { createFhirServices } from '../server/app.js';
-import type { HistoryDoc, ResourceDoc } from '../server/fhir/resource-store.js';
-import { extractIndex } from '../server/fhir/search/extract.js';
-import { openEmbeddedStore } from '../server/storage/embedded/embedded-store.js';
+import { openStore } from '../server/storage/open-store.js';
 import { demoToken, load, SERVER_ENTRY, spawnTs, stop } from './lib.js';
 
 const { values } = parseArgs({
@@ -53,34 +51,18 @@ function observation(i: number): Observation {
 
 /** Writes `n` Observations (current versions and history) into a fresh data directory. */
 async function seed(dir: string, n: number): Promise<void> {
-  const store = await openEmbeddedStore({ dataDir: dir });
+  const store = await openStore({ dataDir: dir });
   const services = createFhirServices({
     config: { baseUrl: 'http://127.0.0.1/fhir', bodyLimitBytes: 1 << 20 },
     store,
   });
-  const current = await services.resources.current('Observation');
-  const history = await services.resources.history();
-  const lu = new Date().toISOString();
   for (let start = 0; start < n; start += 5000) {
-    const docs: ResourceDoc[] = [];
-    const hist: HistoryDoc[] = [];
-    for (let i = start; i < Math.min(n, start + 5000); i++) {
-      const id = `obs-${i}`;
-      const resource = { ...observation(i), id, meta: { versionId: '1', lastUpdated: lu } };
-      const index = extractIndex(services.registry, resource);
-      docs.push({ _id: id, vid: 1, lu, resource, sp: index.sp, comp: index.comp });
-      hist.push({
-        _id: `Observation/${id}/1`,
-        t: 'Observation',
-        rid: id,
-        vid: 1,
-        lu,
-        method: 'PUT',
-        resource,
-      });
-    }
-    await current.insertMany(docs);
-    await history.insertMany(hist);
+    await store.transaction(async (tx) => {
+      for (let i = start; i < Math.min(n, start + 5000); i++) {
+        const id = `obs-${i}`;
+        await services.resources.put('Observation', id, { ...observation(i), id }, { method: 'PUT', tx });
+      }
+    });
   }
   await store.close();
 }

@@ -7,11 +7,11 @@
 import type { Server } from 'node:http';
 import { createApp } from '../server/app.js';
 import { loadConfig } from '../server/config.js';
-import { openEmbeddedStore } from '../server/storage/embedded/embedded-store.js';
+import { openStore } from '../server/storage/open-store.js';
 import { generatePopulation } from '../test/fhir/search/population.js';
 
 const patients = Number(process.env.LIMITS_PATIENTS ?? 65000);
-const store = await openEmbeddedStore({ dataDir: null });
+const store = await openStore({ dataDir: null });
 const config = { ...loadConfig(process.env), baseUrl: 'http://127.0.0.1/fhir', bodyLimitBytes: 32 << 20 };
 const built = createApp({ config, store });
 const CHUNK = 5000;

@@ -1,5 +1,5 @@
 /**
- * The server of bench/search-scale.ts, in its own process on 127.0.0.1: an in-memory embedded store filled
+ * The server of bench/search-scale.ts, in its own process on 127.0.0.1: an ephemeral store filled
  * with SCALE_PATIENTS generated CCM patients (10 Conditions, 10 Encounters, 1 CarePlan each; see
  * test/fhir/search/population.ts), the real app, and the query plans of the three measured queries.
  * Prints `plans <json>` and then `listening <port>`.
@@ -8,13 +8,12 @@ import type { Server } from 'node:http';
 import { createApp } from '../server/app.js';
 import { parseFor } from '../server/fhir/interactions/search.js';
 import { compileResolved } from '../server/fhir/search/resolve.js';
-import { liveFilter } from '../server/fhir/search/store-query.js';
-import { openEmbeddedStore } from '../server/storage/embedded/embedded-store.js';
+import { openStore } from '../server/storage/open-store.js';
 import { generatePopulation, patientId } from '../test/fhir/search/population.js';
 import { SCALE_QUERIES } from './search-scale-queries.js';
 
 const patients = Number(process.env.SCALE_PATIENTS ?? 1000);
-const store = await openEmbeddedStore({ dataDir: null });
+const store = await openStore({ dataDir: null });
 const built = createApp({ config: { baseUrl: 'http://127.0.0.1/fhir', bodyLimitBytes: 1 << 20 }, store });
 const t0 = Date.now();
 const CHUNK = 5000;
@@ -29,12 +28,12 @@ const plans: Record<string, unknown> = {};
 for (const q of SCALE_QUERIES) {
   const id = patientId(Math.floor(patients / 2));
   const ir = parseFor(built.services, q.type, q.params(id), true);
-  const filter = await compileResolved(
+  const where = await compileResolved(
     { resources: built.services.resources, baseUrl: built.services.baseUrl },
     ir,
   );
-  const plan = await (await built.services.resources.current(q.type)).explain(liveFilter(filter));
-  plans[q.name] = { ...plan, collectionSize: await built.services.resources.count(q.type, {}) };
+  const plan = await built.services.resources.explain(q.type, where);
+  plans[q.name] = { ...plan, collectionSize: await built.services.resources.count(q.type, { kind: 'all' }) };
 }
 process.stdout.write(
   `plans ${JSON.stringify({ patients, generateMs, heapMB: Math.round(process.memoryUsage().heapUsed / 1e6), plans })}\n`,

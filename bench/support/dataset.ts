@@ -6,7 +6,7 @@
  */
 import type { Bundle, Resource } from 'fhir/r4.js';
 import { createFhirServices } from '../../server/app.js';
-import { openEmbeddedStore } from '../../server/storage/embedded/embedded-store.js';
+import { openStore } from '../../server/storage/open-store.js';
 import { buildContext, type GenContext } from '../../scripts/generate/context.js';
 import type { Month } from '../../scripts/generate/dates.js';
 import { buildPatientRecord } from '../../scripts/generate/patient.js';
@@ -144,7 +144,7 @@ export function recordResponse(ids: DatasetIds, response: Bundle, ccm: boolean):
 
 /** Writes the dataset straight into a data directory through the ResourceStore (no server running). */
 export async function seedDirectly(ctx: GenContext, dataDir: string, ids: DatasetIds): Promise<void> {
-  const store = await openEmbeddedStore({ dataDir });
+  const store = await openStore({ dataDir });
   const services = createFhirServices({
     config: { baseUrl: 'http://127.0.0.1/fhir', bodyLimitBytes: 1 << 20 },
     store,

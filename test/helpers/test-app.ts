@@ -6,7 +6,6 @@ import type { AccessMode } from '../../server/auth/smart-access.js';
 import type { RateLimitConfig } from '../../server/config.js';
 import { loadConformanceResources } from '../../server/fhir/profiles/store-loader.js';
 import { openStore } from '../../server/storage/open-store.js';
-import { openMongoStore } from '../../server/storage/mongodb/mongo-store.js';
 import type { Storage } from '../../server/storage/repository.js';
 
 export const TEST_BASE = 'http://127.0.0.1:8080/fhir';
