@@ -76,46 +76,99 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 /** Hand-made resources for the corners of string, quantity, uri and reference matching. */
 function corners(): Resource[] {
   return [
-    { resourceType: 'Patient', id: 'c-1', name: [{ family: 'Ærøskøbing', given: ['Zoë'] }], gender: 'female', birthDate: '1970' },
-    { resourceType: 'Patient', id: 'c-2', name: [{ family: 'Smith-Jones', given: ['Ann'] }], birthDate: '1970-06-01', active: true },
-    { resourceType: 'Patient', id: 'c-3', name: [{ family: 'smith', given: ['Bob%_'] }], birthDate: '1999-12-31', active: false },
+    {
+      resourceType: 'Patient',
+      id: 'c-1',
+      name: [{ family: 'Ærøskøbing', given: ['Zoë'] }],
+      gender: 'female',
+      birthDate: '1970',
+    },
+    {
+      resourceType: 'Patient',
+      id: 'c-2',
+      name: [{ family: 'Smith-Jones', given: ['Ann'] }],
+      birthDate: '1970-06-01',
+      active: true,
+    },
+    {
+      resourceType: 'Patient',
+      id: 'c-3',
+      name: [{ family: 'smith', given: ['Bob%_'] }],
+      birthDate: '1999-12-31',
+      active: false,
+    },
     { resourceType: 'Patient', id: 'c-4', name: [{ family: 'Smi' }] },
     { resourceType: 'Patient', id: 'c-5' },
     {
-      resourceType: 'Observation', id: 'q-1', status: 'final',
-      code: { coding: [{ system: 'http://loinc.org', code: '2345-7', display: 'Glucose' }], text: 'Glucose SerPl' },
+      resourceType: 'Observation',
+      id: 'q-1',
+      status: 'final',
+      code: {
+        coding: [{ system: 'http://loinc.org', code: '2345-7', display: 'Glucose' }],
+        text: 'Glucose SerPl',
+      },
       subject: { reference: 'Patient/c-1' },
       valueQuantity: { value: 5.4, unit: 'mg', system: 'http://unitsofmeasure.org', code: 'mg' },
       effectiveDateTime: '2024-06-01T10:00:00Z',
     },
     {
-      resourceType: 'Observation', id: 'q-2', status: 'final',
+      resourceType: 'Observation',
+      id: 'q-2',
+      status: 'final',
       code: { coding: [{ system: 'http://loinc.org', code: '2345-7' }] },
       subject: { reference: 'Patient/c-2' },
       valueQuantity: { value: 0.0054, unit: 'g', system: 'http://unitsofmeasure.org', code: 'g' },
       effectivePeriod: { start: '2024-05-01', end: '2024-05-31' },
     },
     {
-      resourceType: 'Observation', id: 'q-3', status: 'amended',
+      resourceType: 'Observation',
+      id: 'q-3',
+      status: 'amended',
       code: { coding: [{ code: 'nosystem' }] },
       subject: { reference: 'Group/c-1' },
       valueQuantity: { value: 100, unit: 'mmHg' },
       effectiveDateTime: '2023',
     },
     {
-      resourceType: 'Observation', id: 'q-4', status: 'final',
+      resourceType: 'Observation',
+      id: 'q-4',
+      status: 'final',
       code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
       subject: { reference: `${BASE_URL}/Patient/c-3` },
-      valueQuantity: { value: 99.6, comparator: '<', unit: 'mg', system: 'http://unitsofmeasure.org', code: 'mg' },
+      valueQuantity: {
+        value: 99.6,
+        comparator: '<',
+        unit: 'mg',
+        system: 'http://unitsofmeasure.org',
+        code: 'mg',
+      },
     },
     { resourceType: 'ValueSet', id: 'u-1', status: 'active', url: 'http://acme.org/fhir/ValueSet/a' },
     { resourceType: 'ValueSet', id: 'u-2', status: 'active', url: 'http://acme.org/fhir/ValueSet/a/b' },
     { resourceType: 'ValueSet', id: 'u-3', status: 'active', url: 'http://acme.org/fhir/ValueSet/ab' },
     { resourceType: 'ValueSet', id: 'u-4', status: 'active', url: 'http://acme.org/fhir/ValueSet' },
     { resourceType: 'ValueSet', id: 'u-5', status: 'draft', url: 'http://acme.org/fhir/ValueSet/a?x=1' },
-    { resourceType: 'RiskAssessment', id: 'n-1', status: 'final', subject: { reference: 'Patient/c-1' }, prediction: [{ probabilityDecimal: 0.25 }] },
-    { resourceType: 'RiskAssessment', id: 'n-2', status: 'final', subject: { reference: 'Patient/c-2' }, prediction: [{ probabilityDecimal: 100 }] },
-    { resourceType: 'RiskAssessment', id: 'n-3', status: 'final', subject: { reference: 'Patient/c-2' }, prediction: [{ probabilityDecimal: 99.4 }, { probabilityDecimal: 0.9 }] },
+    {
+      resourceType: 'RiskAssessment',
+      id: 'n-1',
+      status: 'final',
+      subject: { reference: 'Patient/c-1' },
+      prediction: [{ probabilityDecimal: 0.25 }],
+    },
+    {
+      resourceType: 'RiskAssessment',
+      id: 'n-2',
+      status: 'final',
+      subject: { reference: 'Patient/c-2' },
+      prediction: [{ probabilityDecimal: 100 }],
+    },
+    {
+      resourceType: 'RiskAssessment',
+      id: 'n-3',
+      status: 'final',
+      subject: { reference: 'Patient/c-2' },
+      prediction: [{ probabilityDecimal: 99.4 }, { probabilityDecimal: 0.9 }],
+    },
   ] as Resource[];
 }
 
@@ -145,7 +198,14 @@ const SEARCHES: Array<[string, Array<[string, string]>, boolean]> = [
   ['Observation', [['code', 'http://loinc.org|']], true],
   ['Observation', [['code:text', 'gluc']], true],
   ['Observation', [['code:not', 'http://loinc.org|2345-7']], true],
-  ['Observation', [['status', 'final'], ['code', '2345-7']], true],
+  [
+    'Observation',
+    [
+      ['status', 'final'],
+      ['code', '2345-7'],
+    ],
+    true,
+  ],
   ['Observation', [['status:missing', 'true']], false],
   // date
   ['Patient', [['birthdate', '1970']], true],
@@ -158,7 +218,14 @@ const SEARCHES: Array<[string, Array<[string, string]>, boolean]> = [
   ['Patient', [['birthdate', 'sa1970']], true],
   ['Patient', [['birthdate', 'eb1999']], true],
   ['Patient', [['birthdate', 'ap1970-06-15']], true],
-  ['Observation', [['date', 'ge2024-05-15'], ['date', 'lt2024-06-02']], true],
+  [
+    'Observation',
+    [
+      ['date', 'ge2024-05-15'],
+      ['date', 'lt2024-06-02'],
+    ],
+    true,
+  ],
   ['Observation', [['date', '2024-05']], true],
   ['Observation', [['date', 'sa2012']], true],
   // number
@@ -205,9 +272,23 @@ const SEARCHES: Array<[string, Array<[string, string]>, boolean]> = [
   ['Observation', [['component-code-value-quantity', 'http://loinc.org|8480-6$gt100']], true],
   // _id and combinations
   ['Patient', [['_id', 'c-1,c-2,example']], true],
-  ['Observation', [['_id', 'q-1'], ['status', 'final']], true],
+  [
+    'Observation',
+    [
+      ['_id', 'q-1'],
+      ['status', 'final'],
+    ],
+    true,
+  ],
   ['Condition', [['patient', 'example']], true],
-  ['Condition', [['clinical-status', 'active'], ['onset-date', 'le2013']], true],
+  [
+    'Condition',
+    [
+      ['clinical-status', 'active'],
+      ['onset-date', 'le2013'],
+    ],
+    true,
+  ],
 ];
 
 /** Declares the contract for one engine; `open` returns a fresh, empty storage. */
@@ -243,7 +324,9 @@ export function registerRepositoryContract(name: string, open: () => Promise<Sto
 
         const cur = await repo.read('Patient', 'v-1');
         expect(cur).toMatchObject({ _id: 'v-1', vid: 3, lu: third.doc.lu });
-        expect((cur?.resource as unknown as { name: Array<{ family: string }> }).name[0].family).toBe('Three');
+        expect((cur?.resource as unknown as { name: Array<{ family: string }> }).name[0].family).toBe(
+          'Three',
+        );
         expect(cur?.sp).toBeUndefined();
         expect((await repo.read('Patient', 'v-1', { fields: 'id' }))?.resource).toBeUndefined();
         expect((await repo.read('Patient', 'v-1', { fields: 'all' }))?.comp).toBeDefined();
@@ -262,7 +345,12 @@ export function registerRepositoryContract(name: string, open: () => Promise<Sto
           [1, 'POST'],
         ]);
         expect(hist.every((h) => h.resource?.meta?.versionId === String(h.vid))).toBe(true);
-        const oldest = await repo.history({ type: 'Patient', id: 'v-1', order: 'oldest', withResource: false });
+        const oldest = await repo.history({
+          type: 'Patient',
+          id: 'v-1',
+          order: 'oldest',
+          withResource: false,
+        });
         expect(oldest.map((h) => h.vid)).toEqual([1, 2, 3]);
         expect(oldest[0].resource).toBeUndefined();
         expect(await repo.historyCount({ type: 'Patient', id: 'v-1' })).toBe(3);
@@ -272,8 +360,18 @@ export function registerRepositoryContract(name: string, open: () => Promise<Sto
       test('a clock that goes back still gives strictly increasing instants', async () => {
         const fixed = new Date('2001-01-01T00:00:00.000Z');
         const r2 = storage.repository(contractDeps(() => fixed));
-        const a = await r2.put('Basic', 'clock-1', { resourceType: 'Basic', code: { text: 'x' } } as Resource, { method: 'PUT' });
-        const b = await r2.put('Basic', 'clock-1', { resourceType: 'Basic', code: { text: 'y' } } as Resource, { method: 'PUT' });
+        const a = await r2.put(
+          'Basic',
+          'clock-1',
+          { resourceType: 'Basic', code: { text: 'x' } } as Resource,
+          { method: 'PUT' },
+        );
+        const b = await r2.put(
+          'Basic',
+          'clock-1',
+          { resourceType: 'Basic', code: { text: 'y' } } as Resource,
+          { method: 'PUT' },
+        );
         expect(b.doc.lu > a.doc.lu).toBe(true);
       });
 
@@ -288,7 +386,11 @@ export function registerRepositoryContract(name: string, open: () => Promise<Sto
         expect(cur?.resource).toBeUndefined();
         const live = await repo.find('Patient', { kind: 'id', name: '_id', ids: ['d-1'] });
         expect(live).toEqual([]);
-        const all = await repo.find('Patient', { kind: 'id', name: '_id', ids: ['d-1'] }, { includeDeleted: true });
+        const all = await repo.find(
+          'Patient',
+          { kind: 'id', name: '_id', ids: ['d-1'] },
+          { includeDeleted: true },
+        );
         expect(all.map((d) => [d._id, d.deleted])).toEqual([['d-1', true]]);
         const v2 = await repo.vread('Patient', 'd-1', 2);
         expect(v2).toMatchObject({ method: 'DELETE', deleted: true });
@@ -310,13 +412,19 @@ export function registerRepositoryContract(name: string, open: () => Promise<Sto
 
       test('If-Match: stale versions are refused with the current version', async () => {
         await repo.put('Patient', 'm-1', patient('m-1'), { method: 'PUT' });
-        const err = await rejection(repo.put('Patient', 'm-1', patient('m-1'), { method: 'PUT', ifMatch: 7 }));
+        const err = await rejection(
+          repo.put('Patient', 'm-1', patient('m-1'), { method: 'PUT', ifMatch: 7 }),
+        );
         expect(err).toBeInstanceOf(StaleVersion);
         expect((err as StaleVersion).current).toBe(1);
-        const none = await rejection(repo.put('Patient', 'm-none', patient('m-none'), { method: 'PUT', ifMatch: 1 }));
+        const none = await rejection(
+          repo.put('Patient', 'm-none', patient('m-none'), { method: 'PUT', ifMatch: 1 }),
+        );
         expect((none as StaleVersion).current).toBeNull();
         await repo.delete('Patient', 'm-1');
-        const gone = await rejection(repo.put('Patient', 'm-1', patient('m-1'), { method: 'PUT', ifMatch: 2 }));
+        const gone = await rejection(
+          repo.put('Patient', 'm-1', patient('m-1'), { method: 'PUT', ifMatch: 2 }),
+        );
         expect((gone as StaleVersion).current).toBeNull();
       });
 
@@ -330,21 +438,29 @@ export function registerRepositoryContract(name: string, open: () => Promise<Sto
         const won = results.filter((r) => r.status === 'fulfilled');
         const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
         expect(won.length).toBe(1);
-        expect(lost.every((r) => r.reason instanceof StaleVersion && (r.reason as StaleVersion).current === 2)).toBe(true);
+        expect(
+          lost.every((r) => r.reason instanceof StaleVersion && (r.reason as StaleVersion).current === 2),
+        ).toBe(true);
         expect((await repo.read('Patient', 'race-1'))?.vid).toBe(2);
       });
 
       test('concurrent creates that must not exist: exactly one wins (also over a tombstone)', async () => {
         const results = await Promise.allSettled(
-          Array.from({ length: 12 }, () => repo.put('Patient', 'mne-1', patient('mne-1'), { method: 'POST', mustNotExist: true })),
+          Array.from({ length: 12 }, () =>
+            repo.put('Patient', 'mne-1', patient('mne-1'), { method: 'POST', mustNotExist: true }),
+          ),
         );
         expect(results.filter((r) => r.status === 'fulfilled').length).toBe(1);
         expect(
-          results.every((r) => r.status === 'fulfilled' || (r as PromiseRejectedResult).reason instanceof VersionConflict),
+          results.every(
+            (r) => r.status === 'fulfilled' || (r as PromiseRejectedResult).reason instanceof VersionConflict,
+          ),
         ).toBe(true);
         await repo.delete('Patient', 'mne-1');
         expect(
-          await rejection(repo.put('Patient', 'mne-1', patient('mne-1'), { method: 'POST', mustNotExist: true })),
+          await rejection(
+            repo.put('Patient', 'mne-1', patient('mne-1'), { method: 'POST', mustNotExist: true }),
+          ),
         ).toBeInstanceOf(VersionConflict);
       });
     });
@@ -364,10 +480,18 @@ export function registerRepositoryContract(name: string, open: () => Promise<Sto
 
       /** Runs the search on the engine and on the stored documents with the MongoDB filter; returns ids. */
       async function conform(type: string, params: Array<[string, string]>): Promise<string[]> {
-        const ir = parseSearch(contractRegistry(), type, params, { strict: true, now: NOW, baseUrl: BASE_URL });
+        const ir = parseSearch(contractRegistry(), type, params, {
+          strict: true,
+          now: NOW,
+          baseUrl: BASE_URL,
+        });
         const where = and(...(ir.clauses as Where[]));
         const got = (await repo.find(type, where, { fields: 'id' })).map((d) => d._id).sort();
-        const docs = (await repo.find(type, ALL, { fields: 'all' })).map((d) => ({ _id: d._id, sp: d.sp ?? {}, comp: d.comp ?? [] }));
+        const docs = (await repo.find(type, ALL, { fields: 'all' })).map((d) => ({
+          _id: d._id,
+          sp: d.sp ?? {},
+          comp: d.comp ?? [],
+        }));
         const expected = new Query(toMongoFilter(ir) as Record<string, unknown>)
           .find<StoredDocument>(docs)
           .all()
@@ -378,32 +502,51 @@ export function registerRepositoryContract(name: string, open: () => Promise<Sto
         return got;
       }
 
-      test.each(SEARCHES.map(([type, params, some]) => [`${type}?${params.map((p) => p.join('=')).join('&')}`, type, params, some] as const))(
-        '%s matches what the MongoDB filter matches',
-        async (_label, type, params, some) => {
-          const got = await conform(type, params);
-          if (some) expect(got.length).toBeGreaterThan(0);
-          else expect(got).toEqual([]);
-        },
-      );
+      test.each(
+        SEARCHES.map(
+          ([type, params, some]) =>
+            [`${type}?${params.map((p) => p.join('=')).join('&')}`, type, params, some] as const,
+        ),
+      )('%s matches what the MongoDB filter matches', async (_label, type, params, some) => {
+        const got = await conform(type, params);
+        if (some) expect(got.length).toBeGreaterThan(0);
+        else expect(got).toEqual([]);
+      });
 
       test('refs, compartment, in-some-compartment, updated and or/none clauses', async () => {
-        const refs = await repo.find('Observation', { kind: 'refs', name: 'subject', code: 'subject', refs: ['Patient/c-1', 'Patient/c-2'] }, { fields: 'id' });
+        const refs = await repo.find(
+          'Observation',
+          { kind: 'refs', name: 'subject', code: 'subject', refs: ['Patient/c-1', 'Patient/c-2'] },
+          { fields: 'id' },
+        );
         expect(refs.map((d) => d._id).sort()).toEqual(['q-1', 'q-2']);
-        const comp = await repo.find('Observation', { kind: 'compartment', name: 'c', compartment: 'Patient/c-2' }, { fields: 'id' });
+        const comp = await repo.find(
+          'Observation',
+          { kind: 'compartment', name: 'c', compartment: 'Patient/c-2' },
+          { fields: 'id' },
+        );
         expect(comp.map((d) => d._id)).toEqual(['q-2']);
         const inSome = await repo.find('RiskAssessment', { kind: 'in-some-compartment' }, { fields: 'id' });
         expect(inSome.map((d) => d._id).sort()).toEqual(['n-1', 'n-2', 'n-3']);
         const q1 = await repo.read('Observation', 'q-1');
         const upd = await repo.find(
           'Observation',
-          and({ kind: 'updated', gte: q1?.lu, lte: q1?.lu }, { kind: 'id', name: '_id', ids: ['q-1', 'q-2', 'q-3'] }),
+          and(
+            { kind: 'updated', gte: q1?.lu, lte: q1?.lu },
+            { kind: 'id', name: '_id', ids: ['q-1', 'q-2', 'q-3'] },
+          ),
           { fields: 'id' },
         );
         expect(upd.map((d) => d._id)).toEqual(['q-1']);
         const either = await repo.find(
           'Observation',
-          { kind: 'or', of: [{ kind: 'id', name: '_id', ids: ['q-1'] }, { kind: 'id', name: '_id', ids: ['q-3'] }] },
+          {
+            kind: 'or',
+            of: [
+              { kind: 'id', name: '_id', ids: ['q-1'] },
+              { kind: 'id', name: '_id', ids: ['q-3'] },
+            ],
+          },
           { fields: 'id', order: 'id' },
         );
         expect(either.map((d) => d._id)).toEqual(['q-1', 'q-3']);
@@ -412,12 +555,24 @@ export function registerRepositoryContract(name: string, open: () => Promise<Sto
       });
 
       test('find returns the fields asked for', async () => {
-        const [idOnly] = await repo.find('Observation', { kind: 'id', name: '_id', ids: ['q-1'] }, { fields: 'id' });
+        const [idOnly] = await repo.find(
+          'Observation',
+          { kind: 'id', name: '_id', ids: ['q-1'] },
+          { fields: 'id' },
+        );
         expect(Object.keys(idOnly).sort()).toEqual(['_id', 'lu', 'vid']);
-        const [res] = await repo.find('Observation', { kind: 'id', name: '_id', ids: ['q-1'] }, { fields: 'resource' });
+        const [res] = await repo.find(
+          'Observation',
+          { kind: 'id', name: '_id', ids: ['q-1'] },
+          { fields: 'resource' },
+        );
         expect(res.resource?.id).toBe('q-1');
         expect(res.sp).toBeUndefined();
-        const [indexed] = await repo.find('Observation', { kind: 'id', name: '_id', ids: ['q-1'] }, { fields: 'indexed' });
+        const [indexed] = await repo.find(
+          'Observation',
+          { kind: 'id', name: '_id', ids: ['q-1'] },
+          { fields: 'indexed' },
+        );
         expect(indexed.sp?.code).toBeDefined();
         expect(indexed.comp).toBeUndefined();
       });
@@ -427,7 +582,9 @@ export function registerRepositoryContract(name: string, open: () => Promise<Sto
       beforeAll(async () => {
         for (let i = 0; i < 25; i++) {
           const id = `k${String(i).padStart(2, '0')}`;
-          await repo.put('Device', id, { resourceType: 'Device', id, status: 'active' } as Resource, { method: 'PUT' });
+          await repo.put('Device', id, { resourceType: 'Device', id, status: 'active' } as Resource, {
+            method: 'PUT',
+          });
         }
       });
 
@@ -436,7 +593,8 @@ export function registerRepositoryContract(name: string, open: () => Promise<Sto
           const seen: string[] = [];
           let last: string | undefined;
           for (;;) {
-            const where: Where = last === undefined ? ALL : { kind: 'id-range', op: order === 'id' ? 'gt' : 'lt', id: last };
+            const where: Where =
+              last === undefined ? ALL : { kind: 'id-range', op: order === 'id' ? 'gt' : 'lt', id: last };
             const page = await repo.find('Device', where, { order, limit: 10, fields: 'id' });
             seen.push(...page.map((d) => d._id));
             if (page.length < 10) break;
@@ -450,7 +608,9 @@ export function registerRepositoryContract(name: string, open: () => Promise<Sto
       test('history pages by cursor skip and repeat nothing while other writes go on', async () => {
         const type = 'Location';
         for (let i = 0; i < 20; i++) {
-          await repo.put(type, `h${i % 7}`, { resourceType: type, name: `n${i}` } as Resource, { method: 'PUT' });
+          await repo.put(type, `h${i % 7}`, { resourceType: type, name: `n${i}` } as Resource, {
+            method: 'PUT',
+          });
         }
         const before = await repo.history({ type, withResource: false });
         expect(before.length).toBe(20);
@@ -458,7 +618,9 @@ export function registerRepositoryContract(name: string, open: () => Promise<Sto
         let after: { lu: string; key: string } | undefined;
         let w = 0;
         for (;;) {
-          const writes = [0, 1].map(() => repo.put(type, `w${w++}`, { resourceType: type, name: 'x' } as Resource, { method: 'PUT' }));
+          const writes = [0, 1].map(() =>
+            repo.put(type, `w${w++}`, { resourceType: type, name: 'x' } as Resource, { method: 'PUT' }),
+          );
           const page = await repo.history({ type, limit: 6, after });
           await Promise.all(writes);
           seen.push(...page);
@@ -469,12 +631,16 @@ export function registerRepositoryContract(name: string, open: () => Promise<Sto
         expect(new Set(keys).size).toBe(keys.length);
         for (const h of before) expect(keys).toContain(h._id);
         const oldest = await repo.history({ type, order: 'oldest', withResource: false });
-        expect(oldest.map((h) => h._id)).toEqual([...(await repo.history({ type, withResource: false }))].reverse().map((h) => h._id));
+        expect(oldest.map((h) => h._id)).toEqual(
+          [...(await repo.history({ type, withResource: false }))].reverse().map((h) => h._id),
+        );
         expect(await repo.historyCount({ type })).toBe(oldest.length);
         expect(await repo.historyCount({ types: [type, 'Device'] })).toBe(oldest.length + 25);
         const since = oldest[5].lu;
         expect((await repo.history({ type, since, order: 'oldest' })).every((h) => h.lu > since)).toBe(true);
-        expect((await repo.history({ type, since, sinceInclusive: true })).some((h) => h.lu === since)).toBe(true);
+        expect((await repo.history({ type, since, sinceInclusive: true })).some((h) => h.lu === since)).toBe(
+          true,
+        );
       });
     });
 
@@ -536,18 +702,33 @@ export function registerRepositoryContract(name: string, open: () => Promise<Sto
         const dup = await rejection(coll.insertOne({ _id: 'a', n: 9 }));
         expect(isDuplicateKeyError(dup)).toBe(true);
         expect(await coll.findOne({ _id: 'b' })).toEqual({ _id: 'b', n: 2, tag: 'x' });
-        expect((await coll.find({ _id: { $in: ['a', 'c', 'z'] } }).toArray()).map((d) => d._id).sort()).toEqual(['a', 'c']);
-        expect((await coll.find({ tag: 'x' }, { sort: { n: -1 } }).toArray()).map((d) => d._id)).toEqual(['b', 'a']);
+        expect(
+          (await coll.find({ _id: { $in: ['a', 'c', 'z'] } }).toArray()).map((d) => d._id).sort(),
+        ).toEqual(['a', 'c']);
+        expect((await coll.find({ tag: 'x' }, { sort: { n: -1 } }).toArray()).map((d) => d._id)).toEqual([
+          'b',
+          'a',
+        ]);
         expect(await coll.countDocuments({ n: { $gte: 2 } })).toBe(2);
-        expect(await coll.updateOne({ _id: 'a' }, upd({ $inc: { n: 10 }, $set: { tag: 'z' } }))).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
+        expect(
+          await coll.updateOne({ _id: 'a' }, upd({ $inc: { n: 10 }, $set: { tag: 'z' } })),
+        ).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
         expect(await coll.findOne({ _id: 'a' })).toEqual({ _id: 'a', n: 11, tag: 'z' });
-        expect(await coll.updateOne({ _id: 'a' }, upd({ $unset: { tag: '' } }))).toMatchObject({ modifiedCount: 1 });
+        expect(await coll.updateOne({ _id: 'a' }, upd({ $unset: { tag: '' } }))).toMatchObject({
+          modifiedCount: 1,
+        });
         expect(await coll.findOne({ _id: 'a' })).toEqual({ _id: 'a', n: 11 });
-        expect(await coll.updateOne({ _id: 'new' }, upd({ $set: { n: 5 } }), { upsert: true })).toMatchObject({ upsertedId: 'new' });
+        expect(await coll.updateOne({ _id: 'new' }, upd({ $set: { n: 5 } }), { upsert: true })).toMatchObject(
+          { upsertedId: 'new' },
+        );
         expect(await coll.findOne({ _id: 'new' })).toEqual({ _id: 'new', n: 5 });
-        expect(await coll.replaceOne({ _id: 'c' }, { _id: 'c', tag: 'r' })).toMatchObject({ matchedCount: 1 });
+        expect(await coll.replaceOne({ _id: 'c' }, { _id: 'c', tag: 'r' })).toMatchObject({
+          matchedCount: 1,
+        });
         expect(await coll.findOne({ _id: 'c' })).toEqual({ _id: 'c', tag: 'r' });
-        expect(await coll.replaceOne({ _id: 'q' }, { _id: 'q', tag: 'u' }, { upsert: true })).toMatchObject({ upsertedCount: 1 });
+        expect(await coll.replaceOne({ _id: 'q' }, { _id: 'q', tag: 'u' }, { upsert: true })).toMatchObject({
+          upsertedCount: 1,
+        });
         expect(await coll.deleteOne({ _id: 'q' })).toEqual({ deletedCount: 1 });
         expect(await coll.deleteMany({ n: { $gt: 4 } })).toEqual({ deletedCount: 2 });
         expect((await coll.find({}).toArray()).map((d) => d._id)).toEqual(['b', 'c']);

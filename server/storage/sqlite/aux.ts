@@ -38,7 +38,12 @@ function idsOf(filter: Plain): string[] | null {
   if (typeof id === 'string') return [id];
   if (isPlain(id)) {
     const keys = Object.keys(id);
-    if (keys.length === 1 && keys[0] === '$in' && Array.isArray(id.$in) && id.$in.every((v) => typeof v === 'string'))
+    if (
+      keys.length === 1 &&
+      keys[0] === '$in' &&
+      Array.isArray(id.$in) &&
+      id.$in.every((v) => typeof v === 'string')
+    )
       return [...new Set(id.$in as string[])].sort();
     if (keys.length === 1 && keys[0] === '$eq' && typeof id.$eq === 'string') return [id.$eq];
   }
@@ -111,7 +116,11 @@ export class SqliteAuxCollection<T extends StoredDocument> implements DocumentCo
     const next = s.get('SELECT id, doc FROM aux WHERE coll = ? AND id > ? ORDER BY id LIMIT ?');
     let after: string | undefined;
     for (;;) {
-      const rows = (after === undefined ? first.all(this.collectionName, CHUNK) : next.all(this.collectionName, after, CHUNK)) as Array<{
+      const rows = (
+        after === undefined
+          ? first.all(this.collectionName, CHUNK)
+          : next.all(this.collectionName, after, CHUNK)
+      ) as Array<{
         id: string;
         doc: string;
       }>;
@@ -127,7 +136,10 @@ export class SqliteAuxCollection<T extends StoredDocument> implements DocumentCo
   }
 
   /** Runs a write in `session`, or as its own transaction. */
-  private write<R>(session: StorageSession | undefined, fn: (session: StorageSession) => R | Promise<R>): Promise<R> {
+  private write<R>(
+    session: StorageSession | undefined,
+    fn: (session: StorageSession) => R | Promise<R>,
+  ): Promise<R> {
     if (session) {
       this.store.txState(session);
       return Promise.resolve().then(() => fn(session));
@@ -154,7 +166,10 @@ export class SqliteAuxCollection<T extends StoredDocument> implements DocumentCo
     return docs[0] ?? null;
   }
 
-  async countDocuments(filter: Filter<T>, options: { session?: StorageSession; limit?: number } = {}): Promise<number> {
+  async countDocuments(
+    filter: Filter<T>,
+    options: { session?: StorageSession; limit?: number } = {},
+  ): Promise<number> {
     const docs = await this.select(filter as Plain, options.session, options.limit);
     return options.limit !== undefined ? Math.min(docs.length, options.limit) : docs.length;
   }
@@ -167,7 +182,8 @@ export class SqliteAuxCollection<T extends StoredDocument> implements DocumentCo
         .get('INSERT INTO aux (coll, id, doc) VALUES (?, ?, ?)')
         .run(this.collectionName, doc._id, JSON.stringify(doc));
     } catch (err) {
-      if (sqliteCode(err)?.startsWith('SQLITE_CONSTRAINT')) throw duplicateKeyError(this.collectionName, doc._id);
+      if (sqliteCode(err)?.startsWith('SQLITE_CONSTRAINT'))
+        throw duplicateKeyError(this.collectionName, doc._id);
       throw err;
     }
   }
@@ -199,7 +215,11 @@ export class SqliteAuxCollection<T extends StoredDocument> implements DocumentCo
       if (cur) {
         const next = { ...copy(doc), _id: cur._id } as T;
         if (doc._id !== undefined && doc._id !== cur._id) {
-          throw new SqliteStoreError("Performing an update on the path '_id' would modify the immutable field '_id'", 'ImmutableField', 66);
+          throw new SqliteStoreError(
+            "Performing an update on the path '_id' would modify the immutable field '_id'",
+            'ImmutableField',
+            66,
+          );
         }
         this.replaceRow(s, next);
         return { matchedCount: 1, modifiedCount: 1, upsertedCount: 0, upsertedId: null };
@@ -213,7 +233,11 @@ export class SqliteAuxCollection<T extends StoredDocument> implements DocumentCo
     });
   }
 
-  async updateOne(filter: Filter<T>, update: UpdateFilter<T>, options: UpsertOptions = {}): Promise<UpdateResult> {
+  async updateOne(
+    filter: Filter<T>,
+    update: UpdateFilter<T>,
+    options: UpsertOptions = {},
+  ): Promise<UpdateResult> {
     const ops = update as Plain;
     if (Object.keys(ops).length === 0 || Object.keys(ops).some((k) => !k.startsWith('$'))) {
       throw new SqliteStoreError('Update document requires atomic operators', 'FailedToParse', 9);
@@ -253,7 +277,12 @@ export class SqliteAuxCollection<T extends StoredDocument> implements DocumentCo
 
   /** Indexes are not declared on SQLite (reads are by `_id` or scan a small collection). */
   async createIndex(keys: IndexKeys, options: IndexOptions = {}): Promise<string> {
-    return options.name ?? Object.entries(keys).map(([k, v]) => `${k}_${v}`).join('_');
+    return (
+      options.name ??
+      Object.entries(keys)
+        .map(([k, v]) => `${k}_${v}`)
+        .join('_')
+    );
   }
 
   async explain(filter: Filter<T>, options: FindOptions = {}): Promise<QueryPlan> {
@@ -261,9 +290,14 @@ export class SqliteAuxCollection<T extends StoredDocument> implements DocumentCo
     const byId = idsOf(filter as Plain) !== null;
     const total = byId
       ? (idsOf(filter as Plain) as string[]).length
-      : ((this.store.statements(options.session).get('SELECT count(*) AS n FROM aux WHERE coll = ?').get(this.collectionName) as {
-          n: number;
-        }).n);
+      : (
+          this.store
+            .statements(options.session)
+            .get('SELECT count(*) AS n FROM aux WHERE coll = ?')
+            .get(this.collectionName) as {
+            n: number;
+          }
+        ).n;
     return { indexName: byId ? '_id_' : null, docsExamined: total, nReturned: docs.length };
   }
 }
@@ -272,14 +306,19 @@ export class SqliteAuxCollection<T extends StoredDocument> implements DocumentCo
 function applyUpdate<T extends StoredDocument>(current: T, update: Plain, inserting: boolean): T | null {
   const { $setOnInsert, ...rest } = update;
   const modifier: Plain = { ...rest };
-  if (inserting && isPlain($setOnInsert)) modifier.$set = { ...(isPlain(rest.$set) ? rest.$set : {}), ...$setOnInsert };
+  if (inserting && isPlain($setOnInsert))
+    modifier.$set = { ...(isPlain(rest.$set) ? rest.$set : {}), ...$setOnInsert };
   const next = copy(current) as Plain;
   if (Object.keys(modifier).length > 0) {
     mingoUpdate(next, modifier as Modifier<Plain>, undefined, undefined, { cloneMode: 'deep' });
   }
   const normalised = copy(next) as T;
   if (normalised._id !== current._id) {
-    throw new SqliteStoreError("Performing an update on the path '_id' would modify the immutable field '_id'", 'ImmutableField', 66);
+    throw new SqliteStoreError(
+      "Performing an update on the path '_id' would modify the immutable field '_id'",
+      'ImmutableField',
+      66,
+    );
   }
   if (!inserting && JSON.stringify(normalised) === JSON.stringify(current)) return null;
   return normalised;

@@ -108,7 +108,12 @@ export class DirLock {
   static async acquire(dir: string, warn: (message: string) => void): Promise<DirLock> {
     const realDir = await realpath(dir);
     const path = join(dir, LOCK_FILE);
-    const mine: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString(), dir: realDir };
+    const mine: LockOwner = {
+      pid: process.pid,
+      host: hostname(),
+      since: new Date().toISOString(),
+      dir: realDir,
+    };
     const start = startTicks(process.pid);
     if (start !== undefined) mine.start = start;
     const content = `${JSON.stringify(mine)}\n`;

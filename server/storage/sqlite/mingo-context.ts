@@ -18,7 +18,9 @@ const isPlainObject = (v: unknown): boolean => typeof v === 'object' && v !== nu
 /** True when `$elemMatch` criteria name fields (rather than being operators applied to each element). */
 function hasFieldConditions(criteria: AnyObject): boolean {
   const keys = Object.keys(criteria);
-  return keys.length > 0 && keys.some((k) => !k.startsWith('$') || k === '$and' || k === '$or' || k === '$nor');
+  return (
+    keys.length > 0 && keys.some((k) => !k.startsWith('$') || k === '$and' || k === '$or' || k === '$nor')
+  );
 }
 
 const elemMatch: QueryOperator = (selector, value, options) => {

@@ -70,7 +70,14 @@ function toDoc(row: ResourceRow): ResourceDoc {
 }
 
 function toHistory(row: HistoryRow): HistoryDoc {
-  const h: HistoryDoc = { _id: row.key, t: row.type, rid: row.id, vid: row.vid, lu: row.lu, method: row.method };
+  const h: HistoryDoc = {
+    _id: row.key,
+    t: row.type,
+    rid: row.id,
+    vid: row.vid,
+    lu: row.lu,
+    method: row.method,
+  };
   if (row.deleted) h.deleted = true;
   if (row.resource) h.resource = JSON.parse(row.resource) as Resource;
   return h;
@@ -175,7 +182,8 @@ export class SqliteRepository implements ResourceRepository {
   /** Replaces the index rows of `type/id`. */
   private writeIndex(tx: Tx, type: string, id: string, sp: Record<string, unknown[]>, comp: string[]): void {
     const s = this.store.statements(tx);
-    for (const kind of ENTRY_KINDS) s.get(`DELETE FROM ${ENTRY_TABLES[kind].table} WHERE type = ? AND id = ?`).run(type, id);
+    for (const kind of ENTRY_KINDS)
+      s.get(`DELETE FROM ${ENTRY_TABLES[kind].table} WHERE type = ? AND id = ?`).run(type, id);
     s.get('DELETE FROM comp WHERE type = ? AND id = ?').run(type, id);
     for (const code of Object.keys(sp)) {
       const entries = sp[code];
@@ -194,7 +202,8 @@ export class SqliteRepository implements ResourceRepository {
         );
       }
     }
-    for (const c of new Set(comp)) s.get('INSERT INTO comp (type, id, compartment) VALUES (?, ?, ?)').run(type, id, c);
+    for (const c of new Set(comp))
+      s.get('INSERT INTO comp (type, id, compartment) VALUES (?, ?, ?)').run(type, id, c);
   }
 
   /** The clock's instant, kept strictly after the previous version's so that history order is total. */
@@ -244,7 +253,10 @@ export class SqliteRepository implements ResourceRepository {
     if (limit !== undefined && limit <= CHUNK) {
       if (limit <= 0) return [];
       const order = opts.order ? ` ORDER BY r.id${desc ? ' DESC' : ''}` : '';
-      const rows = this.store.statements(opts.tx).get(`${text}${order} LIMIT @limit`).all({ ...params, limit });
+      const rows = this.store
+        .statements(opts.tx)
+        .get(`${text}${order} LIMIT @limit`)
+        .all({ ...params, limit });
       return (rows as ResourceRow[]).map(toDoc);
     }
     // Long reads: key-ordered chunks, each its own statement, a yield between them.
@@ -255,7 +267,9 @@ export class SqliteRepository implements ResourceRepository {
     for (;;) {
       const want = Math.min(CHUNK, limit === undefined ? CHUNK : limit - out.length);
       const stmt = this.store.statements(opts.tx).get(after === undefined ? first : next);
-      const rows = stmt.all(after === undefined ? { ...params, limit: want } : { ...params, limit: want, after }) as ResourceRow[];
+      const rows = stmt.all(
+        after === undefined ? { ...params, limit: want } : { ...params, limit: want, after },
+      ) as ResourceRow[];
       for (const row of rows) out.push(toDoc(row));
       if (rows.length < want || (limit !== undefined && out.length >= limit)) return out;
       after = rows[rows.length - 1].id;
@@ -273,7 +287,9 @@ export class SqliteRepository implements ResourceRepository {
       const want = opts.limit === undefined ? COUNT_CHUNK : Math.min(COUNT_CHUNK, opts.limit - total);
       if (want <= 0) return total;
       const stmt = this.store.statements(opts.tx).get(after === undefined ? first : next);
-      const row = stmt.get(after === undefined ? { ...params, limit: want } : { ...params, limit: want, after }) as {
+      const row = stmt.get(
+        after === undefined ? { ...params, limit: want } : { ...params, limit: want, after },
+      ) as {
         n: number;
         last: string | null;
       };
@@ -297,7 +313,10 @@ export class SqliteRepository implements ResourceRepository {
 
   // ---------- history ----------
 
-  private historySql(q: HistoryQuery, withAfter: boolean): { where: string; params: Record<string, unknown> } {
+  private historySql(
+    q: HistoryQuery,
+    withAfter: boolean,
+  ): { where: string; params: Record<string, unknown> } {
     const conds: string[] = [];
     const params: Record<string, unknown> = {};
     if (q.type !== undefined) {
@@ -356,14 +375,19 @@ export class SqliteRepository implements ResourceRepository {
 
   async historyCount(q: HistoryQuery, opts: { tx?: Tx } = {}): Promise<number> {
     const { where, params } = this.historySql(q, false);
-    const row = this.store.statements(opts.tx).get(`SELECT count(*) AS n FROM history h${where}`).get(params) as {
+    const row = this.store
+      .statements(opts.tx)
+      .get(`SELECT count(*) AS n FROM history h${where}`)
+      .get(params) as {
       n: number;
     };
     return row.n;
   }
 
   async types(): Promise<string[]> {
-    const rows = this.store.statements().get('SELECT type FROM types ORDER BY type').all() as Array<{ type: string }>;
+    const rows = this.store.statements().get('SELECT type FROM types ORDER BY type').all() as Array<{
+      type: string;
+    }>;
     return rows.map((r) => r.type);
   }
 }
@@ -393,14 +417,18 @@ export function planOf(detail: string[], keysetPage: boolean): QueryPlan {
   let scansType = false;
   const sortsAll = detail.some((d) => d.startsWith('USE TEMP B-TREE FOR ORDER BY'));
   for (const d of detail) {
-    const m = /^(SCAN|SEARCH) (\w+)(?: USING (?:COVERING )?(INDEX (\w+)|PRIMARY KEY|INTEGER PRIMARY KEY))?(?: \((.*)\))?/.exec(d);
+    const m =
+      /^(SCAN|SEARCH) (\w+)(?: USING (?:COVERING )?(INDEX (\w+)|PRIMARY KEY|INTEGER PRIMARY KEY))?(?: \((.*)\))?/.exec(
+        d,
+      );
     if (!m) continue;
     const [, op, alias, using, index, constraint] = m;
     if (index) indexes.add(index);
     else if (using) indexes.add(`${ALIASES[alias] ?? alias}(primary key)`);
     if (alias !== 'r') continue;
     if (op === 'SCAN') scansType = true;
-    else if (using === 'PRIMARY KEY' && constraint === 'type=?' && !(keysetPage && !sortsAll)) scansType = true;
+    else if (using === 'PRIMARY KEY' && constraint === 'type=?' && !(keysetPage && !sortsAll))
+      scansType = true;
   }
   return { scansType, indexes: [...indexes], detail };
 }

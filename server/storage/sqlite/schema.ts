@@ -62,10 +62,15 @@ export function schemaSql(): string {
   for (const kind of ENTRY_KINDS) {
     const { table, columns } = ENTRY_TABLES[kind];
     const cols = columns.map((c) => `"${c}"`).join(', ');
-    parts.push(`CREATE TABLE IF NOT EXISTS ${table} (type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, ${cols})`);
+    parts.push(
+      `CREATE TABLE IF NOT EXISTS ${table} (type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, ${cols})`,
+    );
     parts.push(`CREATE INDEX IF NOT EXISTS ${table}_type_id ON ${table} (type, id)`);
     ENTRY_INDEXES[kind].forEach((keys, i) => {
-      const quoted = keys.split(', ').map((k) => `"${k}"`).join(', ');
+      const quoted = keys
+        .split(', ')
+        .map((k) => `"${k}"`)
+        .join(', ');
       parts.push(`CREATE INDEX IF NOT EXISTS ${table}_${i} ON ${table} (${quoted}, id)`);
     });
   }

@@ -90,7 +90,8 @@ async function probe(file: string): Promise<void> {
   } finally {
     await fh.close();
   }
-  if (head.toString('latin1') !== SQLITE_HEADER) throw corrupt(file, 'its header is not that of a SQLite database');
+  if (head.toString('latin1') !== SQLITE_HEADER)
+    throw corrupt(file, 'its header is not that of a SQLite database');
   let db: Db | undefined;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
@@ -220,7 +221,8 @@ export class SqliteStorage implements Storage {
   }
 
   private assertOpen(): void {
-    if (this.closed && !this.draining) throw new SqliteStoreError('The SQLite store is closed', 'StoreClosed');
+    if (this.closed && !this.draining)
+      throw new SqliteStoreError('The SQLite store is closed', 'StoreClosed');
   }
 
   transaction<R>(fn: (tx: Tx) => Promise<R>): Promise<R> {
@@ -340,7 +342,11 @@ export class SqliteStorage implements Storage {
   }
 
   /** Rolls back the group and fails every job of it (the one that failed with its own error). */
-  private failGroup(done: Array<{ job: Job; ok: boolean; value: unknown }>, failed: Job | null, err: unknown): void {
+  private failGroup(
+    done: Array<{ job: Job; ok: boolean; value: unknown }>,
+    failed: Job | null,
+    err: unknown,
+  ): void {
     if (this.writer.inTransaction) {
       try {
         this.writer.exec('ROLLBACK');
@@ -354,6 +360,21 @@ export class SqliteStorage implements Storage {
       if (d.ok) d.job.reject(mapped);
       else d.job.reject(d.value);
     }
+  }
+
+  /**
+   * Caps the database at `pages` pages (PRAGMA max_page_count) and returns the cap in force: writes beyond
+   * it fail as on a full disk (tests use it; 0 or less leaves the cap unchanged).
+   */
+  maxPageCount(pages = 0): number {
+    return this.writer.pragma(`max_page_count = ${Math.max(0, Math.floor(pages))}`, {
+      simple: true,
+    }) as number;
+  }
+
+  /** Pages the database file holds now. */
+  pageCount(): number {
+    return this.writer.pragma('page_count', { simple: true }) as number;
   }
 
   async ping(): Promise<void> {

@@ -51,7 +51,8 @@ export class Params {
 /** A column of one entry: `x."s"` for simple tables, `json_extract(x.entry, '$.c0.s')` in a composite. */
 type Col = (key: string) => string;
 
-const and = (conds: string[]): string => (conds.length === 0 ? '1' : conds.map((c) => `(${c})`).join(' AND '));
+const and = (conds: string[]): string =>
+  conds.length === 0 ? '1' : conds.map((c) => `(${c})`).join(' AND ');
 const or = (conds: string[]): string => (conds.length === 0 ? '0' : conds.map((c) => `(${c})`).join(' OR '));
 
 /**
@@ -178,7 +179,11 @@ function tokenCond(m: TokenMatcher, col: Col, ps: Params): string {
   if (m.codes) {
     const bySystem = new Map<string, string[]>();
     for (const { system, code } of m.codes) bySystem.set(system, [...(bySystem.get(system) ?? []), code]);
-    return or([...bySystem].map(([system, list]) => `${col('s')} = ${ps.p(system)} AND ${col('c')} IN (${ps.list(list)})`));
+    return or(
+      [...bySystem].map(
+        ([system, list]) => `${col('s')} = ${ps.p(system)} AND ${col('c')} IN (${ps.list(list)})`,
+      ),
+    );
   }
   const conds: string[] = [];
   if (m.system === null) conds.push(`${col('s')} IS NULL`);
@@ -283,7 +288,14 @@ function matcherCond(m: Matcher, ps: Params): string {
 }
 
 /** `r.id IN (SELECT id FROM <kind> WHERE type = ? AND param = ? AND cond)`. */
-function inEntries(kind: EntryKind, code: string, cond: string | null, ctx: CompileContext, ps: Params, not = false): string {
+function inEntries(
+  kind: EntryKind,
+  code: string,
+  cond: string | null,
+  ctx: CompileContext,
+  ps: Params,
+  not = false,
+): string {
   const table = ENTRY_TABLES[kind].table;
   const head = `SELECT x.id FROM ${table} x WHERE x.type = ${ps.p(ctx.type)} AND x.param = ${ps.p(code)}`;
   return `r.id ${not ? 'NOT IN' : 'IN'} (${head}${cond === null ? '' : ` AND (${cond})`})`;
@@ -316,13 +328,16 @@ function compile(w: Where, ctx: CompileContext, ps: Params): string {
       return w.ids.length === 0 ? '0' : `r.id IN (${ps.list(w.ids)})`;
     case 'missing': {
       const kind = ctx.kindOf(w.code);
-      if (kind === undefined) return `json_type(r.sp, ${ps.p(`$."${w.code}"`)}) IS ${w.missing ? '' : 'NOT '}NULL`;
+      if (kind === undefined)
+        return `json_type(r.sp, ${ps.p(`$."${w.code}"`)}) IS ${w.missing ? '' : 'NOT '}NULL`;
       return inEntries(kind, w.code, null, ctx, ps, w.missing);
     }
     case 'match':
       return matchClause(w, ctx, ps);
     case 'refs':
-      return w.refs.length === 0 ? '0' : inEntries('reference', w.code, `x."r" IN (${ps.list(w.refs)})`, ctx, ps);
+      return w.refs.length === 0
+        ? '0'
+        : inEntries('reference', w.code, `x."r" IN (${ps.list(w.refs)})`, ctx, ps);
     case 'compartment':
       return `r.id IN (SELECT c.id FROM comp c WHERE c.compartment = ${ps.p(w.compartment)} AND c.type = ${ps.p(ctx.type)})`;
     case 'in-some-compartment':
