@@ -1,0 +1,436 @@
+/**
+ * The resource repository on SQLite: versioning with the semantics of fhir/resource-store.ts (vid + 1, `lu`
+ * strictly after the previous version's, POST for a first write, tombstones, If-Match and must-not-exist
+ * decided inside the write transaction), search through to-sql.ts, history by key-set on (lu, key).
+ * Long reads go in key-ordered chunks with a yield to the event loop between them.
+ */
+import type { Resource } from 'fhir/r4.js';
+import type {
+  FindOptions,
+  HistoryDoc,
+  HistoryQuery,
+  PutOptions,
+  QueryPlan,
+  RepositoryDeps,
+  ResourceDoc,
+  ResourceRepository,
+  Fields,
+  Tx,
+  Where,
+  WriteResult,
+} from '../repository.js';
+import { StaleVersion, VersionConflict } from '../repository.js';
+import { entryValues, kindOfEntry, kindOfParamType } from './entries.js';
+import { ENTRY_KINDS, ENTRY_TABLES, type EntryKind } from './schema.js';
+import type { SqliteStorage } from './storage.js';
+import { Params, whereToSql, type CompileContext } from './to-sql.js';
+
+/** Rows read per statement by long reads. */
+export const CHUNK = 500;
+/** Rows counted per statement. */
+const COUNT_CHUNK = 5000;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+interface ResourceRow {
+  id: string;
+  vid: number;
+  lu: string;
+  deleted: number;
+  resource?: string | null;
+  sp?: string | null;
+  comp?: string | null;
+}
+
+interface HistoryRow {
+  type: string;
+  id: string;
+  vid: number;
+  key: string;
+  lu: string;
+  method: HistoryDoc['method'];
+  deleted: number;
+  resource?: string | null;
+}
+
+const COLUMNS: Record<Fields, string> = {
+  id: 'r.id, r.vid, r.lu, r.deleted',
+  resource: 'r.id, r.vid, r.lu, r.deleted, r.resource',
+  indexed: 'r.id, r.vid, r.lu, r.deleted, r.resource, r.sp',
+  all: 'r.id, r.vid, r.lu, r.deleted, r.resource, r.sp, r.comp',
+};
+
+function toDoc(row: ResourceRow): ResourceDoc {
+  const doc: ResourceDoc = { _id: row.id, vid: row.vid, lu: row.lu };
+  if (row.deleted) doc.deleted = true;
+  if (row.resource) doc.resource = JSON.parse(row.resource) as Resource;
+  if (row.sp) doc.sp = JSON.parse(row.sp) as Record<string, unknown[]>;
+  if (row.comp) doc.comp = JSON.parse(row.comp) as string[];
+  return doc;
+}
+
+function toHistory(row: HistoryRow): HistoryDoc {
+  const h: HistoryDoc = {
+    _id: row.key,
+    t: row.type,
+    rid: row.id,
+    vid: row.vid,
+    lu: row.lu,
+    method: row.method,
+  };
+  if (row.deleted) h.deleted = true;
+  if (row.resource) h.resource = JSON.parse(row.resource) as Resource;
+  return h;
+}
+
+/** The resource repository of one SqliteStorage. */
+export class SqliteRepository implements ResourceRepository {
+  constructor(
+    private readonly store: SqliteStorage,
+    private readonly deps: RepositoryDeps,
+  ) {}
+
+  // ---------- writes ----------
+
+  async put(type: string, id: string, resource: Resource, opts: PutOptions): Promise<WriteResult> {
+    const run = async (tx: Tx) => this.putIn(tx, type, id, resource, opts);
+    return opts.tx ? run(opts.tx) : this.store.transaction(run);
+  }
+
+  async delete(
+    type: string,
+    id: string,
+    opts: { ifMatch?: number; tx?: Tx } = {},
+  ): Promise<ResourceDoc | null> {
+    const run = async (tx: Tx) => this.deleteIn(tx, type, id, opts.ifMatch);
+    return opts.tx ? run(opts.tx) : this.store.transaction(run);
+  }
+
+  private currentRow(tx: Tx, type: string, id: string): ResourceRow | undefined {
+    return this.store
+      .statements(tx)
+      .get('SELECT id, vid, lu, deleted FROM resources WHERE type = ? AND id = ?')
+      .get(type, id) as ResourceRow | undefined;
+  }
+
+  private putIn(tx: Tx, type: string, id: string, resource: Resource, opts: PutOptions): WriteResult {
+    const cur = this.currentRow(tx, type, id);
+    if (opts.ifMatch !== undefined && (!cur || cur.deleted || cur.vid !== opts.ifMatch)) {
+      throw new StaleVersion(type, id, cur && !cur.deleted ? cur.vid : null, opts.ifMatch);
+    }
+    if (opts.mustNotExist && cur) throw new VersionConflict(type, id);
+    const vid = (cur?.vid ?? 0) + 1;
+    const lu = this.nextInstant(cur?.lu);
+    const stored: Resource = {
+      ...resource,
+      id,
+      meta: { ...resource.meta, versionId: String(vid), lastUpdated: lu },
+    };
+    const index = this.deps.extract(stored);
+    const s = this.store.statements(tx);
+    const body = JSON.stringify(stored);
+    this.supersede(tx, type, id, cur);
+    s.get(
+      `INSERT INTO resources (type, id, vid, lu, deleted, resource, sp, comp) VALUES (?, ?, ?, ?, 0, ?, ?, ?)
+       ON CONFLICT (type, id) DO UPDATE SET vid = excluded.vid, lu = excluded.lu, deleted = 0,
+         resource = excluded.resource, sp = excluded.sp, comp = excluded.comp`,
+    ).run(type, id, vid, lu, body, JSON.stringify(index.sp), JSON.stringify(index.comp));
+    if (!cur) s.get('INSERT OR IGNORE INTO types (type) VALUES (?)').run(type);
+    s.get(
+      'INSERT INTO history (type, id, vid, key, lu, method, deleted, resource) VALUES (?, ?, ?, ?, ?, ?, 0, NULL)',
+    ).run(type, id, vid, `${type}/${id}/${vid}`, lu, cur ? opts.method : 'POST');
+    this.writeIndex(tx, type, id, index.sp, index.comp);
+    const doc: ResourceDoc = { _id: id, vid, lu, resource: stored, sp: index.sp, comp: index.comp };
+    return { doc, created: !cur || cur.deleted === 1 };
+  }
+
+  private deleteIn(tx: Tx, type: string, id: string, ifMatch?: number): ResourceDoc | null {
+    const cur = this.currentRow(tx, type, id);
+    if (ifMatch !== undefined && (!cur || cur.deleted || cur.vid !== ifMatch)) {
+      throw new StaleVersion(type, id, cur && !cur.deleted ? cur.vid : null, ifMatch);
+    }
+    if (!cur || cur.deleted) return null;
+    const vid = cur.vid + 1;
+    const lu = this.nextInstant(cur.lu);
+    const s = this.store.statements(tx);
+    this.supersede(tx, type, id, cur);
+    s.get(
+      'UPDATE resources SET vid = ?, lu = ?, deleted = 1, resource = NULL, sp = NULL, comp = NULL WHERE type = ? AND id = ?',
+    ).run(vid, lu, type, id);
+    s.get(
+      "INSERT INTO history (type, id, vid, key, lu, method, deleted, resource) VALUES (?, ?, ?, ?, ?, 'DELETE', 1, NULL)",
+    ).run(type, id, vid, `${type}/${id}/${vid}`, lu);
+    this.writeIndex(tx, type, id, {}, []);
+    return { _id: id, vid, lu, deleted: true };
+  }
+
+  /**
+   * Copies the body of the version about to be superseded into its history row (the current version's body
+   * is stored once, in `resources`, until then); runs before the new version overwrites it.
+   */
+  private supersede(tx: Tx, type: string, id: string, cur: ResourceRow | undefined): void {
+    if (!cur || cur.deleted) return;
+    this.store
+      .statements(tx)
+      .get(
+        `UPDATE history SET resource = (SELECT resource FROM resources WHERE type = @type AND id = @id)
+         WHERE type = @type AND id = @id AND vid = @vid AND resource IS NULL AND deleted = 0`,
+      )
+      .run({ type, id, vid: cur.vid });
+  }
+
+  /** Replaces the index rows of `type/id`. */
+  private writeIndex(tx: Tx, type: string, id: string, sp: Record<string, unknown[]>, comp: string[]): void {
+    const s = this.store.statements(tx);
+    for (const kind of ENTRY_KINDS)
+      s.get(`DELETE FROM ${ENTRY_TABLES[kind].table} WHERE type = ? AND id = ?`).run(type, id);
+    s.get('DELETE FROM comp WHERE type = ? AND id = ?').run(type, id);
+    for (const code of Object.keys(sp)) {
+      const entries = sp[code];
+      if (!Array.isArray(entries)) continue;
+      const declared = kindOfParamType(this.deps.paramType(type, code));
+      for (const entry of entries) {
+        const kind = declared ?? kindOfEntry(entry);
+        const { table, columns } = ENTRY_TABLES[kind];
+        const names = columns.map((c) => `"${c}"`).join(', ');
+        const marks = columns.map(() => '?').join(', ');
+        s.get(`INSERT INTO ${table} (type, id, param, ${names}) VALUES (?, ?, ?, ${marks})`).run(
+          type,
+          id,
+          code,
+          ...entryValues(kind, entry),
+        );
+      }
+    }
+    for (const c of new Set(comp))
+      s.get('INSERT INTO comp (type, id, compartment) VALUES (?, ?, ?)').run(type, id, c);
+  }
+
+  /** The clock's instant, kept strictly after the previous version's so that history order is total. */
+  private nextInstant(previous: string | undefined): string {
+    const now = this.deps.clock().toISOString();
+    if (previous && now <= previous) return new Date(Date.parse(previous) + 1).toISOString();
+    return now;
+  }
+
+  // ---------- reads ----------
+
+  async read(type: string, id: string, opts: { fields?: Fields; tx?: Tx } = {}): Promise<ResourceDoc | null> {
+    const cols = COLUMNS[opts.fields ?? 'resource'];
+    const row = this.store
+      .statements(opts.tx)
+      .get(`SELECT ${cols} FROM resources r WHERE r.type = ? AND r.id = ?`)
+      .get(type, id) as ResourceRow | undefined;
+    return row ? toDoc(row) : null;
+  }
+
+  async vread(type: string, id: string, vid: number, opts: { tx?: Tx } = {}): Promise<HistoryDoc | null> {
+    const row = this.store
+      .statements(opts.tx)
+      .get(`${HISTORY_SELECT(true)} WHERE h.type = ? AND h.id = ? AND h.vid = ?`)
+      .get(type, id, vid) as HistoryRow | undefined;
+    return row ? toHistory(row) : null;
+  }
+
+  private context(type: string): CompileContext {
+    return { type, kindOf: (code) => kindOfParamType(this.deps.paramType(type, code)) };
+  }
+
+  /** The SELECT of `find` without order, limit or chunk cursor, and its values. */
+  private findSql(type: string, where: Where, opts: FindOptions, cols: string) {
+    const ps = new Params();
+    const cond = whereToSql(where, this.context(type), ps);
+    const live = opts.includeDeleted ? '' : ' AND r.deleted = 0';
+    const text = `SELECT ${cols} FROM resources r WHERE r.type = @type${live} AND (${cond.text})`;
+    return { text, params: { ...cond.params, type } };
+  }
+
+  async find(type: string, where: Where, opts: FindOptions = {}): Promise<ResourceDoc[]> {
+    const fields = opts.fields ?? 'all';
+    const { text, params } = this.findSql(type, where, opts, COLUMNS[fields]);
+    const desc = opts.order === '-id';
+    const limit = opts.limit;
+    if (limit !== undefined && limit <= CHUNK) {
+      if (limit <= 0) return [];
+      const order = opts.order ? ` ORDER BY r.id${desc ? ' DESC' : ''}` : '';
+      const rows = this.store
+        .statements(opts.tx)
+        .get(`${text}${order} LIMIT @limit`)
+        .all({ ...params, limit });
+      return (rows as ResourceRow[]).map(toDoc);
+    }
+    // Long reads: key-ordered chunks, each its own statement, a yield between them.
+    const out: ResourceDoc[] = [];
+    const first = `${text} ORDER BY r.id${desc ? ' DESC' : ''} LIMIT @limit`;
+    const next = `${text} AND r.id ${desc ? '<' : '>'} @after ORDER BY r.id${desc ? ' DESC' : ''} LIMIT @limit`;
+    let after: string | undefined;
+    for (;;) {
+      const want = Math.min(CHUNK, limit === undefined ? CHUNK : limit - out.length);
+      const stmt = this.store.statements(opts.tx).get(after === undefined ? first : next);
+      const rows = stmt.all(
+        after === undefined ? { ...params, limit: want } : { ...params, limit: want, after },
+      ) as ResourceRow[];
+      for (const row of rows) out.push(toDoc(row));
+      if (rows.length < want || (limit !== undefined && out.length >= limit)) return out;
+      after = rows[rows.length - 1].id;
+      await yieldToEventLoop();
+    }
+  }
+
+  async count(type: string, where: Where, opts: { limit?: number; tx?: Tx } = {}): Promise<number> {
+    const { text, params } = this.findSql(type, where, {}, 'r.id');
+    const first = `SELECT count(*) AS n, max(id) AS last FROM (${text} ORDER BY r.id LIMIT @limit)`;
+    const next = `SELECT count(*) AS n, max(id) AS last FROM (${text} AND r.id > @after ORDER BY r.id LIMIT @limit)`;
+    let total = 0;
+    let after: string | undefined;
+    for (;;) {
+      const want = opts.limit === undefined ? COUNT_CHUNK : Math.min(COUNT_CHUNK, opts.limit - total);
+      if (want <= 0) return total;
+      const stmt = this.store.statements(opts.tx).get(after === undefined ? first : next);
+      const row = stmt.get(
+        after === undefined ? { ...params, limit: want } : { ...params, limit: want, after },
+      ) as {
+        n: number;
+        last: string | null;
+      };
+      total += row.n;
+      if (row.n < want || row.last === null) return total;
+      after = row.last;
+      await yieldToEventLoop();
+    }
+  }
+
+  async explain(type: string, where: Where, opts: FindOptions = {}): Promise<QueryPlan> {
+    const { text, params } = this.findSql(type, where, opts, COLUMNS[opts.fields ?? 'all']);
+    const order = opts.order ? ` ORDER BY r.id${opts.order === '-id' ? ' DESC' : ''}` : '';
+    const limit = opts.limit !== undefined ? ' LIMIT @limit' : '';
+    const sql = `EXPLAIN QUERY PLAN ${text}${order}${limit}`;
+    const bound = opts.limit !== undefined ? { ...params, limit: opts.limit } : params;
+    const rows = this.store.statements(opts.tx).get(sql).all(bound) as Array<{ detail: string }>;
+    const detail = rows.map((r) => r.detail);
+    return planOf(detail, opts.limit !== undefined && onlyKeyConditions(where));
+  }
+
+  // ---------- history ----------
+
+  private historySql(
+    q: HistoryQuery,
+    withAfter: boolean,
+  ): { where: string; params: Record<string, unknown> } {
+    const conds: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (q.type !== undefined) {
+      conds.push('h.type = @type');
+      params.type = q.type;
+      if (q.id !== undefined) {
+        conds.push('h.id = @id');
+        params.id = q.id;
+      }
+    } else if (q.types) {
+      const names = q.types.map((t, i) => {
+        params[`t${i}`] = t;
+        return `@t${i}`;
+      });
+      conds.push(names.length ? `h.type IN (${names.join(', ')})` : '0');
+    }
+    if (q.since !== undefined) {
+      conds.push(q.sinceInclusive ? 'h.lu >= @since' : 'h.lu > @since');
+      params.since = q.since;
+    }
+    if (q.until !== undefined) {
+      conds.push('h.lu <= @until');
+      params.until = q.until;
+    }
+    if (withAfter) {
+      conds.push(q.order === 'oldest' ? '(h.lu, h.key) > (@alu, @akey)' : '(h.lu, h.key) < (@alu, @akey)');
+    }
+    return { where: conds.length ? ` WHERE ${conds.join(' AND ')}` : '', params };
+  }
+
+  async history(q: HistoryQuery, opts: { tx?: Tx } = {}): Promise<HistoryDoc[]> {
+    const dir = q.order === 'oldest' ? 'ASC' : 'DESC';
+    const select = HISTORY_SELECT(q.withResource ?? true);
+    const out: HistoryDoc[] = [];
+    let after = q.after;
+    for (;;) {
+      const want = Math.min(CHUNK, q.limit === undefined ? CHUNK : q.limit - out.length);
+      if (want <= 0) return out;
+      const { where, params } = this.historySql(q, after !== undefined);
+      if (after) {
+        params.alu = after.lu;
+        params.akey = after.key;
+      }
+      const sql = `${select}${where} ORDER BY h.lu ${dir}, h.key ${dir} LIMIT @limit`;
+      const rows = this.store
+        .statements(opts.tx)
+        .get(sql)
+        .all({ ...params, limit: want }) as HistoryRow[];
+      for (const row of rows) out.push(toHistory(row));
+      if (rows.length < want) return out;
+      const last = rows[rows.length - 1];
+      after = { lu: last.lu, key: last.key };
+      await yieldToEventLoop();
+    }
+  }
+
+  async historyCount(q: HistoryQuery, opts: { tx?: Tx } = {}): Promise<number> {
+    const { where, params } = this.historySql(q, false);
+    const row = this.store
+      .statements(opts.tx)
+      .get(`SELECT count(*) AS n FROM history h${where}`)
+      .get(params) as {
+      n: number;
+    };
+    return row.n;
+  }
+
+  async types(): Promise<string[]> {
+    const rows = this.store.statements().get('SELECT type FROM types ORDER BY type').all() as Array<{
+      type: string;
+    }>;
+    return rows.map((r) => r.type);
+  }
+}
+
+/** The SELECT of history rows; with resources, the current version's body is taken from `resources`. */
+function HISTORY_SELECT(withResource: boolean): string {
+  if (!withResource) return 'SELECT h.type, h.id, h.vid, h.key, h.lu, h.method, h.deleted FROM history h';
+  return (
+    'SELECT h.type, h.id, h.vid, h.key, h.lu, h.method, h.deleted, COALESCE(h.resource, c.resource) AS resource ' +
+    'FROM history h LEFT JOIN resources c ON h.resource IS NULL AND h.deleted = 0 AND c.type = h.type ' +
+    'AND c.id = h.id AND c.vid = h.vid'
+  );
+}
+
+/** True when `where` restricts nothing but the id range (a key-set page of the primary key). */
+function onlyKeyConditions(where: Where): boolean {
+  if (where.kind === 'all' || where.kind === 'id-range' || where.kind === 'id') return true;
+  if (where.kind === 'and') return where.of.every(onlyKeyConditions);
+  return false;
+}
+
+const ALIASES: Record<string, string> = { r: 'resources', c: 'comp', h: 'history' };
+
+/** Maps EXPLAIN QUERY PLAN lines to a QueryPlan. */
+export function planOf(detail: string[], keysetPage: boolean): QueryPlan {
+  const indexes = new Set<string>();
+  let scansType = false;
+  const sortsAll = detail.some((d) => d.startsWith('USE TEMP B-TREE FOR ORDER BY'));
+  for (const d of detail) {
+    const m =
+      /^(SCAN|SEARCH) (\w+)(?: USING (?:COVERING )?(INDEX (\w+)|PRIMARY KEY|INTEGER PRIMARY KEY))?(?: \((.*)\))?/.exec(
+        d,
+      );
+    if (!m) continue;
+    const [, op, alias, using, index, constraint] = m;
+    if (index) indexes.add(index);
+    else if (using) indexes.add(`${ALIASES[alias] ?? alias}(primary key)`);
+    if (alias !== 'r') continue;
+    if (op === 'SCAN') scansType = true;
+    else if (using === 'PRIMARY KEY' && constraint === 'type=?' && !(keysetPage && !sortsAll))
+      scansType = true;
+  }
+  return { scansType, indexes: [...indexes], detail };
+}
+
+export type { EntryKind };
