@@ -42,15 +42,15 @@ export interface Config {
   host: string;
   /** Public base URL of the FHIR endpoint, e.g. http://127.0.0.1:8080/fhir (no trailing slash). */
   baseUrl: string;
-  /** Directory of the embedded engine's journal; unused with MongoDB. */
+  /** Data directory: the SQLite database (`ccm-fhir.sqlite`), keys, users and bulk files. */
   dataDir: string;
   mongodbUri?: string;
   mongodbDb?: string;
   logLevel: LogLevel;
   /** Largest accepted request body in bytes. */
   bodyLimitBytes: number;
-  /** Embedded engine: the journal size (bytes) from which it is compacted into a snapshot (see README). */
-  compactAfterBytes: number;
+  /** SQLite engine: `FULL` (default: every acknowledged write survives a power cut) or `NORMAL` (bulk loads). */
+  storeSync: 'FULL' | 'NORMAL';
   /** DEMO: the quick-start demo; the default of the four demo switches below. */
   demo: boolean;
   /** DEMO_DATA: load the demo practice into an empty store at start. */
@@ -320,13 +320,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bodyLimitBytes = 16 * 1024 * 1024;
     }
   }
-  let compactAfterBytes = 64 * 1024 * 1024;
-  if (env.COMPACT_AFTER) {
-    compactAfterBytes = parseByteSize(env.COMPACT_AFTER);
-    if (!Number.isFinite(compactAfterBytes) || compactAfterBytes < 1024 * 1024) {
-      problems.push(`COMPACT_AFTER=${env.COMPACT_AFTER}: expected a size such as 64mb (at least 1mb)`);
-      compactAfterBytes = 64 * 1024 * 1024;
-    }
+  let storeSync: Config['storeSync'] = 'FULL';
+  if (env.STORE_SYNC) {
+    const v = env.STORE_SYNC.toUpperCase();
+    if (v === 'FULL' || v === 'NORMAL') storeSync = v;
+    else problems.push(`STORE_SYNC=${env.STORE_SYNC}: expected FULL (the default) or NORMAL`);
   }
   const mongodbUri = env.MONGODB_URI || undefined;
   if (mongodbUri && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
@@ -345,7 +343,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mongodbDb: env.MONGODB_DB || undefined,
     logLevel,
     bodyLimitBytes,
-    compactAfterBytes,
+    storeSync,
     ...demoSwitches,
     usersFile,
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000, problems),

@@ -10,20 +10,16 @@ import { assembleApp } from './assemble.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { warmCcm } from './ccm/setup.js';
 import { loadDemoData } from './demo-data.js';
-import { StoreCorruptError } from './storage/embedded/corruption.js';
-import type { EmbeddedStoreError } from './storage/embedded/errors.js';
+import { StoreCorruptError, type SqliteStoreError } from './storage/sqlite/index.js';
 import { loadConformanceResources } from './fhir/profiles/store-loader.js';
 import { openStore } from './storage/open-store.js';
-import type { Storage } from './storage/repository.js';
 import type { FhirServices } from './fhir/services.js';
 
 /**
- * Loads the CCM practice model in the background (once the embedded store finished parsing and indexing
- * what it recovered, so that no request waits behind a whole collection); the first billing report then
- * needs no bulk reads.
+ * Loads the CCM practice model in the background (in chunks, so that no request waits behind it); the
+ * first billing report then needs no bulk reads.
  */
-function warmUpInBackground(store: Storage, services: FhirServices, logger: Logger): void {
-  void store;
+function warmUpInBackground(services: FhirServices, logger: Logger): void {
   const t0 = Date.now();
   warmCcm(services).then(
     () => logger.info({ ms: Date.now() - t0 }, 'ccm practice model loaded'),
@@ -74,7 +70,7 @@ async function main(): Promise<void> {
     mongodbUri: config.mongodbUri,
     mongodbDb: config.mongodbDb,
     dataDir: config.dataDir,
-    compactAfterBytes: config.compactAfterBytes,
+    synchronous: config.storeSync,
   });
   // Listen first: with PORT=0 the public base URL (token audience, Location headers) needs the real port.
   // Until the app is attached every request gets 503.
@@ -105,7 +101,7 @@ async function main(): Promise<void> {
   server.off('request', early);
   server.on('request', app);
   bulk.start(); // resumes bulk export jobs left pending or interrupted by the last stop
-  warmUpInBackground(store, services, logger);
+  warmUpInBackground(services, logger);
   logger.info({ engine: store.engine, ms: Date.now() - started }, 'ready');
   process.stdout.write(
     `ccm-fhir listening (${store.engine} store${store.engine === 'sqlite' ? ` in ${config.dataDir}` : ''})\n` +
@@ -152,7 +148,7 @@ async function main(): Promise<void> {
 /** The store's refusals written for the operator (damage found at recovery, a data directory in use). */
 function operatorMessage(err: unknown): string | undefined {
   if (err instanceof StoreCorruptError) return err.message;
-  if ((err as EmbeddedStoreError | undefined)?.codeName === 'DataDirLocked') return (err as Error).message;
+  if ((err as SqliteStoreError | undefined)?.codeName === 'DataDirLocked') return (err as Error).message;
   return undefined;
 }
 

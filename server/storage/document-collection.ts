@@ -1,7 +1,7 @@
 /**
- * The storage seam: a strict subset of the MongoDB driver's `Collection` API.
- * Everything FHIR-specific (versions, history, index entries, conditional keys) is written once above it;
- * the embedded engine (mingo + journal) and the mongodb engine (the official driver) sit below it.
+ * A document API: a strict subset of the MongoDB driver's `Collection` API. The MongoDB engine's repository
+ * (mongodb/document-repository.ts) is written on it, and it is the API of the small auxiliary collections
+ * on both engines (repository.ts `AuxCollection`; SQLite evaluates their filters in memory).
  */
 import type { Filter, UpdateFilter } from 'mongodb';
 
@@ -88,7 +88,7 @@ export interface DocumentCollection<T extends StoredDocument = StoredDocument> {
 
 /** A database: named collections plus transactions. */
 export interface DocumentStore {
-  readonly engine: 'embedded' | 'mongodb';
+  readonly engine: 'mongodb';
   collection<T extends StoredDocument = StoredDocument>(name: string): DocumentCollection<T>;
   /**
    * Runs `fn` in a transaction: all its writes commit together or not at all. Like the driver's

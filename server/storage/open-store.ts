@@ -1,5 +1,5 @@
-/** Chooses the storage engine: MongoDB when a URI is configured, the embedded engine otherwise. */
-import { openEmbeddedStore } from './embedded/embedded-store.js';
+/** Chooses the storage engine: MongoDB when a URI is configured, SQLite otherwise. */
+import { openSqliteStorage } from './sqlite/index.js';
 import { openMongoStore } from './mongodb/mongo-store.js';
 import { DocumentStorage } from './mongodb/storage.js';
 import type { Storage } from './repository.js';
@@ -10,10 +10,10 @@ export interface StoreConfig {
   mongodbUri?: string;
   /** Database name for MongoDB (default: the URI's). */
   mongodbDb?: string;
-  /** Embedded engine data directory; null keeps data in memory only. */
+  /** SQLite engine: the data directory; null = an ephemeral store removed on close (tests). */
   dataDir: string | null;
-  /** Embedded engine: compact once the journal exceeds this many bytes. */
-  compactAfterBytes?: number;
+  /** SQLite engine: `synchronous` (default FULL). */
+  synchronous?: 'FULL' | 'NORMAL';
 }
 
 /** Opens the configured store. */
@@ -21,7 +21,5 @@ export async function openStore(config: StoreConfig): Promise<Storage> {
   if (config.mongodbUri) {
     return new DocumentStorage(await openMongoStore(config.mongodbUri, { dbName: config.mongodbDb }));
   }
-  return new DocumentStorage(
-    await openEmbeddedStore({ dataDir: config.dataDir, compactAfterBytes: config.compactAfterBytes }),
-  );
+  return openSqliteStorage({ dataDir: config.dataDir, synchronous: config.synchronous });
 }

@@ -16,10 +16,10 @@ export interface TestApp extends CcmApp {
   close(): Promise<void>;
 }
 
-export type Engine = 'embedded' | 'mongodb';
+export type Engine = 'sqlite' | 'mongodb';
 
-/** The engines a suite should run on: embedded always, MongoDB when MONGODB_URI is set. */
-export const ENGINES: Engine[] = process.env.MONGODB_URI ? ['embedded', 'mongodb'] : ['embedded'];
+/** The engines a suite should run on: SQLite always, MongoDB when MONGODB_URI is set. */
+export const ENGINES: Engine[] = process.env.MONGODB_URI ? ['sqlite', 'mongodb'] : ['sqlite'];
 
 /** Creates an app; on MongoDB each call uses a fresh database. */
 export async function makeTestApp(

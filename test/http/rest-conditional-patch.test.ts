@@ -173,7 +173,7 @@ describe('operations basics', () => {
     expect((await request(t.app).get('/healthz')).body).toEqual({ status: 'ok' });
     const ready = await request(t.app).get('/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body.engine).toBe('embedded');
+    expect(ready.body.engine).toBe('sqlite');
   });
 
   test('every response carries a request id; a well-formed incoming one is echoed', async () => {

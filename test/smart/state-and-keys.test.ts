@@ -77,7 +77,7 @@ describe('signing key', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test('generated on first start into DATA_DIR/keys with mode 0600, and the same key on the next start', async () => {
-    const store = await openStore('embedded');
+    const store = await openStore('sqlite');
     const first = await loadSigningKeys({ store, dataDir: dir });
     const file = path.join(dir, 'keys', 'signing-key.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);

@@ -2,7 +2,9 @@
  * A full disk over HTTP: a write the store cannot make durable answers 503 with an OperationOutcome (issue
  * code `transient`, R4 operationoutcome.html) and `Retry-After` (RFC 9110 §10.2.3); reads keep working;
  * /readyz is not ready while writes fail; once there is room again the next write answers 201 without a
- * restart, and a reopen holds every acknowledged write and none of the refused ones.
+ * restart, and a reopen holds every acknowledged write and none of the refused ones. The full disk is the
+ * database reaching its page cap (PRAGMA max_page_count), which SQLite reports exactly as a full disk
+ * (SQLITE_FULL).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,20 +12,24 @@ import { join } from 'node:path';
 import { afterAll, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { createApp } from '../../server/app.js';
-import { openEmbeddedStore } from '../../server/storage/embedded/embedded-store.js';
+import { openSqliteStorage } from '../../server/storage/sqlite/index.js';
 import { TEST_BASE } from '../helpers/test-app.js';
-import { fullDiskFs, roomyDisk } from './full-disk-fs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ccm-full-http-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const FHIR_JSON = 'application/fhir+json';
-const patient = (id: string) => JSON.stringify({ resourceType: 'Patient', id, name: [{ family: id }] });
+// ~100 KB each, so that every write needs pages the capped file cannot have
+const narrative = {
+  status: 'generated',
+  div: `<div xmlns="http://www.w3.org/1999/xhtml">${'x'.repeat(100_000)}</div>`,
+};
+const patient = (id: string) =>
+  JSON.stringify({ resourceType: 'Patient', id, name: [{ family: id }], text: narrative });
 
 test('503 + OperationOutcome + Retry-After while the disk is full; 201 again once there is room', async () => {
   const dir = join(root, 'data');
-  const disk = roomyDisk();
-  const store = await openEmbeddedStore({ dataDir: dir, fs: fullDiskFs(disk) });
+  const store = await openSqliteStorage({ dataDir: dir });
   const { app } = createApp({ config: { baseUrl: TEST_BASE, bodyLimitBytes: 1 << 20 }, store });
   const put = (id: string) =>
     request(app).put(`/fhir/Patient/${id}`).set('content-type', FHIR_JSON).send(patient(id));
@@ -31,7 +37,19 @@ test('503 + OperationOutcome + Retry-After while the disk is full; 201 again onc
   expect((await put('before')).status).toBe(201);
   expect((await request(app).get('/readyz')).status).toBe(200);
 
-  disk.free = 0;
+  // fill the file to its current size: the next write needs a page it cannot have
+  store.maxPageCount(store.pageCount());
+  const filler = JSON.stringify({
+    resourceType: 'Patient',
+    id: 'filler',
+    text: {
+      status: 'generated',
+      div: `<div xmlns="http://www.w3.org/1999/xhtml">${'x'.repeat(200_000)}</div>`,
+    },
+  });
+  expect(
+    (await request(app).put('/fhir/Patient/filler').set('content-type', FHIR_JSON).send(filler)).status,
+  ).toBe(503);
   const refused = await put('refused');
   expect(refused.status).toBe(503);
   expect(refused.headers['retry-after']).toMatch(/^\d+$/);
@@ -41,7 +59,14 @@ test('503 + OperationOutcome + Retry-After while the disk is full; 201 again onc
   const update = await request(app)
     .put('/fhir/Patient/before')
     .set('content-type', FHIR_JSON)
-    .send(JSON.stringify({ resourceType: 'Patient', id: 'before', name: [{ family: 'changed' }] }));
+    .send(
+      JSON.stringify({
+        resourceType: 'Patient',
+        id: 'before',
+        name: [{ family: 'changed' }],
+        text: narrative,
+      }),
+    );
   expect(update.status).toBe(503);
 
   // Reads keep working and show neither refused write.
@@ -52,14 +77,17 @@ test('503 + OperationOutcome + Retry-After while the disk is full; 201 again onc
   expect((await request(app).get('/fhir/Patient/refused')).status).toBe(404);
   expect((await request(app).get('/readyz')).status).toBe(503);
 
-  disk.free = null; // space is freed: no restart
+  store.maxPageCount(1 << 30); // space is freed: no restart
   expect((await request(app).get('/readyz')).status).toBe(200);
   expect((await put('after')).status).toBe(201);
   await store.close();
 
-  const again = await openEmbeddedStore({ dataDir: dir });
+  const again = await openSqliteStorage({ dataDir: dir });
   try {
-    const { app: app2 } = createApp({ config: { baseUrl: TEST_BASE, bodyLimitBytes: 1 << 20 }, store: again });
+    const { app: app2 } = createApp({
+      config: { baseUrl: TEST_BASE, bodyLimitBytes: 1 << 20 },
+      store: again,
+    });
     const ids = await request(app2).get('/fhir/Patient?_elements=id');
     expect(ids.status).toBe(200);
     expect((ids.body.entry as Array<{ resource: { id: string } }>).map((e) => e.resource.id).sort()).toEqual([

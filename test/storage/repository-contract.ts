@@ -15,7 +15,7 @@ import { loadR4Definitions, R4_PACKAGE_DIR } from '../../server/fhir/definitions
 import { extractIndex } from '../../server/fhir/search/extract.js';
 import { parseSearch } from '../../server/fhir/search/parse.js';
 import { buildSearchRegistry, type SearchRegistry } from '../../server/fhir/search/registry.js';
-import { toMongoFilter } from '../../server/fhir/search/to-mongo.js';
+import { toMongoFilter } from '../../server/storage/mongodb/to-mongo.js';
 import { isDuplicateKeyError, type StoredDocument } from '../../server/storage/document-collection.js';
 import {
   ALL,

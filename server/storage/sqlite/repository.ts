@@ -55,6 +55,7 @@ interface HistoryRow {
 
 const COLUMNS: Record<Fields, string> = {
   id: 'r.id, r.vid, r.lu, r.deleted',
+  index: 'r.id, r.vid, r.lu, r.deleted, r.sp',
   resource: 'r.id, r.vid, r.lu, r.deleted, r.resource',
   indexed: 'r.id, r.vid, r.lu, r.deleted, r.resource, r.sp',
   all: 'r.id, r.vid, r.lu, r.deleted, r.resource, r.sp, r.comp',

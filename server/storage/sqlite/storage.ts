@@ -18,6 +18,7 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import type { StorageSession, StoredDocument } from '../document-collection.js';
 import type { AuxCollection, RepositoryDeps, ResourceRepository, Storage, Tx } from '../repository.js';
 import { SqliteAuxCollection } from './aux.js';
+import { StoreUnavailableError } from '../store-unavailable.js';
 import { DirLock } from './dir-lock.js';
 import { isCorruption, mapWriteError, SqliteStoreError, StoreCorruptError } from './errors.js';
 import { SqliteRepository } from './repository.js';
@@ -115,6 +116,9 @@ function corrupt(file: string, why: string): StoreCorruptError {
 
 /** The SQLite storage engine (see the module comment). */
 export class SqliteStorage implements Storage {
+  /** The last write failure for want of space or I/O; null once a write commits again. */
+  private writeFailure: unknown = null;
+
   readonly engine = 'sqlite' as const;
   /** COMMITs of write groups so far (tests observe group commit with it). */
   commits = 0;
@@ -323,7 +327,7 @@ export class SqliteStorage implements Storage {
           this.failGroup(done, job, rollbackErr);
           return;
         }
-        done.push({ job, ok: false, value: mapWriteError(err) });
+        done.push({ job, ok: false, value: this.noted(mapWriteError(err)) });
       }
     }
     try {
@@ -333,6 +337,7 @@ export class SqliteStorage implements Storage {
       return;
     }
     this.commits++;
+    if (done.some((d) => d.ok)) this.writeFailure = null;
     for (const d of done) {
       if (d.ok) {
         this.jobs++;
@@ -354,7 +359,7 @@ export class SqliteStorage implements Storage {
         // the connection is left as SQLite left it; the next group starts with BEGIN again
       }
     }
-    const mapped = mapWriteError(err);
+    const mapped = this.noted(mapWriteError(err));
     failed?.reject(mapped);
     for (const d of done) {
       if (d.ok) d.job.reject(mapped);
@@ -377,9 +382,26 @@ export class SqliteStorage implements Storage {
     return this.writer.pragma('page_count', { simple: true }) as number;
   }
 
+  /** Remembers that writes fail for want of space or I/O (until a write commits again). */
+  private noted(err: unknown): unknown {
+    if (err instanceof StoreUnavailableError) this.writeFailure = err;
+    return err;
+  }
+
+  /**
+   * Resolves when the store can serve requests: reads work and, after a write failed for want of space or
+   * I/O, a probe write commits again (so /readyz says "not ready" while the disk is full).
+   */
   async ping(): Promise<void> {
     this.assertOpen();
     this.reader.prepare('SELECT 1').get();
+    if (this.writeFailure) {
+      await this.transaction(async () => {
+        this.writer
+          .prepare(`INSERT OR REPLACE INTO aux (coll, id, doc) VALUES ('_ping', 'probe', ?)`)
+          .run(JSON.stringify({ at: Date.now(), pad: 'x'.repeat(2048) }));
+      });
+    }
   }
 
   /** Online backup into `file` (a consistent copy; writes wait while it runs, reads go on). */

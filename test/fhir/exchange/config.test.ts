@@ -16,9 +16,8 @@ test('they can be set, and a bad value stops the start with a message naming the
   expect(() => loadConfig({ BULK_EXPIRY_SECONDS: 'soon' })).toThrow(/BULK_EXPIRY_SECONDS=soon/);
 });
 
-test('COMPACT_AFTER defaults to 64 MB, takes a size, and refuses one below 1 MB', () => {
-  expect(loadConfig({}).compactAfterBytes).toBe(64 * 1024 * 1024);
-  expect(loadConfig({ COMPACT_AFTER: '16mb' }).compactAfterBytes).toBe(16 * 1024 * 1024);
-  expect(() => loadConfig({ COMPACT_AFTER: '100kb' })).toThrow(/COMPACT_AFTER=100kb/);
-  expect(() => loadConfig({ COMPACT_AFTER: 'big' })).toThrow(/COMPACT_AFTER=big/);
+test('STORE_SYNC defaults to FULL, takes NORMAL in any case, and refuses anything else', () => {
+  expect(loadConfig({}).storeSync).toBe('FULL');
+  expect(loadConfig({ STORE_SYNC: 'normal' }).storeSync).toBe('NORMAL');
+  expect(() => loadConfig({ STORE_SYNC: 'OFF' })).toThrow(/STORE_SYNC=OFF/);
 });
