@@ -148,7 +148,8 @@ async function main(): Promise<void> {
 /** The store's refusals written for the operator (damage found at recovery, a data directory in use). */
 function operatorMessage(err: unknown): string | undefined {
   if (err instanceof StoreCorruptError) return err.message;
-  if ((err as SqliteStoreError | undefined)?.codeName === 'DataDirLocked') return (err as Error).message;
+  const codeName = (err as SqliteStoreError | undefined)?.codeName;
+  if (codeName === 'DataDirLocked' || codeName === 'LegacyDataDir') return (err as Error).message;
   return undefined;
 }
 

@@ -1,5 +1,8 @@
 /** Chooses the storage engine: MongoDB when a URI is configured, SQLite otherwise. */
-import { openSqliteStorage } from './sqlite/index.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DB_FILE, openSqliteStorage, SqliteStoreError } from './sqlite/index.js';
+import { legacyFiles } from './sqlite/maintenance.js';
 import { openMongoStore } from './mongodb/mongo-store.js';
 import { DocumentStorage } from './mongodb/storage.js';
 import type { Storage } from './repository.js';
@@ -20,6 +23,17 @@ export interface StoreConfig {
 export async function openStore(config: StoreConfig): Promise<Storage> {
   if (config.mongodbUri) {
     return new DocumentStorage(await openMongoStore(config.mongodbUri, { dbName: config.mongodbDb }));
+  }
+  if (config.dataDir && !existsSync(join(config.dataDir, DB_FILE))) {
+    const legacy = legacyFiles(config.dataDir);
+    if (legacy.length > 0) {
+      throw new SqliteStoreError(
+        `${config.dataDir} holds data of the engine before SQLite (${legacy.join(', ')}), which this version ` +
+          'cannot read. Nothing was changed. Export it with the previous version (GET /fhir/$export) and ' +
+          'load the files into a server on a new DATA_DIR with npm run import; or start with another DATA_DIR.',
+        'LegacyDataDir',
+      );
+    }
   }
   return openSqliteStorage({ dataDir: config.dataDir, synchronous: config.synchronous });
 }
