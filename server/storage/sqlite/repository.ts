@@ -27,8 +27,7 @@ import { Params, whereToSql, type CompileContext } from './to-sql.js';
 
 /** Rows read per statement by long reads. */
 export const CHUNK = 500;
-/** Rows counted per statement. */
-const COUNT_CHUNK = 5000;
+
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -260,45 +259,36 @@ export class SqliteRepository implements ResourceRepository {
         .all({ ...params, limit });
       return (rows as ResourceRow[]).map(toDoc);
     }
-    // Long reads: key-ordered chunks, each its own statement, a yield between them.
-    const out: ResourceDoc[] = [];
-    const first = `${text} ORDER BY r.id${desc ? ' DESC' : ''} LIMIT @limit`;
-    const next = `${text} AND r.id ${desc ? '<' : '>'} @after ORDER BY r.id${desc ? ' DESC' : ''} LIMIT @limit`;
-    let after: string | undefined;
-    for (;;) {
-      const want = Math.min(CHUNK, limit === undefined ? CHUNK : limit - out.length);
-      const stmt = this.store.statements(opts.tx).get(after === undefined ? first : next);
-      const rows = stmt.all(
-        after === undefined ? { ...params, limit: want } : { ...params, limit: want, after },
-      ) as ResourceRow[];
-      for (const row of rows) out.push(toDoc(row));
-      if (rows.length < want || (limit !== undefined && out.length >= limit)) return out;
-      after = rows[rows.length - 1].id;
-      await yieldToEventLoop();
+    const order = opts.order ? ` ORDER BY r.id${desc ? ' DESC' : ''}` : '';
+    const bounded = limit !== undefined ? `${text}${order} LIMIT @limit` : `${text}${order}`;
+    const values = limit !== undefined ? { ...params, limit } : params;
+    if (opts.tx) {
+      // inside a transaction: on the writer, which sees the transaction's own writes
+      return (this.store.statements(opts.tx).get(bounded).all(values) as ResourceRow[]).map(toDoc);
     }
+    // A long read: its own connection and snapshot, in time slices (SqliteStorage.scan).
+    const out: ResourceDoc[] = [];
+    await this.store.scan(bounded, values, (row) => {
+      out.push(toDoc(row as ResourceRow));
+    });
+    return out;
   }
 
   async count(type: string, where: Where, opts: { limit?: number; tx?: Tx } = {}): Promise<number> {
     const { text, params } = this.findSql(type, where, {}, 'r.id');
-    const first = `SELECT count(*) AS n, max(id) AS last FROM (${text} ORDER BY r.id LIMIT @limit)`;
-    const next = `SELECT count(*) AS n, max(id) AS last FROM (${text} AND r.id > @after ORDER BY r.id LIMIT @limit)`;
-    let total = 0;
-    let after: string | undefined;
-    for (;;) {
-      const want = opts.limit === undefined ? COUNT_CHUNK : Math.min(COUNT_CHUNK, opts.limit - total);
-      if (want <= 0) return total;
-      const stmt = this.store.statements(opts.tx).get(after === undefined ? first : next);
-      const row = stmt.get(
-        after === undefined ? { ...params, limit: want } : { ...params, limit: want, after },
-      ) as {
+    const sql = opts.limit !== undefined ? `${text} LIMIT @limit` : text;
+    const values = opts.limit !== undefined ? { ...params, limit: opts.limit } : params;
+    if (opts.tx) {
+      const row = this.store.statements(opts.tx).get(`SELECT count(*) AS n FROM (${sql})`).get(values) as {
         n: number;
-        last: string | null;
       };
-      total += row.n;
-      if (row.n < want || row.last === null) return total;
-      after = row.last;
-      await yieldToEventLoop();
+      return row.n;
     }
+    let n = 0;
+    await this.store.scan(sql, values, () => {
+      n++;
+    });
+    return n;
   }
 
   async explain(type: string, where: Where, opts: FindOptions = {}): Promise<QueryPlan> {

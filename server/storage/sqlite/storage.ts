@@ -59,6 +59,11 @@ interface Job {
   reject: (err: unknown) => void;
 }
 
+/** Longest a long read (`scan`) holds the event loop before it yields. */
+const SCAN_SLICE_MS = 8;
+/** Idle read-only connections kept for long reads. */
+const MAX_IDLE_SCANNERS = 4;
+
 /** A prepared-statement cache of one connection. */
 class Statements {
   private readonly cache = new Map<string, Statement>();
@@ -382,6 +387,37 @@ export class SqliteStorage implements Storage {
     return this.writer.pragma('page_count', { simple: true }) as number;
   }
 
+  /** Idle read-only connections of long reads (`scan`), reused. */
+  private readonly scanners: Db[] = [];
+
+  /**
+   * A long read outside any transaction: `onRow` for each row of `sql`, on a read-only connection of its
+   * own (one consistent snapshot for the whole read), in slices of at most SCAN_SLICE_MS with a yield to
+   * the event loop between them, so that no call blocks other requests for long. `onRow` returns false to
+   * stop early.
+   */
+  async scan(
+    sql: string,
+    params: Record<string, unknown>,
+    onRow: (row: unknown) => boolean | void,
+  ): Promise<void> {
+    this.assertOpen();
+    const db = this.scanners.pop() ?? new Database(this.file, { readonly: true, fileMustExist: true });
+    try {
+      let slice = performance.now();
+      for (const row of db.prepare(sql).iterate(params)) {
+        if (onRow(row) === false) break;
+        if (performance.now() - slice > SCAN_SLICE_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          slice = performance.now();
+        }
+      }
+    } finally {
+      if (!this.closed && this.scanners.length < MAX_IDLE_SCANNERS) this.scanners.push(db);
+      else db.close();
+    }
+  }
+
   /** Remembers that writes fail for want of space or I/O (until a write commits again). */
   private noted(err: unknown): unknown {
     if (err instanceof StoreUnavailableError) this.writeFailure = err;
@@ -430,6 +466,7 @@ export class SqliteStorage implements Storage {
     try {
       if (!this.ephemeral) this.writer.pragma('wal_checkpoint(TRUNCATE)');
     } finally {
+      for (const db of this.scanners.splice(0)) db.close();
       this.reader.close();
       this.writer.close();
       await this.lock?.release();
