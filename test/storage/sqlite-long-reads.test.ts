@@ -61,14 +61,8 @@ test('a count over the whole type lets the event loop run too', async () => {
 test('a long read is one snapshot: writes committed while it reads are not seen', async () => {
   const reading = repo.find('Observation', { kind: 'all' }, { fields: 'id' });
   // committed while the read is in progress (it yields between slices)
-  const written = repo.put(
-    'Observation',
-    'zz-late',
-    { resourceType: 'Observation', status: 'final', code: {} },
-    {
-      method: 'PUT',
-    },
-  );
+  const late: Observation = { resourceType: 'Observation', status: 'final', code: {} };
+  const written = repo.put('Observation', 'zz-late', late, { method: 'PUT' });
   const [docs] = await Promise.all([reading, written]);
   expect(docs.length).toBe(N);
   expect(docs.some((d) => d._id === 'zz-late')).toBe(false);

@@ -29,7 +29,7 @@ function instantParam(req: FhirRequest, name: string): string | undefined {
 }
 
 /** The `_page` of a history page: the cursor of the entry before it, as base64url JSON. */
-function cursorOf(req: FhirRequest): HistoryCursor | undefined {
+function cursorOf(req: FhirRequest): (HistoryCursor & { total?: number }) | undefined {
   const raw = req.query.find(([k]) => k === '_page')?.[1];
   if (raw === undefined) return undefined;
   let parsed: unknown;
@@ -38,15 +38,17 @@ function cursorOf(req: FhirRequest): HistoryCursor | undefined {
   } catch {
     parsed = undefined;
   }
-  const c = parsed as { l?: unknown; k?: unknown } | undefined;
+  const c = parsed as { l?: unknown; k?: unknown; t?: unknown } | undefined;
   if (typeof c?.l !== 'string' || typeof c.k !== 'string' || !INSTANT.test(c.l) || c.k.length > 200) {
     throw badRequest('_page is not a page of this history: follow the links the server gave');
   }
-  return { lu: c.l, key: c.k };
+  const total = typeof c.t === 'number' && Number.isSafeInteger(c.t) && c.t >= 0 ? c.t : undefined;
+  return { lu: c.l, key: c.k, total };
 }
 
-function pageToken(c: HistoryCursor): string {
-  return Buffer.from(JSON.stringify({ l: c.lu, k: c.key })).toString('base64url');
+/** The `_page` of the page after `c`, carrying the total the first page counted. */
+function pageToken(c: HistoryCursor, total: number): string {
+  return Buffer.from(JSON.stringify({ l: c.lu, k: c.key, t: total })).toString('base64url');
 }
 
 function entryOf(services: FhirServices, h: HistoryDoc): BundleEntry {
@@ -80,8 +82,9 @@ export async function historyInteraction(
   const since = instantParam(req, '_since');
   const before = instantParam(req, '_before') ?? services.clock().toISOString();
   const query: HistoryQuery = { type: scope.type, id: scope.id, since, sinceInclusive: true, until: before };
+  // the first page counts; later pages carry its total, so that each costs only its own entries
   const [total, found] = await Promise.all([
-    services.resources.historyCount(query),
+    after?.total ?? services.resources.historyCount(query),
     count === 0 ? Promise.resolve([]) : services.resources.history({ ...query, after, limit: count + 1 }),
   ]);
   const docs = found.slice(0, count);
@@ -92,7 +95,7 @@ export async function historyInteraction(
   if (since) params.unshift(['_since', since]);
   params.push(['_count', String(count)]);
   const page = (c: HistoryCursor | undefined): Array<[string, string]> =>
-    c ? [...params, ['_page', pageToken(c)]] : params;
+    c ? [...params, ['_page', pageToken(c, total)]] : params;
   const links: BundleLink[] = [
     { relation: 'self', url: urlOf(services.baseUrl, path, page(after)) },
     { relation: 'first', url: urlOf(services.baseUrl, path, params) },
