@@ -1,5 +1,5 @@
 /**
- * $ccm-billing-report at practice scale on the embedded engine: 10,000 enrolled patients (two chronic
+ * $ccm-billing-report at practice scale on the SQLite engine: 10,000 enrolled patients (two chronic
  * conditions, consent, care plan with copy, initiating visit) with 8 time entries each in the month, seeded
  * straight into a fresh DATA_DIR; the server (server/main.ts) runs in its own process on 127.0.0.1; requests
  * are timed fetches (the whole body read). Prints a JSON report: start-up, the first (cold) request that

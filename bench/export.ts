@@ -1,6 +1,6 @@
 /**
  * Export: loads a Synthea-shaped population (default 300 patients) with the importer into a freshly started
- * server (own process, embedded engine, 127.0.0.1), then runs a system-level Bulk Data $export several times
+ * server (own process, SQLite engine, 127.0.0.1), then runs a system-level Bulk Data $export several times
  * and reports resources/s from kick-off to complete manifest (and with the NDJSON download), checking that
  * the counts per type equal the server's and that every reference resolves.
  *
@@ -57,7 +57,7 @@ try {
       cpus: cpus().length,
       // The machine is shared: the 1-minute load average says how much of it the run had.
       loadAverage1m: Math.round(loadavg()[0] * 100) / 100,
-      engine: 'embedded',
+      engine: 'sqlite',
       patients: Number(values.patients),
       imported: imported.resources,
       importResourcesPerSecond: imported.resourcesPerSecond,

@@ -1,6 +1,6 @@
 /**
  * Ingest: a Synthea-shaped population (default 300 patients, one transaction Bundle each) loaded by the
- * importer (its own process) into a freshly started server (its own process, embedded engine, journal on
+ * importer (its own process) into a freshly started server (its own process, SQLite engine, database on
  * disk) on 127.0.0.1; reports resources/s and checks, through a $export, that no reference is unresolved.
  *
  *   npx tsx bench/ingest.ts [--patients 300] [--concurrency 4] [--compact-after 64mb]
@@ -54,7 +54,7 @@ try {
       cpus: cpus().length,
       // The machine is shared: the 1-minute load average says how much of it the run had.
       loadAverage1m: Math.round(loadavg()[0] * 100) / 100,
-      engine: 'embedded',
+      engine: 'sqlite',
       patients: Number(values.patients),
       concurrency: Number(values.concurrency),
       compactAfter: compactAfter ?? 'default (64mb)',

@@ -3,7 +3,7 @@
  * validation of a typical CCM resource of each profile (base R4 + its profile, as on every write), the
  * base-only cost for comparison, the cold cost of building the services with every definition loaded, and
  * the time a real server process takes from spawn to serving (with the conformance resources written into
- * a fresh embedded store). Run: `node --import tsx bench/profile-validation.ts`; prints a JSON report.
+ * a fresh SQLite store). Run: `node --import tsx bench/profile-validation.ts`; prints a JSON report.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 /**
- * Read-by-id at two collection sizes (default 1,000 and 100,000 Observations) on the embedded engine,
+ * Read-by-id at two collection sizes (default 1,000 and 100,000 Observations) on the SQLite engine,
  * against the bare-Express ceiling measured in the same run. Server, ceiling and load generator are
  * separate processes on 127.0.0.1. Prints a JSON report.
  *

@@ -1,5 +1,5 @@
 /**
- * The server of bench/request-limits.ts, in its own process on 127.0.0.1: an in-memory embedded store with
+ * The server of bench/request-limits.ts, in its own process on 127.0.0.1: an ephemeral SQLite store with
  * LIMITS_PATIENTS generated Patients (one Condition each; test/fhir/search/population.ts), the real app in
  * open mode with the limits of the environment (server/config.ts) and a 32 MB body limit.
  * Prints `listening <port>`.

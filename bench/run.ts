@@ -1,6 +1,6 @@
 /**
  * The load benchmark (issue 9): for each dataset size, a generated practice is loaded into a fresh
- * embedded-engine server (its own process on 127.0.0.1) and every scenario runs with autocannon at each
+ * SQLite-engine server (its own process on 127.0.0.1) and every scenario runs with autocannon at each
  * connection count, beside the bare-Express ceiling measured in the same run. Writes
  * bench/results/<timestamp>.json and prints markdown tables on stdout (progress goes to stderr).
  *
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     finishedAt: '',
     machine: machine(),
     ...gitCommit(),
-    options: { ...o, scenarios: [...o.scenarios], endMonth: formatMonth(o.endMonth), engine: 'embedded' },
+    options: { ...o, scenarios: [...o.scenarios], endMonth: formatMonth(o.endMonth), engine: 'sqlite' },
     datasets: [],
     failed: [],
     targets: [],

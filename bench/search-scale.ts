@@ -1,6 +1,6 @@
 /**
  * Acceptance 4 of issue 3: latency of the three CCM searches at 1,000 and 100,000 generated patients
- * (about 10 Conditions and 10 Encounters each) on the embedded engine, with the query plans (index used,
+ * (about 10 Conditions and 10 Encounters each) on the SQLite engine, with the query plans (index used,
  * documents examined: no collection scans). The server runs in its own process on 127.0.0.1
  * (bench/search-scale-server.ts, started with --expose-gc and a 64 MB young generation; it collects the
  * generation's garbage before listening); this process is the closed-loop load generator, measuring the
@@ -90,7 +90,7 @@ async function measureAll(base: string, patients: number): Promise<Record<string
 
 const report: Record<string, unknown> = {
   node: process.version,
-  engine: 'embedded',
+  engine: 'sqlite',
   secondsPerQuery: seconds,
   connections,
   cpus: availableParallelism(),

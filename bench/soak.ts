@@ -3,7 +3,7 @@
  * 16 connections for `--minutes`, reading the server's RSS every second (and keeping a sample every 10 s
  * in the report). Reports errors/non-2xx and the RSS growth after a warm-up: the floor of the last minute
  * against the floor of the first minute after warm-up (see growth()), and the maximum; with how many
- * versions the writes added (the embedded engine keeps data in memory, so writes grow RSS by design).
+ * versions the writes added (data lives in the SQLite file; the CCM read model grows a little).
  * Writes bench/results/soak-<timestamp>.json.
  *
  *   npx tsx bench/soak.ts [--minutes 10] [--patients 1000] [--connections 16] [--write-share 0.02]
