@@ -73,7 +73,10 @@ async function seed(dir: string): Promise<number> {
     await store.transaction(async (tx) => {
       for (let i = start; i < Math.min(PATIENTS, start + 500); i++) {
         for (const r of patient(i)) {
-          await services.resources.put(r.resourceType, r.id as string, r as FhirResource, { method: 'PUT', tx });
+          await services.resources.put(r.resourceType, r.id as string, r as FhirResource, {
+            method: 'PUT',
+            tx,
+          });
           written++;
         }
       }

@@ -115,7 +115,11 @@ function liveGrowth(gc: GcSample[]) {
 }
 
 /** Takes a full-GC probe at the end of the warm-up and then every minute until `until` seconds. */
-function gcProbes(inspectPort: number, t0: number, until: number): { samples: GcSample[]; stop(): Promise<void> } {
+function gcProbes(
+  inspectPort: number,
+  t0: number,
+  until: number,
+): { samples: GcSample[]; stop(): Promise<void> } {
   const samples: GcSample[] = [];
   let next = warmup;
   let running: Promise<void> = Promise.resolve();

@@ -2,7 +2,7 @@
  * The server process: reads the configuration, opens the store, builds the app, loads the demo practice
  * into an empty store when DEMO_DATA is on, listens (127.0.0.1 by default), says loudly when it runs the
  * demo (published credentials) and when nobody can sign in, and shuts down gracefully on SIGTERM/SIGINT
- * (stop accepting, finish in-flight requests, flush the journal).
+ * (stop accepting, finish in-flight requests, close the store).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import pino, { type Logger } from 'pino';

@@ -1,6 +1,6 @@
 /**
  * A bound on concurrent password hashes. Async scrypt runs on the libuv threadpool (4 threads by default),
- * which the embedded store's journal writes and fsyncs share: at most HASH_CONCURRENCY hashes run at once,
+ * which file I/O shares: at most HASH_CONCURRENCY hashes run at once,
  * at most HASH_QUEUE wait, and a sign-in arriving to a longer queue is refused (HashQueueFull, answered 429)
  * so that a flood of sign-ins cannot starve storage I/O or grow a queue without end.
  */

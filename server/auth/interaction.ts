@@ -25,7 +25,11 @@ export function patientLabel(p: Patient): string {
 
 /** The practice's patients for a picker (first 200 by id). */
 export async function patientChoices(services: FhirServices): Promise<Array<{ id: string; label: string }>> {
-  const docs = await services.resources.find('Patient', { kind: 'all' }, { order: 'id', limit: 200, fields: 'resource' });
+  const docs = await services.resources.find(
+    'Patient',
+    { kind: 'all' },
+    { order: 'id', limit: 200, fields: 'resource' },
+  );
   return docs.flatMap((d) => (d.resource ? [{ id: d._id, label: patientLabel(d.resource as Patient) }] : []));
 }
 

@@ -2,7 +2,7 @@
  * The authorization server's signing key (RS256: SMART App Launch 2.2 scopes-and-launch-context.html
  * "Signed ID Token: RSA SHA-256"), used for access tokens and id_tokens and published as a bare JWK at
  * the JWKS endpoint. Where it comes from, first match wins: a configured file (private JWK JSON or PKCS#8
- * PEM); with the embedded engine, `DATA_DIR/keys/signing-key.json` (made on first start, mode 0600);
+ * PEM); with SQLite, `DATA_DIR/keys/signing-key.json` (made on first start, mode 0600);
  * with MongoDB, the `auth_keys` collection (made once, shared by every server process).
  */
 import type { Storage } from '../storage/repository.js';
@@ -17,10 +17,7 @@ import {
   type CryptoKey,
   type JWK,
 } from 'jose';
-import {
-  isDuplicateKeyError,
-  type StoredDocument,
-} from '../storage/document-collection.js';
+import { isDuplicateKeyError, type StoredDocument } from '../storage/document-collection.js';
 
 export const SIGNING_ALG = 'RS256';
 
@@ -106,7 +103,7 @@ async function storedKey(store: Storage): Promise<SigningKeys> {
   }
 }
 
-/** Loads the signing key from configuration, DATA_DIR (embedded engine) or the store (MongoDB). */
+/** Loads the signing key from configuration, DATA_DIR (SQLite) or the store (MongoDB). */
 export async function loadSigningKeys(opts: {
   file?: string;
   store: Storage;

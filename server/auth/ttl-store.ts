@@ -2,7 +2,7 @@
  * A small store of expiring values for the authorization server's state: authorization codes, launch
  * contexts, pending authorizations, refresh tokens, the client-assertion `jti` replay cache and
  * revocations. Two backends: memory (one process) and a collection on the DocumentCollection seam, which
- * works on both storage engines (journaled with the embedded engine; shared by every server process with
+ * works on both storage engines (durable in the SQLite file; shared by every server process with
  * MongoDB, so the resource servers stay stateless).
  */
 import type { Storage } from '../storage/repository.js';

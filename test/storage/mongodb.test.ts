@@ -9,9 +9,12 @@ import { registerRepositoryContract } from './repository-contract.js';
 import { openStore } from '../../server/storage/open-store.js';
 
 const uri = process.env.MONGODB_URI;
-if (!uri) throw new Error('test/storage/mongodb.test.ts needs MONGODB_URI (jest.config.js leaves it out otherwise)');
+if (!uri)
+  throw new Error('test/storage/mongodb.test.ts needs MONGODB_URI (jest.config.js leaves it out otherwise)');
 
-runStorageContract('mongodb', () => openMongoStore(uri, { dbName: `ccm_contract_${randomUUID().slice(0, 8)}` }));
+runStorageContract('mongodb', () =>
+  openMongoStore(uri, { dbName: `ccm_contract_${randomUUID().slice(0, 8)}` }),
+);
 
 registerRepositoryContract('mongodb', async () =>
   openStore({ mongodbUri: uri, mongodbDb: `ccm_repo_${randomUUID().slice(0, 8)}`, dataDir: null }),

@@ -6,8 +6,9 @@
  * The entries are processed in slices (limits.ts): every phase, planning and checking as well as writing,
  * yields to the event loop after every few entries so that a large transaction does not hold up other
  * requests. Yielding inside the storage transaction exposes nothing: its writes stay private to it until
- * the commit installs them all at once (embedded engine: private overlays, installed synchronously at
- * commit; MongoDB: a multi-document transaction), so other requests see all of it or none of it.
+ * the commit installs them all at once (SQLite: one transaction on the writer connection while other
+ * requests read committed data on their own; MongoDB: a multi-document transaction), so other requests see
+ * all of it or none of it.
  */
 import type { BundleEntry, Resource } from 'fhir/r4.js';
 import type { Operation } from 'fast-json-patch';

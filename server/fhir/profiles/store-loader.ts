@@ -51,7 +51,7 @@ async function unchanged(services: FhirServices, r: Resource): Promise<boolean> 
 
 /**
  * Writes the conformance resources that are missing or changed; called by main.ts and test apps. The writes
- * run concurrently so that the embedded engine's group commit shares its fsyncs among them.
+ * run concurrently so that the SQLite engine's group commit shares its fsyncs among them.
  */
 export async function loadConformanceResources(
   services: FhirServices,

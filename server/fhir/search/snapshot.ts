@@ -6,7 +6,7 @@
  * ones keep their place; so a client paging while others write sees no duplicate and no gap.
  *
  * Snapshots are bounded in-process state, never written to the store (reads must not grow the data
- * directory or the journal): at most `perClient` snapshots per token holder and `max` in all, at most
+ * directory or the database): at most `perClient` snapshots per token holder and `max` in all, at most
  * `maxKeys` keys in all, each living `ttlMs`. Saving a new snapshot first drops the expired ones, then
  * evicts the holder's oldest snapshots, then the oldest of anyone, until the new one fits. A token whose
  * snapshot expired or was evicted answers 410 on `_page`: the client repeats the search.

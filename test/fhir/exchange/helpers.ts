@@ -83,7 +83,8 @@ export async function storeTotals(
   services: FhirServices,
 ): Promise<{ resources: number; history: number; keys: number }> {
   let resources = 0;
-  for (const type of services.resourceTypes) resources += await services.resources.count(type, { kind: 'all' });
+  for (const type of services.resourceTypes)
+    resources += await services.resources.count(type, { kind: 'all' });
   const history = await services.resources.historyCount({});
   const keys = await services.store.aux(CONDITIONAL_KEYS).countDocuments({});
   return { resources, history, keys };

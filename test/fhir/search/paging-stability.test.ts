@@ -81,7 +81,9 @@ describe.each(ENGINES)('stable paging on the %s engine', (engine) => {
     ['Condition?code=44054006&_count=50&_sort=-_lastUpdated'],
   ])('%s: no duplicate and no gap among the initial matches while another client writes', async (query) => {
     // the matches when the client starts (the first run's writer added some for the second run)
-    const before = (await t.services.resources.find('Condition', { kind: 'all' })).map((d) => `Condition/${d._id}`);
+    const before = (await t.services.resources.find('Condition', { kind: 'all' })).map(
+      (d) => `Condition/${d._id}`,
+    );
     expect(before.length).toBeGreaterThanOrEqual(N);
     let finished = false;
     let writing: Promise<number> = Promise.resolve(0);

@@ -124,7 +124,8 @@ export async function generatePopulation(
   const pending = new Map<string, ResourceDoc[]>();
   const flush = async (type: string, docs: ResourceDoc[]) => {
     await services.store.transaction(async (tx) => {
-      for (const d of docs) await services.resources.put(type, d._id, d.resource as Resource, { method: 'PUT', tx });
+      for (const d of docs)
+        await services.resources.put(type, d._id, d.resource as Resource, { method: 'PUT', tx });
     });
   };
   for (let i = from; i < to; i++) {

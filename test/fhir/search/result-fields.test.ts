@@ -42,8 +42,14 @@ function recordProjections(t: TestApp): { asked: Array<[string, Fields]> } {
   const resources = t.services.resources;
   const read = resources.read.bind(resources);
   const find = resources.find.bind(resources);
-  resources.read = (type, id, opts) => (log.asked.push([type, opts?.fields ?? 'resource']), read(type, id, opts));
-  resources.find = (type, where, opts) => (log.asked.push([type, opts?.fields ?? 'all']), find(type, where, opts));
+  resources.read = (type, id, opts) => (
+    log.asked.push([type, opts?.fields ?? 'resource']),
+    read(type, id, opts)
+  );
+  resources.find = (type, where, opts) => (
+    log.asked.push([type, opts?.fields ?? 'all']),
+    find(type, where, opts)
+  );
   return log;
 }
 
@@ -68,12 +74,12 @@ describe.each(ENGINES)('reads and searches copy only the fields they use (%s)', 
 
   test('read returns the resource and its version without the index', async () => {
     const doc = await t.services.resources.read('Condition', 'c1');
-    expect(doc && Object.keys(doc).filter((k) => doc[k as keyof typeof doc] !== undefined).sort()).toEqual([
-      '_id',
-      'lu',
-      'resource',
-      'vid',
-    ]);
+    expect(
+      doc &&
+        Object.keys(doc)
+          .filter((k) => doc[k as keyof typeof doc] !== undefined)
+          .sort(),
+    ).toEqual(['_id', 'lu', 'resource', 'vid']);
     const full = await t.services.resources.read('Condition', 'c1', { fields: 'all' });
     expect(full?.comp).toEqual(['Patient/p1']);
     expect(full?.sp).toBeDefined();
