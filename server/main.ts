@@ -149,7 +149,8 @@ async function main(): Promise<void> {
 function operatorMessage(err: unknown): string | undefined {
   if (err instanceof StoreCorruptError) return err.message;
   const codeName = (err as SqliteStoreError | undefined)?.codeName;
-  if (codeName === 'DataDirLocked' || codeName === 'LegacyDataDir') return (err as Error).message;
+  if (codeName === 'DataDirLocked' || codeName === 'LegacyDataDir' || codeName === 'NotReplicaSet')
+    return (err as Error).message;
   return undefined;
 }
 

@@ -231,6 +231,10 @@ export function parseSearch(
   };
   if (opts.depth === 0) checkParameterCount(params.length, limits.maxParameters);
   for (const [name, value] of params) {
+    // R4 datatypes.html#string excludes control characters; MongoDB also refuses NUL in a regex (a 500).
+    if (value.includes('\u0000')) {
+      throw badRequest(`Invalid value for search parameter '${name}': it contains a NUL character`);
+    }
     const base = name.split(':')[0];
     if (RESULT_PARAMETERS.has(base)) {
       ir.control.push([name, value]);

@@ -1,19 +1,15 @@
 /**
- * The MongoDB engine's resource repository, on the driver's collection API (document-collection.ts): one
+ * The MongoDB engine's resource repository, on the driver's collection API (mongo-store.ts): one
  * collection of current versions per resource type, one history collection, the search index stored beside
  * each resource, `Where` compiled to one filter document (to-mongo.ts). Version conflicts are decided by
  * compare-and-set on the version number inside a transaction (R4 http.html#concurrency), never by timing.
+ * Indexes are reconciled with the declared ones at the first use of each collection (indexes.ts); stored
+ * documents are kept under MongoDB's 16 MiB limit (doc-size.ts); reads that may cover a whole type are
+ * read batch by batch (batches.ts).
  */
 import type { Filter } from 'mongodb';
 import type { Resource } from 'fhir/r4.js';
-import {
-  isDuplicateKeyError,
-  type DocumentCollection,
-  type DocumentStore,
-  type Projection,
-  type StorageSession,
-  type StoredDocument,
-} from '../document-collection.js';
+import { isDuplicateKeyError, type Projection, type StorageSession } from '../document-collection.js';
 import {
   StaleVersion,
   VersionConflict,
@@ -30,10 +26,18 @@ import {
   type Where,
   type WriteResult,
 } from '../repository.js';
+import { oversizeError } from './doc-size.js';
+import {
+  HISTORY_INDEXES,
+  historyEntry,
+  historyFilter,
+  historyWrites,
+  type CurrentDoc,
+  type HistoryEntry,
+} from './history.js';
+import { reconcileIndexes, typeIndexes } from './indexes.js';
+import type { MongoCollection, MongoStore } from './mongo-store.js';
 import { whereToMongo } from './to-mongo.js';
-
-type CurrentDoc = ResourceDoc & StoredDocument;
-type HistoryEntry = HistoryDoc & StoredDocument;
 
 export const HISTORY_COLLECTION = 'history';
 /** The types that ever held a version (one document per type). */
@@ -57,48 +61,54 @@ function live(filter: Filter<CurrentDoc>): Filter<CurrentDoc> {
   return Object.keys(filter).length === 0 ? notDeleted : { $and: [filter, notDeleted] };
 }
 
-/** Versioned FHIR resources on a document store. */
+/** Versioned FHIR resources on MongoDB. */
 export class DocumentRepository implements ResourceRepository {
   private readonly ready = new Map<string, Promise<void>>();
   private readonly knownTypes = new Set<string>();
 
   constructor(
-    private readonly store: DocumentStore,
+    private readonly store: MongoStore,
     private readonly deps: RepositoryDeps,
   ) {}
 
-  /** The current-version collection of a type, with its indexes declared on first use. */
-  async current(type: string): Promise<DocumentCollection<CurrentDoc>> {
+  /** The current-version collection of a type, with its indexes reconciled on first use. */
+  async current(type: string): Promise<MongoCollection<CurrentDoc>> {
     await this.ensureIndexes(type);
     return this.store.collection<CurrentDoc>(type);
   }
 
-  /** The history collection, with its indexes declared on first use. */
-  async historyCollection(): Promise<DocumentCollection<HistoryEntry>> {
+  /** The history collection, with its indexes reconciled on first use. */
+  async historyCollection(): Promise<MongoCollection<HistoryEntry>> {
     await this.ensureIndexes(HISTORY_COLLECTION);
     return this.store.collection<HistoryEntry>(HISTORY_COLLECTION);
   }
 
+  /** Reconciles a collection's indexes once per process (again after a failure). */
   private ensureIndexes(name: string): Promise<void> {
     let p = this.ready.get(name);
     if (!p) {
-      p = this.createIndexes(name);
+      p = this.reconcile(name);
       p.catch(() => this.ready.delete(name));
       this.ready.set(name, p);
     }
     return p;
   }
 
-  private async createIndexes(name: string): Promise<void> {
+  /**
+   * Creates the declared indexes that are missing and drops the obsolete ones this engine created
+   * (indexes.ts); outside any transaction, before the collection's first read or write in this process.
+   */
+  private async reconcile(name: string): Promise<void> {
     const coll = this.store.collection(name);
-    if (name === HISTORY_COLLECTION) {
-      await coll.createIndex({ t: 1, rid: 1, vid: -1 }, { name: 't_rid_vid' });
-      await coll.createIndex({ lu: 1, _id: 1 }, { name: 'lu_id' });
-      await coll.createIndex({ t: 1, lu: 1, _id: 1 }, { name: 't_lu_id' });
-      return;
+    const desired = name === HISTORY_COLLECTION ? HISTORY_INDEXES : typeIndexes(this.deps.indexKeys(name));
+    const plan = reconcileIndexes(await coll.listIndexes(), desired);
+    for (const obsolete of plan.drop) await coll.dropIndex(obsolete);
+    for (const ix of plan.create) {
+      const options: { name: string; unique?: boolean; sparse?: boolean } = { name: ix.name };
+      if (ix.unique) options.unique = true;
+      if (ix.sparse) options.sparse = true;
+      await coll.createIndex(ix.key as Record<string, 1 | -1>, options);
     }
-    await coll.createIndex({ lu: 1 }, { name: 'lu' });
-    for (const keys of this.deps.indexKeys(name)) await coll.createIndex(keys);
   }
 
   async read(type: string, id: string, opts: { fields?: Fields; tx?: Tx } = {}): Promise<ResourceDoc | null> {
@@ -135,9 +145,10 @@ export class DocumentRepository implements ResourceRepository {
       const current = new Map<string, CurrentDoc>();
       for (const [type, ids] of byType) {
         const coll = await this.current(type);
-        const docs = await coll
-          .find({ _id: { $in: ids } }, { projection: PROJECTIONS.resource, session: tx })
-          .toArray();
+        const docs = await coll.findAll(
+          { _id: { $in: ids } },
+          { projection: PROJECTIONS.resource, session: tx },
+        );
         for (const d of docs) current.set(`${type}/${d._id}`, d);
       }
       const again: number[] = [];
@@ -149,11 +160,8 @@ export class DocumentRepository implements ResourceRepository {
       }
       if (again.length > 0) {
         const ids = again.map((i) => out[i]._id);
-        const fresh = await (
-          await this.historyCollection()
-        )
-          .find({ _id: { $in: ids } }, { session: tx })
-          .toArray();
+        const history = await this.historyCollection();
+        const fresh = await history.findAll({ _id: { $in: ids } }, { session: tx });
         const byId = new Map(fresh.map((h) => [h._id, h]));
         for (const i of again) out[i] = byId.get(out[i]._id) ?? out[i];
       }
@@ -205,6 +213,16 @@ export class DocumentRepository implements ResourceRepository {
     }
   }
 
+  /*
+   * Round trips of one write (put or delete) inside its transaction:
+   *   1. `findOne` of the current version (skipped for a create that must not exist);
+   *   2. the compare-and-set of the current version (`replaceOne` on `vid`, or `insertOne`);
+   *   3. ONE `update` command on history carrying two statements: the copy of the superseded version's body
+   *      into its entry (when there is one) and the upsert of the new entry (historyWrites).
+   * So 3 round trips per write (2 for a create that must not exist), where reading the superseded entry, replacing it and
+   * inserting the new one used to cost 5. Entries of a Bundle still run one after another: batching across
+   * entries needs the bundle layer to hand the engine all the writes of a transaction at once.
+   */
   private async putIn(
     tx: StorageSession,
     type: string,
@@ -213,6 +231,7 @@ export class DocumentRepository implements ResourceRepository {
     opts: PutOptions,
   ): Promise<WriteResult> {
     const coll = await this.current(type);
+    const history = await this.historyCollection();
     // A create that must not exist needs no read: its insert fails on an existing `_id` (a VersionConflict).
     const skipRead = opts.mustNotExist === true && opts.ifMatch === undefined;
     const cur = skipRead ? null : await coll.findOne({ _id: id }, { session: tx });
@@ -229,9 +248,12 @@ export class DocumentRepository implements ResourceRepository {
     };
     const index = this.deps.extract(stored);
     const doc: CurrentDoc = { _id: id, vid, lu, resource: stored, sp: index.sp, comp: index.comp };
+    const entry = historyEntry(type, doc, cur ? opts.method : 'POST');
+    // The entry holds the body once a later version supersedes this one: both must fit.
+    const tooLarge = oversizeError(type, id, [doc, { ...entry, resource: stored }]);
+    if (tooLarge) throw tooLarge;
     await this.swap(coll, cur, doc, tx);
-    await this.supersede(tx, type, cur);
-    await this.appendHistory(tx, type, doc, cur ? opts.method : 'POST');
+    await this.writeHistory(history, tx, type, cur, entry);
     return { doc, created: !cur || cur.deleted === true };
   }
 
@@ -242,6 +264,7 @@ export class DocumentRepository implements ResourceRepository {
     ifMatch?: number,
   ): Promise<ResourceDoc | null> {
     const coll = await this.current(type);
+    const history = await this.historyCollection();
     const cur = await coll.findOne({ _id: id }, { session: tx });
     if (ifMatch !== undefined && (!cur || cur.deleted || cur.vid !== ifMatch)) {
       throw new StaleVersion(type, id, cur && !cur.deleted ? cur.vid : null, ifMatch);
@@ -249,14 +272,13 @@ export class DocumentRepository implements ResourceRepository {
     if (!cur || cur.deleted) return null;
     const doc: CurrentDoc = { _id: id, vid: cur.vid + 1, lu: this.nextInstant(cur.lu), deleted: true };
     await this.swap(coll, cur, doc, tx);
-    await this.supersede(tx, type, cur);
-    await this.appendHistory(tx, type, doc, 'DELETE');
+    await this.writeHistory(history, tx, type, cur, historyEntry(type, doc, 'DELETE'));
     return doc;
   }
 
   /** Compare-and-set of the current version: replaces `cur` only if it is still the stored version. */
   private async swap(
-    coll: DocumentCollection<CurrentDoc>,
+    coll: MongoCollection<CurrentDoc>,
     cur: CurrentDoc | null,
     doc: CurrentDoc,
     tx: StorageSession,
@@ -274,34 +296,19 @@ export class DocumentRepository implements ResourceRepository {
     }
   }
 
-  /** Copies the body of the version being superseded into its history entry (which held none). */
-  private async supersede(tx: StorageSession, type: string, cur: CurrentDoc | null): Promise<void> {
-    if (!cur || cur.deleted || !cur.resource) return;
-    const history = await this.historyCollection();
-    const entry = await history.findOne({ _id: `${type}/${cur._id}/${cur.vid}` }, { session: tx });
-    if (!entry || entry.deleted || entry.resource) return;
-    await history.replaceOne({ _id: entry._id }, { ...entry, resource: cur.resource }, { session: tx });
-  }
-
-  private async appendHistory(
+  /** Writes the history of one version in one command (historyWrites); a present entry is a conflict. */
+  private async writeHistory(
+    history: MongoCollection<HistoryEntry>,
     tx: StorageSession,
     type: string,
-    doc: CurrentDoc,
-    method: HistoryDoc['method'],
-  ) {
-    const entry: HistoryEntry = {
-      _id: `${type}/${doc._id}/${doc.vid}`,
-      t: type,
-      rid: doc._id,
-      vid: doc.vid,
-      lu: doc.lu,
-      method,
-    };
-    if (doc.deleted) entry.deleted = true;
+    cur: CurrentDoc | null,
+    entry: HistoryEntry,
+  ): Promise<void> {
     try {
-      await (await this.historyCollection()).insertOne(entry, { session: tx });
+      const r = await history.bulkWrite(historyWrites(type, cur, entry), { session: tx });
+      if (r.upsertedCount !== 1) throw new VersionConflict(type, entry.rid);
     } catch (err) {
-      if (isDuplicateKeyError(err)) throw new VersionConflict(type, doc._id);
+      if (isDuplicateKeyError(err)) throw new VersionConflict(type, entry.rid);
       throw err;
     }
   }
@@ -313,18 +320,22 @@ export class DocumentRepository implements ResourceRepository {
     return now;
   }
 
+  /**
+   * Matches are read from the cursor one server batch at a time, with a turn of the event loop between
+   * batches (`findAll`), not with one `toArray`: a search without `limit` (export, warm-up) still returns
+   * the whole array the seam promises, but the driver never buffers more than a batch and other requests
+   * are served while a whole type is read. Paged searches pass `limit` and read a page.
+   */
   async find(type: string, where: Where, opts: FindOptions = {}): Promise<ResourceDoc[]> {
     const coll = await this.current(type);
     const filter = whereToMongo(where) as Filter<CurrentDoc>;
     const sort = opts.order ? { _id: opts.order === 'id' ? (1 as const) : (-1 as const) } : undefined;
-    return coll
-      .find(opts.includeDeleted ? filter : live(filter), {
-        sort,
-        limit: opts.limit,
-        projection: PROJECTIONS[opts.fields ?? 'all'],
-        session: opts.tx,
-      })
-      .toArray();
+    return coll.findAll(opts.includeDeleted ? filter : live(filter), {
+      sort,
+      limit: opts.limit,
+      projection: PROJECTIONS[opts.fields ?? 'all'],
+      session: opts.tx,
+    });
   }
 
   async count(type: string, where: Where, opts: { limit?: number; tx?: Tx } = {}): Promise<number> {
@@ -332,39 +343,20 @@ export class DocumentRepository implements ResourceRepository {
     return (await this.current(type)).countDocuments(filter, { session: opts.tx, limit: opts.limit });
   }
 
-  private historyFilter(q: HistoryQuery, withCursor: boolean): Filter<HistoryEntry> {
-    const parts: Filter<HistoryEntry>[] = [];
-    if (q.type !== undefined) parts.push({ t: q.type });
-    else if (q.types) parts.push({ t: { $in: q.types } });
-    if (q.id !== undefined) parts.push({ rid: q.id });
-    const lu: Record<string, string> = {};
-    if (q.since !== undefined) lu[q.sinceInclusive ? '$gte' : '$gt'] = q.since;
-    if (q.until !== undefined) lu.$lte = q.until;
-    if (Object.keys(lu).length > 0) parts.push({ lu });
-    if (withCursor && q.after) {
-      const op = (q.order ?? 'newest') === 'newest' ? '$lt' : '$gt';
-      parts.push({ $or: [{ lu: { [op]: q.after.lu } }, { lu: q.after.lu, _id: { [op]: q.after.key } }] });
-    }
-    if (parts.length === 0) return {};
-    return parts.length === 1 ? parts[0] : { $and: parts };
-  }
-
   async history(q: HistoryQuery, opts: { tx?: Tx } = {}): Promise<HistoryDoc[]> {
     const dir = (q.order ?? 'newest') === 'newest' ? -1 : 1;
     const coll = await this.historyCollection();
-    const entries = await coll
-      .find(this.historyFilter(q, true), {
-        sort: q.type !== undefined ? { t: dir, lu: dir, _id: dir } : { lu: dir, _id: dir },
-        limit: q.limit,
-        session: opts.tx,
-      })
-      .toArray();
+    const entries = await coll.findAll(historyFilter(q, true), {
+      sort: q.type !== undefined ? { t: dir, lu: dir, _id: dir } : { lu: dir, _id: dir },
+      limit: q.limit,
+      session: opts.tx,
+    });
     if (q.withResource === false) return entries;
     return this.hydrate(entries, opts.tx);
   }
 
   async historyCount(q: HistoryQuery, opts: { tx?: Tx } = {}): Promise<number> {
-    return (await this.historyCollection()).countDocuments(this.historyFilter(q, false), {
+    return (await this.historyCollection()).countDocuments(historyFilter(q, false), {
       session: opts.tx,
     });
   }

@@ -1,12 +1,17 @@
 /**
  * The MongoDB engine: the official driver behind the seam, with no adapter logic beyond types. Sessions are
  * driver `ClientSession`s carried in `StorageSession.engineSession`; transactions use
- * `ClientSession.withTransaction` (a replica set or sharded cluster is required for them).
+ * `ClientSession.withTransaction`, so a replica set or sharded cluster is required and checked at open
+ * (deployment.ts). Beyond the shared document API, the engine's own repository uses a few Mongo-specific
+ * calls (`MongoCollection`): index listing and dropping, bulk writes, and batched reads.
  */
 import {
   ClientSession,
   MongoClient,
+  MongoServerError,
+  type AnyBulkWriteOperation,
   type Collection,
+  type Document,
   type CountDocumentsOptions,
   type CreateIndexesOptions,
   type Db,
@@ -31,7 +36,51 @@ import type {
   UpsertOptions,
   WriteOptions,
 } from '../document-collection.js';
+import { collectBatches, STREAM_BATCH_SIZE } from './batches.js';
+import { deploymentProblem, NotReplicaSetError } from './deployment.js';
 import { queryPlanFromExplain } from './explain.js';
+import type { IndexSpec } from './indexes.js';
+
+/** The server error codes this module tells apart. */
+const NAMESPACE_NOT_FOUND = 26;
+const INDEX_NOT_FOUND = 27;
+const COMMAND_NOT_FOUND = 59;
+
+/** What a bulk write changed. */
+export interface BulkResult {
+  insertedCount: number;
+  matchedCount: number;
+  modifiedCount: number;
+  upsertedCount: number;
+}
+
+/** A collection of the MongoDB engine: the shared document API plus the calls only this engine needs. */
+export interface MongoCollection<T extends StoredDocument = StoredDocument> extends DocumentCollection<T> {
+  /** The collection's indexes (none when the collection does not exist yet). */
+  listIndexes(): Promise<IndexSpec[]>;
+  /** Drops an index by name (nothing happens when it is already gone, e.g. dropped by another process). */
+  dropIndex(name: string): Promise<void>;
+  /**
+   * One ordered bulk write. The driver sends consecutive operations of one kind (all `updateOne`, say) as
+   * ONE command, so a run of updates costs one round trip.
+   */
+  bulkWrite(operations: AnyBulkWriteOperation<T>[], options?: WriteOptions): Promise<BulkResult>;
+  /**
+   * Every match, read from the cursor one server batch (`STREAM_BATCH_SIZE`) at a time with a turn of the
+   * event loop in between (batches.ts), instead of one `toArray`.
+   */
+  findAll(filter: Filter<T>, options?: FindOptions): Promise<T[]>;
+}
+
+/** The MongoDB engine's document store (its collections are `MongoCollection`s). */
+export interface MongoStore extends DocumentStore {
+  collection<T extends StoredDocument = StoredDocument>(name: string): MongoCollection<T>;
+}
+
+/** True for a server error with `code`. */
+function hasCode(err: unknown, code: number): boolean {
+  return err instanceof MongoServerError && Number(err.code) === code;
+}
 
 /** Options of `openMongoStore`. */
 export interface MongoStoreOptions {
@@ -61,7 +110,7 @@ function findOptions(options: FindOptions | undefined): DriverFindOptions {
 }
 
 /** A driver collection behind the seam. */
-class MongoDocumentCollection<T extends StoredDocument> implements DocumentCollection<T> {
+class MongoDocumentCollection<T extends StoredDocument> implements MongoCollection<T> {
   constructor(private readonly coll: Collection<T>) {}
 
   get collectionName(): string {
@@ -139,6 +188,49 @@ class MongoDocumentCollection<T extends StoredDocument> implements DocumentColle
     const explained = await this.coll.find(filter, findOptions(options)).explain('executionStats');
     return queryPlanFromExplain(explained);
   }
+
+  async listIndexes(): Promise<IndexSpec[]> {
+    let listed: Document[];
+    try {
+      listed = await this.coll.listIndexes().toArray();
+    } catch (err) {
+      if (hasCode(err, NAMESPACE_NOT_FOUND)) return [];
+      throw err;
+    }
+    return listed.map((ix) => {
+      const spec: IndexSpec = { name: String(ix.name), key: ix.key as Record<string, unknown> };
+      if (ix.unique === true) spec.unique = true;
+      if (ix.sparse === true) spec.sparse = true;
+      return spec;
+    });
+  }
+
+  async dropIndex(name: string): Promise<void> {
+    try {
+      await this.coll.dropIndex(name);
+    } catch (err) {
+      if (hasCode(err, INDEX_NOT_FOUND) || hasCode(err, NAMESPACE_NOT_FOUND)) return;
+      throw err;
+    }
+  }
+
+  async bulkWrite(operations: AnyBulkWriteOperation<T>[], options?: WriteOptions): Promise<BulkResult> {
+    const r = await this.coll.bulkWrite(operations, {
+      ordered: true,
+      session: driverSession(options?.session),
+    });
+    return {
+      insertedCount: r.insertedCount,
+      matchedCount: r.matchedCount,
+      modifiedCount: r.modifiedCount,
+      upsertedCount: r.upsertedCount,
+    };
+  }
+
+  findAll(filter: Filter<T>, options?: FindOptions): Promise<T[]> {
+    const cursor = this.coll.find<T>(filter, { ...findOptions(options), batchSize: STREAM_BATCH_SIZE });
+    return collectBatches(cursor);
+  }
 }
 
 function toUpdateResult(result: {
@@ -156,7 +248,7 @@ function toUpdateResult(result: {
 }
 
 /** A MongoDB database behind the seam. */
-class MongoDocumentStore implements DocumentStore {
+class MongoDocumentStore implements MongoStore {
   readonly engine = 'mongodb' as const;
 
   constructor(
@@ -164,7 +256,7 @@ class MongoDocumentStore implements DocumentStore {
     private readonly db: Db,
   ) {}
 
-  collection<T extends StoredDocument = StoredDocument>(name: string): DocumentCollection<T> {
+  collection<T extends StoredDocument = StoredDocument>(name: string): MongoCollection<T> {
     return new MongoDocumentCollection<T>(this.db.collection<T>(name));
   }
 
@@ -187,13 +279,27 @@ class MongoDocumentStore implements DocumentStore {
   }
 }
 
-/** Connects to MongoDB at `uri` and returns the store (the connection is checked before returning). */
-export async function openMongoStore(uri: string, options: MongoStoreOptions = {}): Promise<DocumentStore> {
+/** The server's `hello` reply (`isMaster` on servers that predate `hello`). */
+async function hello(db: Db): Promise<Document> {
+  try {
+    return await db.command({ hello: 1 });
+  } catch (err) {
+    if (hasCode(err, COMMAND_NOT_FOUND)) return db.command({ isMaster: 1 });
+    throw err;
+  }
+}
+
+/**
+ * Connects to MongoDB at `uri` and returns the store once the connection is checked and the deployment is
+ * one that runs transactions (else a `NotReplicaSetError` saying how to start a one-node replica set).
+ */
+export async function openMongoStore(uri: string, options: MongoStoreOptions = {}): Promise<MongoStore> {
   const client = new MongoClient(uri, options.clientOptions);
   await client.connect();
   try {
     const db = client.db(options.dbName);
-    await db.command({ ping: 1 });
+    const problem = deploymentProblem(await hello(db));
+    if (problem) throw new NotReplicaSetError(problem);
     return new MongoDocumentStore(client, db);
   } catch (err) {
     await client.close();

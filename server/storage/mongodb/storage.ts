@@ -1,13 +1,14 @@
 /** The MongoDB engine as a `Storage`: the driver-backed document store plus the document repository. */
-import type { DocumentStore, StoredDocument } from '../document-collection.js';
+import type { StoredDocument } from '../document-collection.js';
 import type { AuxCollection, RepositoryDeps, ResourceRepository, Storage, Tx } from '../repository.js';
 import { DocumentRepository } from './document-repository.js';
+import type { MongoStore } from './mongo-store.js';
 
-/** A `Storage` over a document store (MongoDB's). */
+/** A `Storage` over MongoDB's document store. */
 export class DocumentStorage implements Storage {
   readonly engine = 'mongodb' as const;
 
-  constructor(readonly documents: DocumentStore) {}
+  constructor(readonly documents: MongoStore) {}
 
   repository(deps: RepositoryDeps): ResourceRepository {
     return new DocumentRepository(this.documents, deps);

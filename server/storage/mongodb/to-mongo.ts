@@ -21,6 +21,15 @@ import type { Where } from '../repository.js';
 import { badRequest } from '../../fhir/outcomes.js';
 import { escapeRegex } from '../../fhir/search/text.js';
 
+/**
+ * A `$regex` condition on `source` (built from escaped input). MongoDB refuses a pattern with a NUL byte;
+ * parse.ts already refuses such values with a 400, and this keeps any other caller from reaching the server.
+ */
+function regex(source: string): { $regex: string } {
+  if (source.includes('\u0000')) throw badRequest('Search values must not contain NUL characters');
+  return { $regex: source };
+}
+
 /** A condition on the keys of one index entry (keys relative to the entry, maybe prefixed `c0.`). */
 type Cond = Record<string, unknown>;
 
@@ -156,12 +165,12 @@ function entryCond(m: SimpleMatcher, p: string): Cond {
       else if (m.system !== undefined) conds.push({ [`${p}s`]: m.system });
       if (m.code !== undefined) conds.push({ [`${p}c`]: m.code });
       if (m.typeSystem !== undefined) conds.push({ [`${p}ts`]: m.typeSystem, [`${p}tc`]: m.typeCode });
-      if (m.text !== undefined) conds.push({ [`${p}t`]: { $regex: `^${escapeRegex(m.text)}` } });
+      if (m.text !== undefined) conds.push({ [`${p}t`]: regex(`^${escapeRegex(m.text)}`) });
       return merge(conds);
     }
     case 'string':
       if (m.mode === 'exact') return { [`${p}e`]: m.value };
-      return { [`${p}v`]: { $regex: `${m.mode === 'prefix' ? '^' : ''}${escapeRegex(m.value)}` } };
+      return { [`${p}v`]: regex(`${m.mode === 'prefix' ? '^' : ''}${escapeRegex(m.value)}`) };
     case 'date':
       return dateCond(m, p);
     case 'number':
@@ -171,7 +180,7 @@ function entryCond(m: SimpleMatcher, p: string): Cond {
     case 'reference': {
       const conds: Cond[] = [];
       if (m.refs) conds.push({ [`${p}r`]: m.refs.length === 1 ? m.refs[0] : { $in: m.refs } });
-      if (m.idPattern) conds.push({ [`${p}r`]: { $regex: m.idPattern } });
+      if (m.idPattern) conds.push({ [`${p}r`]: regex(m.idPattern) });
       if (m.identifierSystem !== undefined) conds.push({ [`${p}is`]: m.identifierSystem });
       if (m.identifierValue !== undefined) conds.push({ [`${p}iv`]: m.identifierValue });
       return merge(conds);
@@ -180,7 +189,7 @@ function entryCond(m: SimpleMatcher, p: string): Cond {
       if (m.mode === 'below') {
         // search.html#uri ":below": the URI itself or one under it, on path-segment boundaries
         const tail = m.value.endsWith('/') ? '' : '(?:$|[/?#])';
-        return { [`${p}v`]: { $regex: `^${escapeRegex(m.value)}${tail}` } };
+        return { [`${p}v`]: regex(`^${escapeRegex(m.value)}${tail}`) };
       }
       return { [`${p}v`]: m.mode === 'above' ? { $in: uriAncestors(m.value) } : m.value };
   }
