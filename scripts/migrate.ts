@@ -12,7 +12,9 @@ import { migrateDataDir } from '../server/storage/migrate/migrate.js';
 try {
   const config = loadConfig(process.env);
   if (config.mongodbUri)
-    process.stderr.write('note: MONGODB_URI is set, but the migration writes the SQLite database of DATA_DIR\n');
+    process.stderr.write(
+      'note: MONGODB_URI is set, but the migration writes the SQLite database of DATA_DIR\n',
+    );
   const tty = process.stderr.isTTY;
   let last = -1;
   const report = await migrateDataDir({
@@ -38,7 +40,11 @@ try {
         '\n' +
         `  resources (current versions incl. deleted): ${sum(counts.resources)} (${types.join(', ') || 'none'})\n` +
         `  history entries: ${sum(counts.history)}; auxiliary documents: ${sum(counts.aux)} ` +
-        `(${Object.entries(counts.aux).map(([c, n]) => `${c} ${n}`).join(', ') || 'none'})\n` +
+        `(${
+          Object.entries(counts.aux)
+            .map(([c, n]) => `${c} ${n}`)
+            .join(', ') || 'none'
+        })\n` +
         `  counts verified; the old files (${report.moved.join(', ')}) were moved into ${report.backupDir}\n` +
         '  (kept: delete that folder once the server runs well on the new database)\n',
     );

@@ -214,7 +214,11 @@ async function readSnapshot(path: string, collections: LegacyData['collections']
     count += rec.docs.length;
   }
   if (count !== end.count)
-    throw snapshotDamage(path, offsetOf(last), `it holds ${count} documents where its end record counts ${String(end.count)}`);
+    throw snapshotDamage(
+      path,
+      offsetOf(last),
+      `it holds ${count} documents where its end record counts ${String(end.count)}`,
+    );
 }
 
 /** Replays one journal into `collections`; returns the records replayed and the torn bytes ignored. */
@@ -245,8 +249,7 @@ async function replayJournal(
     }
   }
   if (problem === null) return { records: bodies.length, tornBytes: 0 };
-  if (next !== null)
-    throw journalDamage(path, validLength, problem, `a newer journal (${next}) follows it`);
+  if (next !== null) throw journalDamage(path, validLength, problem, `a newer journal (${next}) follows it`);
   if (intactRecordAfter(buf, validLength + 1))
     throw journalDamage(path, validLength, problem, 'an intact record follows it');
   return { records: bodies.length, tornBytes: buf.length - validLength };

@@ -135,7 +135,10 @@ function checkHistory(h: HistoryDoc): void {
 
 /** The timestamp of a backup folder's name (an ISO instant without `:` and `.`). */
 function stamp(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  return d
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
 }
 
 /** Removes the database being built and its WAL files. */
@@ -222,7 +225,8 @@ export async function migrateDataDir(opts: MigrateOptions): Promise<MigrationRep
   if (!existsSync(dataDir)) throw new Error(`${dataDir} does not exist`);
   const legacy = legacyFiles(dataDir);
   if (existsSync(join(dataDir, DB_FILE))) {
-    const left = legacy.length > 0 ? ` (files of the earlier engine are still there: ${legacy.join(', ')})` : '';
+    const left =
+      legacy.length > 0 ? ` (files of the earlier engine are still there: ${legacy.join(', ')})` : '';
     return { status: 'nothing', reason: `${dataDir} already holds the SQLite database ${DB_FILE}${left}` };
   }
   if (legacy.length === 0)
@@ -264,7 +268,9 @@ async function build(
     const found = await countStored(store, repo, plan.expected);
     const diff = differences(plan.expected, found);
     if (diff.length > 0)
-      throw new Error(`the new database does not hold what was read (${diff.join('; ')}); nothing was migrated`);
+      throw new Error(
+        `the new database does not hold what was read (${diff.join('; ')}); nothing was migrated`,
+      );
     await store.close();
     store = undefined;
     await fsyncPath(join(dataDir, MIGRATING_FILE));

@@ -29,7 +29,6 @@ import { Params, whereToSql, type CompileContext } from './to-sql.js';
 /** Rows read per statement by long reads. */
 export const CHUNK = 500;
 
-
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface ResourceRow {
