@@ -29,8 +29,8 @@ export async function openStore(config: StoreConfig): Promise<Storage> {
     if (legacy.length > 0) {
       throw new SqliteStoreError(
         `${config.dataDir} holds data of the engine before SQLite (${legacy.join(', ')}), which this version ` +
-          'cannot read. Nothing was changed. Export it with the previous version (GET /fhir/$export) and ' +
-          'load the files into a server on a new DATA_DIR with npm run import; or start with another DATA_DIR.',
+          'cannot read. Nothing was changed. Convert it: run npm run migrate with the same DATA_DIR (the old ' +
+          'files are kept in a backup folder); or start with another DATA_DIR.',
         'LegacyDataDir',
       );
     }

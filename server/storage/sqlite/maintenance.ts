@@ -51,8 +51,10 @@ export function checkDataDir(dataDir: string, quick = false): { ok: boolean; pro
   }
 }
 
-/** Files of the engine before SQLite (a journal and snapshots) left in a data directory. */
+/** Files of the engine before SQLite (journals `journal-N.log`, snapshots `snapshot-N.snap`) in a data directory. */
 export function legacyFiles(dataDir: string): string[] {
   if (!existsSync(dataDir)) return [];
-  return readdirSync(dataDir).filter((f) => /^journal-\d+$/.test(f) || /^snapshot-\d+\.snap$/.test(f));
+  return readdirSync(dataDir).filter(
+    (f) => /^journal-\d+(?:\.log)?$/.test(f) || /^snapshot-\d+\.snap$/.test(f),
+  );
 }

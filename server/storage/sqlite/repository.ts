@@ -14,6 +14,7 @@ import type {
   RepositoryDeps,
   ResourceDoc,
   ResourceRepository,
+  SearchIndex,
   Fields,
   Tx,
   Where,
@@ -126,18 +127,9 @@ export class SqliteRepository implements ResourceRepository {
       meta: { ...resource.meta, versionId: String(vid), lastUpdated: lu },
     };
     const index = this.deps.extract(stored);
-    const s = this.store.statements(tx);
-    const body = JSON.stringify(stored);
     this.supersede(tx, type, id, cur);
-    s.get(
-      `INSERT INTO resources (type, id, vid, lu, deleted, resource, sp, comp) VALUES (?, ?, ?, ?, 0, ?, ?, ?)
-       ON CONFLICT (type, id) DO UPDATE SET vid = excluded.vid, lu = excluded.lu, deleted = 0,
-         resource = excluded.resource, sp = excluded.sp, comp = excluded.comp`,
-    ).run(type, id, vid, lu, body, JSON.stringify(index.sp), JSON.stringify(index.comp));
-    if (!cur) s.get('INSERT OR IGNORE INTO types (type) VALUES (?)').run(type);
-    s.get(
-      'INSERT INTO history (type, id, vid, key, lu, method, deleted, resource) VALUES (?, ?, ?, ?, ?, ?, 0, NULL)',
-    ).run(type, id, vid, `${type}/${id}/${vid}`, lu, cur ? opts.method : 'POST');
+    this.writeCurrent(tx, type, { _id: id, vid, lu, resource: stored }, index, !cur);
+    this.addHistory(tx, type, id, { vid, lu, method: cur ? opts.method : 'POST' });
     this.writeIndex(tx, type, id, index.sp, index.comp);
     const doc: ResourceDoc = { _id: id, vid, lu, resource: stored, sp: index.sp, comp: index.comp };
     return { doc, created: !cur || cur.deleted === 1 };
@@ -156,11 +148,58 @@ export class SqliteRepository implements ResourceRepository {
     s.get(
       'UPDATE resources SET vid = ?, lu = ?, deleted = 1, resource = NULL, sp = NULL, comp = NULL WHERE type = ? AND id = ?',
     ).run(vid, lu, type, id);
-    s.get(
-      "INSERT INTO history (type, id, vid, key, lu, method, deleted, resource) VALUES (?, ?, ?, ?, ?, 'DELETE', 1, NULL)",
-    ).run(type, id, vid, `${type}/${id}/${vid}`, lu);
+    this.addHistory(tx, type, id, { vid, lu, method: 'DELETE', deleted: true });
     this.writeIndex(tx, type, id, {}, []);
     return { _id: id, vid, lu, deleted: true };
+  }
+
+  /**
+   * Writes one resource as another store held it, for the migration of a data directory of the engine before
+   * SQLite (storage/migrate/): its current version `current` (or tombstone) with its own vid, lu and body,
+   * and its `history` entries as they are (the current version's entry without a body: it is stored once, in
+   * `resources`); the index rows are extracted again from the current body. `type/id` must not exist yet
+   * (VersionConflict). Not part of the seam: no other caller writes versions the repository did not make.
+   */
+  async restore(type: string, current: ResourceDoc, history: HistoryDoc[], tx: Tx): Promise<void> {
+    const id = current._id;
+    if (this.currentRow(tx, type, id)) throw new VersionConflict(type, id);
+    const live = !current.deleted && current.resource !== undefined;
+    const index = live ? this.deps.extract(current.resource as Resource) : { sp: {}, comp: [] };
+    this.writeCurrent(tx, type, current, index, true);
+    for (const h of history) {
+      const body = h.resource && !(live && h.vid === current.vid) ? h.resource : undefined;
+      this.addHistory(tx, type, id, { ...h, resource: body });
+    }
+    if (live) this.writeIndex(tx, type, id, index.sp, index.comp);
+  }
+
+  /** Inserts or replaces the row of the current version of `type/id` (`isNew`: records the type too). */
+  private writeCurrent(tx: Tx, type: string, doc: ResourceDoc, index: SearchIndex, isNew: boolean): void {
+    const s = this.store.statements(tx);
+    const body = doc.deleted || !doc.resource ? null : JSON.stringify(doc.resource);
+    const [sp, comp] = body === null ? [null, null] : [JSON.stringify(index.sp), JSON.stringify(index.comp)];
+    s.get(
+      `INSERT INTO resources (type, id, vid, lu, deleted, resource, sp, comp) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (type, id) DO UPDATE SET vid = excluded.vid, lu = excluded.lu, deleted = excluded.deleted,
+         resource = excluded.resource, sp = excluded.sp, comp = excluded.comp`,
+    ).run(type, doc._id, doc.vid, doc.lu, doc.deleted ? 1 : 0, body, sp, comp);
+    if (isNew) s.get('INSERT OR IGNORE INTO types (type) VALUES (?)').run(type);
+  }
+
+  /** Appends one history row of `type/id` (a body only for a superseded version; see `supersede`). */
+  private addHistory(
+    tx: Tx,
+    type: string,
+    id: string,
+    h: Pick<HistoryDoc, 'vid' | 'lu' | 'method' | 'deleted' | 'resource'>,
+  ): void {
+    const body = h.resource && !h.deleted ? JSON.stringify(h.resource) : null;
+    this.store
+      .statements(tx)
+      .get(
+        'INSERT INTO history (type, id, vid, key, lu, method, deleted, resource) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(type, id, h.vid, `${type}/${id}/${h.vid}`, h.lu, h.method, h.deleted ? 1 : 0, body);
   }
 
   /**

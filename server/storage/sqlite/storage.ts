@@ -42,6 +42,11 @@ export interface SqliteOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** Warnings (a stale lock taken over); default console.warn. */
   warn?: (message: string) => void;
+  /**
+   * Migration only (storage/migrate/): the database file's name in `dataDir` instead of DB_FILE, opened
+   * without taking the directory's lock, which the caller holds.
+   */
+  buildFile?: string;
 }
 
 /** The state behind a transaction handle. */
@@ -157,8 +162,8 @@ export class SqliteStorage implements Storage {
     const dir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'ccm-fhir-sqlite-')));
     if (!ephemeral) await mkdir(dir, { recursive: true });
     const warn = opts.warn ?? ((m: string) => console.warn(m));
-    const lock = ephemeral ? null : await DirLock.acquire(dir, warn);
-    const file = join(dir, DB_FILE);
+    const lock = ephemeral || opts.buildFile ? null : await DirLock.acquire(dir, warn);
+    const file = join(dir, opts.buildFile ?? DB_FILE);
     let writer: Db | undefined;
     let reader: Db | undefined;
     try {
