@@ -89,11 +89,7 @@ function qmbDuring(record: PatientRecord, month: MonthRange): QmbRecord | undefi
 }
 
 /** The level of the month: the first level, highest first, whose conditions the month meets. */
-export function apcmLevel(
-  rules: BillingRules,
-  chronicGroups: number,
-  qmb: boolean,
-): ApcmLevel | undefined {
+export function apcmLevel(rules: BillingRules, chronicGroups: number, qmb: boolean): ApcmLevel | undefined {
   return rules.apcm.levels.find((l) => chronicGroups >= l.minChronicGroups && (!l.requiresQmb || qmb));
 }
 
@@ -329,9 +325,7 @@ export function evaluateApcm(
   const consent = consentFinding(view, ctx.month, rules, ctx.tz, 'apcm');
   const carePlan = carePlanFinding(view.carePlans, ctx.month);
   const practitioner = marker.practitioner;
-  const earliestPlan = Math.min(
-    ...marker.plans.map((p) => p.periodStart ?? p.created ?? Infinity),
-  );
+  const earliestPlan = Math.min(...marker.plans.map((p) => p.periodStart ?? p.created ?? Infinity));
   const startedAt = consent.startedAt ?? (Number.isFinite(earliestPlan) ? earliestPlan : undefined);
   const visit = initiatingVisit(record, practitioner, startedAt, ctx);
   const elements = furnished(inputs.tally, rules);

@@ -41,9 +41,7 @@ export function apcmMarker(record: PatientRecord, month: MonthRange): ApcmMarker
     .filter((p) => IN_EFFECT.has(p.status) && overlaps(p, month))
     .sort((a, b) => (b.periodStart ?? b.created ?? 0) - (a.periodStart ?? a.created ?? 0));
   if (plans.length === 0) return undefined;
-  const practitioners = [
-    ...new Set(plans.flatMap((p) => practitionerOf(record, p.author) ?? [])),
-  ];
+  const practitioners = [...new Set(plans.flatMap((p) => practitionerOf(record, p.author) ?? []))];
   const practitioner = practitionerOf(record, plans.find((p) => p.author)?.author);
   return { plans, practitioners, ...(practitioner ? { practitioner } : {}) };
 }

@@ -153,7 +153,10 @@ export function apcmParam(a: ApcmSummary): P {
   for (const r of a.addOnsRefused) {
     part.push({
       name: 'add-on-refused',
-      part: [{ name: 'code', valueCoding: billingCoding({ code: r.code, system: 'hcpcs' }) }, str('reason', r.reason)],
+      part: [
+        { name: 'code', valueCoding: billingCoding({ code: r.code, system: 'hcpcs' }) },
+        str('reason', r.reason),
+      ],
     });
   }
   part.push(...a.warnings.map((w) => str('warning', w)));

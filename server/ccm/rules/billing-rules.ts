@@ -150,8 +150,22 @@ function apcm2025(): ApcmRules {
 
 /** The CY2026 behavioural-health add-ons (CY2026 PFS): each mirrors a BHI/CoCM code. */
 const BH_ADD_ONS_2026: ApcmBehaviouralAddOn[] = [
-  { code: 'G0568', system: 'hcpcs', mirrors: '99492', programme: 'cocm', mirroredThresholdMinutes: 36, episode: 'first' },
-  { code: 'G0569', system: 'hcpcs', mirrors: '99493', programme: 'cocm', mirroredThresholdMinutes: 31, episode: 'later' },
+  {
+    code: 'G0568',
+    system: 'hcpcs',
+    mirrors: '99492',
+    programme: 'cocm',
+    mirroredThresholdMinutes: 36,
+    episode: 'first',
+  },
+  {
+    code: 'G0569',
+    system: 'hcpcs',
+    mirrors: '99493',
+    programme: 'cocm',
+    mirroredThresholdMinutes: 31,
+    episode: 'later',
+  },
   { code: 'G0570', system: 'hcpcs', mirrors: '99484', programme: 'bhi', mirroredThresholdMinutes: 20 },
 ];
 

@@ -142,9 +142,9 @@ describe('APCM level (attested chronic conditions, QMB)', () => {
   });
 
   test('QMB with one condition: G0556', () => {
-    expect(lines(evaluate(element(apcmPatient({ conditions: ['I10'] }).qmb({ start: '2026-01-01' }))))).toEqual([
-      'G0556×1',
-    ]);
+    expect(
+      lines(evaluate(element(apcmPatient({ conditions: ['I10'] }).qmb({ start: '2026-01-01' })))),
+    ).toEqual(['G0556×1']);
   });
 
   test('QMB for part of the month counts; a QMB coverage that ended before the month does not', () => {
@@ -180,7 +180,12 @@ describe('APCM time and elements', () => {
   });
 
   test('non-clinical staff time is not an element', () => {
-    const s = apcmPatient().time({ start: ELEMENT_AT, minutes: 5, programme: 'apcm', role: 'non-clinical-staff' });
+    const s = apcmPatient().time({
+      start: ELEMENT_AT,
+      minutes: 5,
+      programme: 'apcm',
+      role: 'non-clinical-staff',
+    });
     expect(failing(evaluate(s))).toEqual(['element-furnished']);
   });
 });
@@ -250,7 +255,11 @@ describe('APCM care plan and initiating visit', () => {
 
 describe('APCM: one practitioner, conflicts', () => {
   test('two APCM plans by different practitioners in the month: one practitioner per month fails', () => {
-    const s = apcmPatient().carePlan({ start: '2026-03-01T09:00:00-05:00', programmes: ['apcm'], author: DR_B });
+    const s = apcmPatient().carePlan({
+      start: '2026-03-01T09:00:00-05:00',
+      programmes: ['apcm'],
+      author: DR_B,
+    });
     const r = evaluate(element(s));
     expect(failing(r)).toContain('one-practitioner');
     expect(lines(r)).toEqual([]);
@@ -318,7 +327,11 @@ describe('APCM: one practitioner, conflicts', () => {
   });
 
   test('APCM with RPM in the same month is allowed', () => {
-    const s = element(apcmPatient()).time({ start: '2026-03-12T09:00:00-04:00', minutes: 20, programme: 'rpm' });
+    const s = element(apcmPatient()).time({
+      start: '2026-03-12T09:00:00-04:00',
+      minutes: 20,
+      programme: 'rpm',
+    });
     expect(lines(evaluate(s))).toEqual(['G0557×1']);
   });
 
