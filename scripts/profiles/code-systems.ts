@@ -8,6 +8,7 @@ import {
   CONSENT_ELEMENT,
   CONSENT_METHOD,
   CONSENT_POLICY,
+  COVERAGE_TYPE,
   CS,
   MDM_LEVEL,
   PATIENT_COPY_METHOD,
@@ -239,6 +240,21 @@ const CODE_SYSTEMS: CodeSystemSource[] = [
       ['low', 'Low', 'Low-complexity medical decision making.'],
       ['moderate', 'Moderate', 'Moderate-complexity medical decision making.'],
       ['high', 'High', 'High-complexity medical decision making.'],
+    ]),
+  },
+  {
+    url: CS.coverageType,
+    valueSet: VS.coverageType,
+    name: 'CcmCoverageType',
+    title: 'CCM coverage types',
+    description:
+      'Kinds of Coverage the care management billing rules read: a Coverage of this type over a period marks the months the patient is a Qualified Medicare Beneficiary (APCM level G0558).',
+    concepts: exactly(Object.values(COVERAGE_TYPE), [
+      [
+        'qmb',
+        'Qualified Medicare Beneficiary',
+        'The patient is enrolled in the Qualified Medicare Beneficiary programme (Medicaid pays Medicare premiums and cost sharing) during the Coverage period.',
+      ],
     ]),
   },
 ];

@@ -81,6 +81,8 @@ export const CS = {
   patientCopyMethod: cs('ccm-patient-copy-method'),
   /** Medical decision making levels (EXTENSION.medicalDecisionMaking). */
   mdmLevel: cs('ccm-mdm-level'),
+  /** Kinds of Coverage the billing rules read (Coverage.type): the patient is a Qualified Medicare Beneficiary. */
+  coverageType: cs('ccm-coverage-type'),
 } as const;
 
 /** Codes of CS.category. */
@@ -127,6 +129,15 @@ export const PROGRAM = {
   tcm: 'tcm',
   rpm: 'rpm',
   apcm: 'apcm',
+} as const;
+
+/**
+ * Codes of CS.coverageType. A Coverage of the patient (beneficiary) with `type` CS.coverageType#qmb, status
+ * active, marks the months its `period` overlaps as months the patient is a Qualified Medicare Beneficiary
+ * (APCM level G0558, ccm-rules.md "APCM"); without one the patient is not a QMB (unknown counts as not).
+ */
+export const COVERAGE_TYPE = {
+  qmb: 'qmb',
 } as const;
 
 /** Codes of CS.consentElement (CMS: what the patient must be told). */
@@ -204,6 +215,7 @@ export const VS = {
   consentMethod: vs('ccm-consent-method'),
   patientCopyMethod: vs('ccm-patient-copy-method'),
   mdmLevel: vs('ccm-mdm-level'),
+  coverageType: vs('ccm-coverage-type'),
   /** Consent.status of a CCM consent: active (accepted) | rejected (declined) | inactive (revoked). */
   consentStatus: vs('ccm-consent-status'),
   /** Task.intent of a CCM task: plan | order. */

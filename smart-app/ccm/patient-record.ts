@@ -3,7 +3,7 @@
  * the engine's pure functions (server/ccm/), so the screens work against any SMART R4 server; when the
  * server offers `$ccm-eligibility` / `$ccm-month-summary` the screens prefer those (see views-model.ts).
  */
-import type { CarePlan, CareTeam, Condition, Consent, Encounter } from 'fhir/r4.js';
+import type { CarePlan, CareTeam, Condition, Consent, Coverage, Encounter } from 'fhir/r4.js';
 import { ConditionClassifier } from '../../server/ccm/classification/classify.js';
 import { engineContext } from '../../server/ccm/engine/context.js';
 import { evaluateEligibility, type Eligibility } from '../../server/ccm/engine/eligibility.js';
@@ -12,6 +12,7 @@ import {
   carePlanRecord,
   conditionRecord,
   consentRecord,
+  qmbRecord,
   timeEntryRecord,
   visitRecord,
 } from '../../server/ccm/engine/extract.js';
@@ -30,19 +31,22 @@ export interface PatientResources {
   encounters: Encounter[];
   /** Billing-practitioner assignments ("Who bills"). */
   careTeams: CareTeam[];
+  /** Coverages (a QMB Coverage sets APCM level G0558); empty when the server does not offer them. */
+  coverages: Coverage[];
 }
 
 /** Reads a patient's Conditions, Consents, CarePlans, Encounters and CareTeams. */
 export async function loadPatientResources(api: FhirApi, patientId: string): Promise<PatientResources> {
   const p = { patient: patientId, _count: '200' };
-  const [conditions, consents, carePlans, encounters, careTeams] = await Promise.all([
+  const [conditions, consents, carePlans, encounters, careTeams, coverages] = await Promise.all([
     api.search<Condition>('Condition', p),
     api.search<Consent>('Consent', p),
     api.search<CarePlan>('CarePlan', p),
     api.search<Encounter>('Encounter', p),
     api.search<CareTeam>('CareTeam', p).catch(() => [] as CareTeam[]),
+    api.search<Coverage>('Coverage', p).catch(() => [] as Coverage[]),
   ]);
-  return { conditions, consents, carePlans, encounters, careTeams };
+  return { conditions, consents, carePlans, encounters, careTeams, coverages };
 }
 
 /** The engine's record of a patient built from its resources. */
@@ -54,6 +58,7 @@ export function buildRecord(patientId: string, r: PatientResources, tz: string):
   record.careTeams = r.careTeams.flatMap((t) => careTeamRecord(t, tz));
   record.timeEntries = r.encounters.flatMap((e) => timeEntryRecord(e, tz) ?? []);
   record.visits = r.encounters.flatMap((e) => visitRecord(e, tz) ?? []);
+  record.qmb = (r.coverages ?? []).flatMap((c) => qmbRecord(c, tz) ?? []);
   return record;
 }
 

@@ -21,8 +21,23 @@ export interface EligibilityView {
   source: 'server' | 'app';
 }
 
+/**
+ * The programme of a month as the Time screen shows it: APCM with its level when the month carries the APCM
+ * marker, else CCM or PCM with the documented family.
+ */
+export interface ProgrammeView {
+  code: string;
+  /** `APCM G0557`, `CCM 99490`, `PCM`. */
+  label: string;
+  /** APCM: whether every APCM gate passed. */
+  billable?: boolean;
+  /** APCM: what is missing (one line per reason of a failed gate). */
+  missing: string[];
+}
+
 /** A month as the Time screen shows it. */
 export interface MonthView {
+  programme: ProgrammeView;
   countedSeconds: number;
   familyId?: string;
   lines: Array<{ code: string; units: number }>;
@@ -86,9 +101,43 @@ export function eligibilityFromEngine(e: Eligibility): EligibilityView {
   };
 }
 
+/** The programme line of a month from `$ccm-month-summary`. */
+function programmeFromParameters(ps: Parameters): ProgrammeView {
+  const apcm = all(ps, 'programme-summary').find((p) => part(p, 'programme')?.valueCode === 'apcm');
+  if (apcm) {
+    return {
+      code: 'apcm',
+      label: `APCM ${part(apcm, 'level')?.valueCoding?.code ?? ''}`.trim(),
+      billable: part(apcm, 'billable')?.valueBoolean === true,
+      missing: parts(apcm, 'missing').flatMap((m) => part(m, 'reason')?.valueString ?? []),
+    };
+  }
+  const code = all(ps, 'programme')[0]?.valueCode ?? 'ccm';
+  const family = all(ps, 'family')[0]?.valueCode;
+  return { code, label: `${code.toUpperCase()}${family ? ` ${family}` : ''}`, missing: [] };
+}
+
+/** The programme line of a month from the engine. */
+function programmeFromEngine(s: MonthSummary): ProgrammeView {
+  if (s.apcm) {
+    return {
+      code: 'apcm',
+      label: `APCM ${s.apcm.level.code}`,
+      billable: s.apcm.billable,
+      missing: s.apcm.gates.flatMap((g) => g.reasons),
+    };
+  }
+  return {
+    code: s.programme,
+    label: `${s.programme.toUpperCase()}${s.family ? ` ${s.family.id}` : ''}`,
+    missing: [],
+  };
+}
+
 /** MonthView from `$ccm-month-summary`. */
 export function monthFromParameters(ps: Parameters): MonthView {
   return {
+    programme: programmeFromParameters(ps),
     countedSeconds: all(ps, 'counted-seconds')[0]?.valueInteger ?? 0,
     familyId: all(ps, 'family')[0]?.valueCode,
     lines: all(ps, 'line').map((l) => ({
@@ -108,6 +157,7 @@ export function monthFromParameters(ps: Parameters): MonthView {
 /** MonthView from the engine run in the app. */
 export function monthFromEngine(s: MonthSummary): MonthView {
   return {
+    programme: programmeFromEngine(s),
     countedSeconds: s.countedSeconds,
     familyId: s.family?.id,
     lines: s.lines.map((l) => ({ code: l.code, units: l.units })),

@@ -8,6 +8,7 @@ import type {
   CareTeam,
   Condition,
   Consent,
+  Coverage,
   Encounter,
   Extension,
   FhirResource,
@@ -20,6 +21,7 @@ import {
   conditionRecord,
   consentRecord,
   deathOf,
+  qmbRecord,
   timeEntryRecord,
   visitRecord,
 } from '../../server/ccm/engine/extract.js';
@@ -29,6 +31,7 @@ import {
   CATEGORY,
   CONSENT_ELEMENT,
   CONSENT_POLICY,
+  COVERAGE_TYPE,
   CS,
   EXTENSION,
   LOINC_PATIENT_CONSENT,
@@ -60,6 +63,13 @@ export interface TimeOptions {
   /** The stated Encounter.length in minutes (default: the span). */
   statedMinutes?: number;
   id?: string;
+  /** CS.activity code (default phone-call). */
+  activity?: string;
+}
+
+/** A category coding per programme (CS.program): what a Consent or CarePlan names. */
+function programmeCategories(programmes: string[] | undefined) {
+  return (programmes ?? []).map((code) => ({ coding: [{ system: CS.program, code }] }));
 }
 
 let counter = 0;
@@ -160,6 +170,8 @@ export class CcmScenario {
     elements?: string[];
     end?: string;
     id?: string;
+    /** Programmes named in Consent.category (none: a CCM consent). */
+    programmes?: string[];
   }): this {
     const extension: Extension[] = [];
     if (o.method !== null) extension.push({ url: EXTENSION.consentMethod, valueCode: o.method ?? 'verbal' });
@@ -178,6 +190,7 @@ export class CcmScenario {
       category: [
         { coding: [{ system: SYSTEM.loinc, code: LOINC_PATIENT_CONSENT }] },
         { coding: [{ system: CS.category, code: CATEGORY.consent }] },
+        ...programmeCategories(o.programmes),
       ],
       patient: { reference: this.patientRef },
       dateTime: o.at,
@@ -211,6 +224,8 @@ export class CcmScenario {
     end?: string;
     id?: string;
     author?: string;
+    /** Programmes declared in CarePlan.category (`apcm`: the APCM marker). */
+    programmes?: string[];
   }): this {
     const extension: Extension[] = [];
     if (o.copy !== null) {
@@ -230,7 +245,10 @@ export class CcmScenario {
       ...(extension.length ? { extension } : {}),
       status: o.status ?? 'active',
       intent: 'plan',
-      category: [{ coding: [{ system: CS.category, code: CATEGORY.carePlan }] }],
+      category: [
+        { coding: [{ system: CS.category, code: CATEGORY.carePlan }] },
+        ...programmeCategories(o.programmes),
+      ],
       subject: { reference: this.patientRef },
       period: { start: o.start, ...(o.end ? { end: o.end } : {}) },
       author: { reference: o.author ?? DR_A },
@@ -305,7 +323,7 @@ export class CcmScenario {
       ...(extension.length ? { extension } : {}),
       status: o.status ?? 'finished',
       class: { system: SYSTEM.actCode, code: 'VR' },
-      type: [{ coding: [{ system: CS.activity, code: 'phone-call' }] }],
+      type: [{ coding: [{ system: CS.activity, code: o.activity ?? 'phone-call' }] }],
       serviceType: { coding: [{ system: CS.program, code: o.programme ?? 'ccm' }] },
       subject: { reference: this.patientRef },
       participant: [
@@ -321,6 +339,21 @@ export class CcmScenario {
     return this;
   }
 
+  /** A Coverage marking the patient a Qualified Medicare Beneficiary (CS.coverageType#qmb) from `start`. */
+  qmb(o: { start: string; end?: string; status?: Coverage['status']; id?: string }): this {
+    const c: Coverage = {
+      resourceType: 'Coverage',
+      id: o.id ?? nextId(`${this.patientId}-qmb`),
+      status: o.status ?? 'active',
+      type: { coding: [{ system: CS.coverageType, code: COVERAGE_TYPE.qmb }] },
+      beneficiary: { reference: this.patientRef },
+      period: { start: o.start, ...(o.end ? { end: o.end } : {}) },
+      payor: [{ display: 'State Medicaid agency' }],
+    };
+    this.resources.push(c);
+    return this;
+  }
+
   /** The engine record of these resources, read the way the server reads them. */
   record(tz = TZ): PatientRecord {
     const r = emptyRecord(this.patientRef);
@@ -332,6 +365,7 @@ export class CcmScenario {
       else if (res.resourceType === 'Consent') push(r.consents, consentRecord(res, tz));
       else if (res.resourceType === 'CarePlan') push(r.carePlans, carePlanRecord(res, tz));
       else if (res.resourceType === 'CareTeam') r.careTeams.push(...careTeamRecord(res, tz));
+      else if (res.resourceType === 'Coverage') push(r.qmb, qmbRecord(res, tz));
       else if (res.resourceType === 'Encounter') {
         const t = timeEntryRecord(res, tz);
         if (t) r.timeEntries.push(t);

@@ -256,6 +256,7 @@ describe('time', () => {
     expect(page.text).toContain('99490 reached');
     expect(page.text).toContain('19 min 30 s to 99439');
     expect(page.text).toContain('month summary from the server');
+    expect(page.text).toContain('Programme: <strong>CCM 99490</strong>');
     const entries = await search<Encounter>('Encounter?patient=demo-patient-1&class=VR');
     expect(entries).toHaveLength(3);
     for (const e of entries) expect(await validationErrors(s.base, token, e)).toEqual([]);

@@ -47,6 +47,18 @@ function day(ms: number | undefined, tz: string): string {
   return new Date(ms).toLocaleDateString('en-CA', { timeZone: tz });
 }
 
+/** The programme a consent is looked for: CCM (covering PCM) or APCM. */
+export type ConsentProgramme = 'ccm' | 'apcm';
+
+/**
+ * Whether a consent covers a programme (ccm-rules.md gate 1): a consent naming no programme, or naming CCM or
+ * PCM, is a CCM consent and covers CCM and PCM; APCM is covered only by a consent naming it.
+ */
+export function consentCovers(c: Pick<ConsentRecord, 'programmes'>, programme: ConsentProgramme): boolean {
+  if (programme === 'apcm') return c.programmes.includes('apcm');
+  return c.programmes.length === 0 || c.programmes.includes('ccm') || c.programmes.includes('pcm');
+}
+
 /** The first consent of the unbroken chain of accepted/revoked consents naming the same practitioner. */
 function chainStart(sorted: ConsentRecord[], record: PatientRecord): ConsentRecord {
   let i = sorted.length - 1;
@@ -104,6 +116,7 @@ function noConsent(
   month: MonthRange,
   assignment: Assignment | undefined,
   others: ConsentRecord[],
+  label: string,
 ): ConsentFinding {
   const latest = others[others.length - 1];
   if (!assignment || !latest) {
@@ -111,7 +124,12 @@ function noConsent(
       status: 'none',
       practitioner: assignment?.practitioner,
       assignment,
-      problems: [`No CCM consent (Consent with category ccm-consent) obtained by the end of ${month.month}`],
+      problems: [
+        label === 'CCM'
+          ? `No CCM consent (Consent with category ccm-consent) obtained by the end of ${month.month}`
+          : `No ${label} consent (Consent with category ccm-consent and ccm-program#${label.toLowerCase()}) ` +
+            `obtained by the end of ${month.month}: a CCM consent does not cover ${label}`,
+      ],
     };
   }
   const p = assignment.practitioner;
@@ -120,7 +138,7 @@ function noConsent(
     practitioner: p,
     assignment,
     problems: [
-      `The billing practitioner of ${month.month} is ${p} (${assignedBy(assignment)}), but no CCM consent names ${p} ` +
+      `The billing practitioner of ${month.month} is ${p} (${assignedBy(assignment)}), but no ${label} consent names ${p} ` +
         `(${latest.ref} names ${practitionerOf(record, latest.practitioner) ?? 'no practitioner'}): ` +
         `a new consent obtained by ${p} is needed when the billing practitioner changes; minutes before it do not count`,
     ],
@@ -155,10 +173,18 @@ export function consentFinding(
   month: MonthRange,
   rules: BillingRules,
   tz: string,
+  programme: ConsentProgramme = 'ccm',
 ): ConsentFinding {
+  const label = programme.toUpperCase();
   const assignment = assignedPractitioner(record, month);
   const usable = record.consents
-    .filter((c) => USABLE.has(c.status) && c.obtainedAt !== undefined && c.obtainedAt < month.end)
+    .filter(
+      (c) =>
+        USABLE.has(c.status) &&
+        c.obtainedAt !== undefined &&
+        c.obtainedAt < month.end &&
+        consentCovers(c, programme),
+    )
     .sort((a, b) => (a.obtainedAt as number) - (b.obtainedAt as number));
   const mine = assignment
     ? usable.filter((c) => practitionerOf(record, c.practitioner) === assignment.practitioner)
@@ -168,7 +194,7 @@ export function consentFinding(
   const latest = sorted[sorted.length - 1];
   if (!latest && away && assignment && mine.length > 0)
     return staleConsent(mine[mine.length - 1], assignment, away, tz);
-  if (!latest) return noConsent(record, month, assignment, usable);
+  if (!latest) return noConsent(record, month, assignment, usable, label);
   const base = {
     consent: latest,
     practitioner: assignment?.practitioner ?? practitionerOf(record, latest.practitioner),
@@ -178,7 +204,7 @@ export function consentFinding(
     return {
       ...base,
       status: 'declined',
-      problems: [`The patient declined CCM (${latest.ref}, ${day(latest.obtainedAt, tz)})`],
+      problems: [`The patient declined ${label} (${latest.ref}, ${day(latest.obtainedAt, tz)})`],
     };
   }
   const until = latest.status === 'inactive' ? effectiveEnd(latest, tz) : undefined;
@@ -192,7 +218,7 @@ export function consentFinding(
       ...base,
       status: 'revoked',
       problems: [
-        `The patient revoked CCM consent (${latest.ref}, obtained ${day(latest.obtainedAt, tz)}${revokedOn}; ${when}): ` +
+        `The patient revoked ${label} consent (${latest.ref}, obtained ${day(latest.obtainedAt, tz)}${revokedOn}; ${when}): ` +
           'a new consent is needed before minutes count again',
       ],
     };

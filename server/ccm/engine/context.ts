@@ -16,6 +16,10 @@ export interface PracticeSettings {
    * (ccm-rules.md, gate 2). Unset: the rules' own value (required). Off: a table-chronic code counts unattested.
    */
   requireAttestation?: boolean;
+  /** APCM with TCM by the same practitioner (unsettled, ccm-rules.md gate 5): unset, the rules' default (deny). */
+  apcmWithTcm?: 'deny' | 'allow';
+  /** Whether an APCM behavioural-health add-on needs its mirrored code's minutes (unsettled): unset, the rules' (yes). */
+  apcmAddOnsNeedMirroredTime?: boolean;
 }
 
 /** The evaluation context of one month. */
@@ -37,11 +41,18 @@ export class NoRulesError extends Error {
 
 /** The rules of a month with the practice's settings applied (the dated entry itself is never changed). */
 function withPractice(rules: BillingRules, practice: PracticeSettings): BillingRules {
-  if (practice.requireAttestation === undefined) return rules;
-  return {
-    ...rules,
-    chronicConditions: { ...rules.chronicConditions, requireAttestation: practice.requireAttestation },
-  };
+  let out = rules;
+  if (practice.requireAttestation !== undefined) {
+    out = {
+      ...out,
+      chronicConditions: { ...out.chronicConditions, requireAttestation: practice.requireAttestation },
+    };
+  }
+  if (practice.apcmWithTcm !== undefined)
+    out = { ...out, apcm: { ...out.apcm, tcm: { ...out.apcm.tcm, default: practice.apcmWithTcm } } };
+  if (practice.apcmAddOnsNeedMirroredTime !== undefined)
+    out = { ...out, apcm: { ...out.apcm, addOnsNeedMirroredTime: practice.apcmAddOnsNeedMirroredTime } };
+  return out;
 }
 
 /** Builds the context of a month; throws NoRulesError before the first rules entry. */

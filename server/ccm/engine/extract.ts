@@ -9,6 +9,7 @@ import type {
   CodeableConcept,
   Condition,
   Consent,
+  Coverage,
   Encounter,
   Extension,
   Patient,
@@ -18,6 +19,7 @@ import { endInstantOf, instantOf } from '../time/zone.js';
 import {
   BILLING_PRACTITIONER_ROLE,
   CATEGORY,
+  COVERAGE_TYPE,
   CS,
   EXTENSION,
   PARTICIPATION_TYPE,
@@ -32,9 +34,17 @@ import type {
   ConditionRecord,
   ConsentRecord,
   DeathRecord,
+  QmbRecord,
   TimeEntryRecord,
   VisitRecord,
 } from './record.js';
+
+/** The CS.program codes of a list of categories (the programmes a Consent or CarePlan names). */
+export function programmesOf(categories: CodeableConcept[] | undefined): string[] {
+  return (categories ?? []).flatMap((cc) =>
+    (cc.coding ?? []).flatMap((c) => (c.system === CS.program && c.code ? [c.code] : [])),
+  );
+}
 
 /** True when a CodeableConcept has a coding `system|code`. */
 export function hasCoding(cc: CodeableConcept | undefined, system: string, code: string): boolean {
@@ -121,6 +131,7 @@ export function consentRecord(c: Consent, tz: string): ConsentRecord | undefined
     elements: extensions(c, EXTENSION.consentElementExplained).flatMap((e) =>
       e.valueCoding?.system === CS.consentElement && e.valueCoding.code ? [e.valueCoding.code] : [],
     ),
+    programmes: programmesOf(c.category),
   };
 }
 
@@ -174,6 +185,7 @@ export function carePlanRecord(p: CarePlan, tz: string): CarePlanRecord | undefi
       return t === undefined ? [] : [t];
     }),
     addresses: (p.addresses ?? []).flatMap((r) => (r.reference ? [r.reference] : [])),
+    programmes: programmesOf(p.category),
   };
 }
 
@@ -233,6 +245,7 @@ export function timeEntryRecord(e: Encounter, tz: string): TimeEntryRecord | und
     exclusion: exclusion ? (exclusion.valueCoding?.code ?? 'excluded') : undefined,
     mdm: mdm?.valueCode ?? mdm?.valueCoding?.code,
     reasons: (e.reasonReference ?? []).flatMap((r) => (r.reference ? [r.reference] : [])),
+    activity: (e.type ?? []).map((t) => codeIn(t, CS.activity)).find(Boolean),
   };
 }
 
@@ -261,5 +274,18 @@ export function visitRecord(e: Encounter, tz: string): VisitRecord | undefined {
       p.individual?.reference ? [p.individual.reference] : [],
     ),
     start: instantOf(e.period?.start, tz),
+  };
+}
+
+/**
+ * A Coverage recording that the patient is a Qualified Medicare Beneficiary (type CS.coverageType#qmb, status
+ * active) over its period, or undefined for any other Coverage (ccm-rules.md, "APCM": G0558).
+ */
+export function qmbRecord(c: Coverage, tz: string): QmbRecord | undefined {
+  if (c.status !== 'active' || !hasCoding(c.type, CS.coverageType, COVERAGE_TYPE.qmb)) return undefined;
+  return {
+    ref: `Coverage/${c.id}`,
+    start: instantOf(c.period?.start, tz),
+    end: endInstantOf(c.period?.end, tz),
   };
 }

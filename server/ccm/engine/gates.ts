@@ -10,6 +10,7 @@ import type { ConditionsFinding } from './conditions.js';
 import type { ConsentFinding } from './consent.js';
 import type { EngineContext } from './context.js';
 import type { MonthRange } from '../time/zone.js';
+import { APCM, apcmMarker } from './programme-marker.js';
 import { practitionerOf, type PatientRecord, type TimeEntryRecord, type VisitRecord } from './record.js';
 
 /** The result of one gate. */
@@ -139,7 +140,10 @@ export function initiatingVisitGate(
   ]);
 }
 
-/** Gate 5: no conflicting programme (PCM, APCM) by the same practitioner in the month. */
+/**
+ * Gate 5: no conflicting programme (PCM, APCM) by the same practitioner in the month; APCM staff time counts as
+ * the APCM practitioner's (the author of the month's APCM plan, programme-marker.ts).
+ */
 export function conflictGate(
   record: PatientRecord,
   inMonth: TimeEntryRecord[],
@@ -158,6 +162,9 @@ export function conflictGate(
         .filter((e) => e.role === 'billing-practitioner')
         .map((e) => practitionerOf(record, e.individual)),
     );
+    // APCM staff work is furnished under the month's APCM practitioner (the marked plan's author)
+    const apcmPractitioner = programme === APCM ? apcmMarker(record, ctx.month)?.practitioner : undefined;
+    if (apcmPractitioner && entries.some((e) => e.role !== 'billing-practitioner')) who.add(apcmPractitioner);
     if (who.size === 0) {
       reasons.push(
         `${programme.toUpperCase()} time this month whose practitioner is not identified: it may conflict with ${primary.toUpperCase()}`,

@@ -4,6 +4,7 @@
  * Lines are billable only when every gate passes; the reasons of failed gates are always reported.
  */
 import { codeSystemUri } from '../rules/billing-rules.js';
+import { evaluateApcm, type ApcmSummary } from './apcm.js';
 import type { CodeFamily } from '../rules/types.js';
 import { carePlanFinding, type CarePlanFinding } from './care-plan.js';
 import { chronicGroups, type ConditionsFinding } from './conditions.js';
@@ -57,6 +58,8 @@ export interface MonthSummary {
   excluded: TimeTally['excluded'];
   /** Overlaps and entries cut at death (ccm-rules.md, "Overlaps", "Death"). */
   warnings: TimeWarning[];
+  /** The APCM month, present when the month carries the APCM marker (programme-marker.ts). */
+  apcm?: ApcmSummary;
 }
 
 /** The gates in the rules' order. */
@@ -132,7 +135,14 @@ export function evaluateMonth(record: PatientRecord, ctx: EngineContext): MonthS
     allPassed && choice
       ? [...linesFor(choice.family, counted), ...initiationLine(record, consent.practitioner, ctx)]
       : [];
+  const apcm = evaluateApcm(record, ctx, {
+    inMonth,
+    tally,
+    conditions,
+    ccmPractitioner: consent.practitioner,
+  });
   return {
+    ...(apcm ? { apcm } : {}),
     patient: record.patient,
     ...(record.name ? { name: record.name } : {}),
     month: ctx.month.month,

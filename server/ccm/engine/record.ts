@@ -43,6 +43,11 @@ export interface ConsentRecord {
   practitioner?: string;
   method?: string;
   elements: string[];
+  /**
+   * The programmes the consent names (CS.program codes in Consent.category). None named: a CCM consent,
+   * which covers CCM and PCM; APCM (and BHI/CoCM) must be named (ccm-rules.md gate 1).
+   */
+  programmes: string[];
 }
 
 /** A CCM CarePlan (category CS.category#ccm-care-plan). */
@@ -59,6 +64,19 @@ export interface CarePlanRecord {
   copyGiven: boolean;
   revisions: number[];
   addresses: string[];
+  /**
+   * The programmes the plan declares (CS.program codes in CarePlan.category). `apcm` is the APCM marker: the
+   * months the plan's period overlaps (status active or completed) are APCM months with its author as the
+   * practitioner (server/ccm/README.md).
+   */
+  programmes: string[];
+}
+
+/** A Coverage marking the patient as a Qualified Medicare Beneficiary (CS.coverageType#qmb) over a period. */
+export interface QmbRecord {
+  ref: string;
+  start?: number;
+  end?: number;
 }
 
 /** A CareTeam member in the billing-practitioner role ("Who bills" in ccm-rules.md). */
@@ -92,6 +110,8 @@ export interface TimeEntryRecord {
   exclusion?: string;
   mdm?: string;
   reasons: string[];
+  /** CS.activity code of Encounter.type (what the time was spent on). */
+  activity?: string;
 }
 
 /** An Encounter that may be an initiating visit (E/M, AWV or IPPE). */
@@ -128,6 +148,8 @@ export interface PatientRecord {
   careTeams: CareTeamRecord[];
   timeEntries: TimeEntryRecord[];
   visits: VisitRecord[];
+  /** Qualified Medicare Beneficiary coverages (APCM level G0558); none recorded means not a QMB. */
+  qmb: QmbRecord[];
   /** PractitionerRole/x → Practitioner/y, for comparing practitioners named either way. */
   roleToPractitioner: Record<string, string>;
 }
@@ -142,6 +164,7 @@ export function emptyRecord(patient: string): PatientRecord {
     careTeams: [],
     timeEntries: [],
     visits: [],
+    qmb: [],
     roleToPractitioner: {},
   };
 }

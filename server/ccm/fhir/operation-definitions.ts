@@ -103,6 +103,87 @@ const SUMMARY_OUT: Param[] = [
     out('condition', 'Reference', 0, '*', 'Counted conditions'),
     out('initiating-visit', 'Reference', 0, '1', 'Initiating visit'),
   ]),
+  out(
+    'programme-summary',
+    '',
+    0,
+    '1',
+    'APCM (G0556-G0558), present only for a month with the APCM marker (a CarePlan with category ccm-program#apcm in effect): the level, what the patient has and what is missing. The CCM/PCM parameters above are unchanged by it',
+    [
+      out('programme', 'code', 1, '1', 'apcm'),
+      out(
+        'level',
+        'Coding',
+        1,
+        '1',
+        'The APCM level (HCPCS) the month meets, reported even when a gate fails',
+      ),
+      out('level-reason', 'string', 1, '1', 'Attested chronic conditions and QMB status behind the level'),
+      out('billable', 'boolean', 1, '1', 'Every APCM gate passed'),
+      out(
+        'consent-status',
+        'code',
+        1,
+        '1',
+        'Of the consent naming APCM: none | accepted | declined | revoked | revoked-this-month',
+      ),
+      out(
+        'billing-practitioner',
+        'Reference',
+        0,
+        '1',
+        'The APCM practitioner (author of the APCM care plan)',
+      ),
+      out('chronic-conditions', 'integer', 1, '1', 'Distinct attested chronic conditions with a claim code'),
+      out(
+        'qmb',
+        'boolean',
+        1,
+        '1',
+        'A Qualified Medicare Beneficiary during the month (Coverage type ccm-coverage-type#qmb)',
+      ),
+      out('line', '', 0, '*', 'The APCM code and any CY2026 behavioural-health add-on, when billable', [
+        out('code', 'Coding', 1, '1', 'HCPCS code'),
+        out('units', 'integer', 1, '1', 'Units'),
+      ]),
+      out('missing', '', 0, '*', 'One per reason of a failed APCM gate', [
+        out(
+          'gate',
+          'code',
+          1,
+          '1',
+          'patient-alive | consent | care-plan | initiating-visit | element-furnished | one-practitioner | no-conflict',
+        ),
+        out('reason', 'string', 1, '1', 'What is missing'),
+      ]),
+      out('gate', '', 1, '*', 'One per APCM gate', [
+        out('name', 'code', 1, '1', 'The gate'),
+        out('passed', 'boolean', 1, '1', 'Whether it passed'),
+        out('reason', 'string', 0, '*', 'Why it failed'),
+      ]),
+      out('element', '', 0, '*', 'One per APCM element furnished and recorded this month', [
+        out('element', 'code', 1, '1', 'The element (other when the activity names none)'),
+        out('time-entry', 'Reference', 1, '1', 'The time entry recording it'),
+      ]),
+      out('add-on-refused', '', 0, '*', 'A behavioural-health add-on (G0568-G0570) that does not bill', [
+        out('code', 'Coding', 1, '1', 'HCPCS code'),
+        out('reason', 'string', 1, '1', 'Why'),
+      ]),
+      out(
+        'warning',
+        'string',
+        0,
+        '*',
+        'Something to look at (APCM-TCM, a conflict that more work would create, an add-on replacing 99484)',
+      ),
+      out('evidence', '', 1, '1', 'References behind the result', [
+        out('care-plan', 'Reference', 1, '*', 'The APCM care plans in effect'),
+        out('consent', 'Reference', 0, '1', 'The consent naming APCM'),
+        out('initiating-visit', 'Reference', 0, '1', 'Initiating visit'),
+        out('coverage', 'Reference', 0, '1', 'The QMB Coverage'),
+      ]),
+    ],
+  ),
 ];
 
 /** Common fields of our OperationDefinitions. */
@@ -175,7 +256,7 @@ export const ELIGIBILITY_DEFINITION = definition(
 export const MONTH_SUMMARY_DEFINITION = definition(
   'ccm-month-summary',
   'CCM month summary',
-  'Seconds per role, billable CCM/PCM codes, gates and evidence for one patient and one calendar month in the practice time zone.',
+  'Seconds per role, billable CCM/PCM codes, gates and evidence for one patient and one calendar month in the practice time zone; for a month with the APCM marker, also the APCM level and what is missing (programme-summary).',
   'instance',
   [month, ...SUMMARY_OUT],
 );

@@ -6,6 +6,7 @@
 import type { Coding, Parameters, ParametersParameter, Reference } from 'fhir/r4.js';
 import type { GroupFinding } from '../engine/conditions.js';
 import type { Eligibility } from '../engine/eligibility.js';
+import type { ApcmSummary } from '../engine/apcm.js';
 import type { BillingLine } from '../engine/families.js';
 import type { GateResult } from '../engine/gates.js';
 import type { MonthSummary } from '../engine/month-summary.js';
@@ -125,7 +126,46 @@ export function monthSummaryParameters(s: MonthSummary): Parameters {
     });
   parameter.push(...s.warnings.map(warningParam));
   parameter.push(evidenceParam(s));
+  if (s.apcm) parameter.push(apcmParam(s.apcm));
   return { resourceType: 'Parameters', parameter };
+}
+
+/**
+ * The APCM month (present only for a month with the APCM marker): the level and why, what the patient has
+ * (elements furnished, evidence) and what is missing (one `missing` per reason of a failed gate).
+ */
+export function apcmParam(a: ApcmSummary): P {
+  const part: P[] = [
+    code('programme', a.programme),
+    { name: 'level', valueCoding: billingCoding(a.level) },
+    str('level-reason', a.levelReason),
+    bool('billable', a.billable),
+    code('consent-status', a.consent.status),
+  ];
+  if (a.practitioner) part.push(refP('billing-practitioner', a.practitioner));
+  part.push(int('chronic-conditions', a.chronicGroups), bool('qmb', a.qmb !== undefined));
+  part.push(...a.lines.map(lineParam));
+  for (const g of a.gates)
+    for (const r of g.reasons) part.push({ name: 'missing', part: [code('gate', g.name), str('reason', r)] });
+  part.push(...a.gates.map(gateParam));
+  for (const e of a.elements)
+    part.push({ name: 'element', part: [code('element', e.element), refP('time-entry', e.entry)] });
+  for (const r of a.addOnsRefused) {
+    part.push({
+      name: 'add-on-refused',
+      part: [
+        { name: 'code', valueCoding: billingCoding({ code: r.code, system: 'hcpcs' }) },
+        str('reason', r.reason),
+      ],
+    });
+  }
+  part.push(...a.warnings.map((w) => str('warning', w)));
+  const evidence: P[] = a.marker.plans.map((p) => refP('care-plan', p.ref));
+  if (a.consent.consent) evidence.push(refP('consent', a.consent.consent.ref));
+  if (a.initiatingVisit) evidence.push(refP('initiating-visit', a.initiatingVisit.ref));
+  if (a.qmb) evidence.push(refP('coverage', a.qmb.ref));
+  part.push({ name: 'evidence', part: evidence });
+  return { name: 'programme-summary', part };
 }
 
 /** The code system of the next threshold's code (the family's base or add-on). */

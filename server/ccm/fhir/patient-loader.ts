@@ -9,6 +9,7 @@ import type {
   CareTeam,
   Condition,
   Consent,
+  Coverage,
   Encounter,
   HumanName,
   Patient,
@@ -21,6 +22,7 @@ import {
   conditionRecord,
   consentRecord,
   deathOf,
+  qmbRecord,
   timeEntryRecord,
   visitRecord,
 } from '../engine/extract.js';
@@ -67,17 +69,19 @@ export async function loadPatientRecord(
   if (name) record.name = name;
   const death = deathOf(doc.resource as Patient, tz);
   if (death) record.death = death;
-  const [conditions, consents, plans, encounters, teams] = await Promise.all([
+  const [conditions, consents, plans, encounters, teams, coverages] = await Promise.all([
     ofPatient<Condition>(services, 'Condition', patientRef),
     ofPatient<Consent>(services, 'Consent', patientRef),
     ofPatient<CarePlan>(services, 'CarePlan', patientRef),
     ofPatient<Encounter>(services, 'Encounter', patientRef),
     ofPatient<CareTeam>(services, 'CareTeam', patientRef),
+    ofPatient<Coverage>(services, 'Coverage', patientRef),
   ]);
   record.conditions = conditions.map((c) => conditionRecord(c, tz));
   record.consents = consents.flatMap((c) => consentRecord(c, tz) ?? []);
   record.carePlans = plans.flatMap((p) => carePlanRecord(p, tz) ?? []);
   record.careTeams = teams.flatMap((t) => careTeamRecord(t, tz));
+  record.qmb = coverages.flatMap((c) => qmbRecord(c, tz) ?? []);
   for (const e of encounters) {
     const entry = timeEntryRecord(e, tz);
     if (entry) record.timeEntries.push(entry);

@@ -10,6 +10,7 @@ import type {
   CareTeam,
   Condition,
   Consent,
+  Coverage,
   Encounter,
   Patient,
   PractitionerRole,
@@ -23,6 +24,7 @@ import {
   conditionRecord,
   consentRecord,
   deathOf,
+  qmbRecord,
   timeEntryRecord,
   visitRecord,
 } from '../engine/extract.js';
@@ -32,6 +34,7 @@ import type {
   ConditionRecord,
   ConsentRecord,
   DeathRecord,
+  QmbRecord,
   PatientRecord,
   TimeEntryRecord,
   VisitRecord,
@@ -125,6 +128,8 @@ export class PracticeModel {
   private readonly teams: TypeView<CareTeamRecord[]>;
   private readonly entries: TypeView<TimeEntryRecord>;
   private readonly visits: TypeView<VisitRecord>;
+  /** Qualified Medicare Beneficiary coverages (APCM level G0558). */
+  private readonly coverages: TypeView<QmbRecord>;
   private readonly roles: TypeView<string>;
   private readonly dirty = new Set<string>();
   private readonly records = new Map<string, PatientRecord>();
@@ -190,6 +195,14 @@ export class PracticeModel {
       mark,
       (v) => v.start,
     );
+    this.coverages = new TypeView(
+      'Coverage',
+      forPatient(
+        (c: Coverage) => c.beneficiary?.reference,
+        (c) => qmbRecord(c, tz),
+      ),
+      mark,
+    );
     this.roles = new TypeView(
       'PractitionerRole',
       (r) => {
@@ -221,6 +234,7 @@ export class PracticeModel {
       this.teams,
       this.entries,
       this.visits,
+      this.coverages,
       this.roles,
     ];
     const step = pause ?? (() => Promise.resolve());
@@ -233,13 +247,14 @@ export class PracticeModel {
     await this.consents.load(s, codeIn('category', [CATEGORY.consent]));
     await this.plans.load(s, codeIn('category', [CATEGORY.carePlan]));
     await this.teams.load(s, codeIn('status', ['active', 'inactive', 'suspended']));
+    await this.coverages.load(s, codeIn('status', ['active']));
     await step();
     const lo = Math.min(entriesFrom, ctx.month.start) - 2 * DAY;
     const hi = ctx.month.end + 2 * DAY;
     await this.entries.load(s, startsIn('date', lo, hi), [lo, hi]);
     await step();
     // the bulk filter matches visit codes without their system; the engine checks the system
-    const visitCodes = [...ctx.visitCodes].map((c) => c.split('|')[1]);
+    const visitCodes = [...[...ctx.visitCodes].map((c) => c.split('|')[1]), ...ctx.rules.apcm.tcm.codes];
     const from = this.visitWindowStart(ctx, lo);
     const visitFilter: Where = {
       kind: 'and',
@@ -248,17 +263,25 @@ export class PracticeModel {
     await this.visits.load(s, visitFilter, [from, hi]);
   }
 
-  /** How far back initiating visits are needed: the lookback before the earliest consent on file. */
+  /**
+   * How far back initiating visits are needed: the longest lookback (CCM's year, APCM's 3 years) before the
+   * earliest consent or APCM plan on file.
+   */
   private visitWindowStart(ctx: EngineContext, lo: number): number {
     let earliest = lo;
     for (const slot of this.consents.slots.values()) {
       if (slot.value.obtainedAt !== undefined && slot.value.obtainedAt < earliest)
         earliest = slot.value.obtainedAt;
     }
+    let months = ctx.rules.initiatingVisit.lookbackMonths;
+    for (const slot of this.plans.slots.values()) {
+      if (!slot.value.programmes.includes('apcm')) continue;
+      months = Math.max(months, ctx.rules.apcm.initiatingVisitLookbackMonths);
+      const start = slot.value.periodStart ?? slot.value.created;
+      if (start !== undefined && start < earliest) earliest = start;
+    }
     const firstMonth = monthOf(earliest, this.tz);
-    return (
-      monthRange(shiftMonth(firstMonth, -ctx.rules.initiatingVisit.lookbackMonths), this.tz).start - 2 * DAY
-    );
+    return monthRange(shiftMonth(firstMonth, -months), this.tz).start - 2 * DAY;
   }
 
   /**
@@ -299,6 +322,7 @@ export class PracticeModel {
         careTeams: this.teams.valuesOf(patient).flat(),
         timeEntries: this.entries.valuesOf(patient),
         visits: this.visits.valuesOf(patient),
+        qmb: this.coverages.valuesOf(patient),
         roleToPractitioner: this.roleToPractitioner,
       };
       const facts = this.patients.valuesOf(patient)[0];

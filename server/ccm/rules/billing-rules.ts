@@ -5,7 +5,7 @@
  * first day of the month.
  */
 import { CONSENT_ELEMENT, CONSENT_METHOD, SYSTEM, TIME_EXCLUSION } from '../vocabulary.js';
-import type { BillingRules, CodeFamily } from './types.js';
+import type { ApcmBehaviouralAddOn, ApcmRules, BillingRules, CodeFamily } from './types.js';
 
 const STAFF_AND_PRACTITIONER = ['clinical-staff', 'billing-practitioner'] as const;
 
@@ -63,6 +63,112 @@ const FAMILIES_2025: CodeFamily[] = [
   },
 ];
 
+/**
+ * APCM (ccm-rules.md, "APCM"; CY2025 PFS): G0556-G0558 by the month's attested chronic conditions and QMB
+ * status, no time threshold, one practitioner per month, consent naming APCM, initiating visit only for
+ * patients not seen within 3 years, at least one element furnished and recorded in the month [decision].
+ */
+function apcm2025(): ApcmRules {
+  return {
+    levels: [
+      {
+        code: 'G0558',
+        system: 'hcpcs',
+        minChronicGroups: 2,
+        requiresQmb: true,
+        description: 'APCM level 3: two or more chronic conditions and a Qualified Medicare Beneficiary',
+      },
+      {
+        code: 'G0557',
+        system: 'hcpcs',
+        minChronicGroups: 2,
+        requiresQmb: false,
+        description: 'APCM level 2: two or more chronic conditions',
+      },
+      {
+        code: 'G0556',
+        system: 'hcpcs',
+        minChronicGroups: 0,
+        requiresQmb: false,
+        description: 'APCM level 1: no or one chronic condition',
+      },
+    ],
+    gates: [
+      'patient-alive',
+      'consent',
+      'care-plan',
+      'initiating-visit',
+      'element-furnished',
+      'one-practitioner',
+      'no-conflict',
+    ],
+    consentProgramme: 'apcm',
+    initiatingVisitLookbackMonths: 36,
+    elements: [
+      'access-continuity',
+      'alternative-care-delivery',
+      'comprehensive-care-management',
+      'electronic-care-plan',
+      'care-transitions',
+      'coordination',
+      'asynchronous-communication',
+      'population-analysis',
+      'risk-stratification',
+      'performance-measurement',
+    ],
+    // what a recorded activity (CS.activity) furnishes; `other` is still an element, not named
+    elementOfActivity: {
+      'phone-call': 'access-continuity',
+      'secure-message': 'asynchronous-communication',
+      'portal-message': 'asynchronous-communication',
+      'caregiver-communication': 'comprehensive-care-management',
+      'record-review': 'comprehensive-care-management',
+      'result-review': 'comprehensive-care-management',
+      'care-plan-development': 'electronic-care-plan',
+      'care-plan-revision': 'electronic-care-plan',
+      'care-plan-monitoring': 'electronic-care-plan',
+      'medication-reconciliation': 'comprehensive-care-management',
+      'medication-adherence': 'comprehensive-care-management',
+      'care-coordination': 'coordination',
+      'community-services': 'coordination',
+      'home-health-coordination': 'coordination',
+      'transition-follow-up': 'care-transitions',
+      'ed-follow-up': 'care-transitions',
+    },
+    conflictingProgrammes: ['ccm', 'pcm'],
+    tcm: {
+      default: 'deny',
+      codes: ['99495', '99496'],
+      note:
+        'APCM with TCM by the same practitioner is unsettled (AAFP 2025 lists TCM among the services bundled ' +
+        'into APCM; other sources name only CCM/PCM and the communication codes)',
+    },
+    behaviouralAddOns: [],
+    addOnsNeedMirroredTime: true,
+  };
+}
+
+/** The CY2026 behavioural-health add-ons (CY2026 PFS): each mirrors a BHI/CoCM code. */
+const BH_ADD_ONS_2026: ApcmBehaviouralAddOn[] = [
+  {
+    code: 'G0568',
+    system: 'hcpcs',
+    mirrors: '99492',
+    programme: 'cocm',
+    mirroredThresholdMinutes: 36,
+    episode: 'first',
+  },
+  {
+    code: 'G0569',
+    system: 'hcpcs',
+    mirrors: '99493',
+    programme: 'cocm',
+    mirroredThresholdMinutes: 31,
+    episode: 'later',
+  },
+  { code: 'G0570', system: 'hcpcs', mirrors: '99484', programme: 'bhi', mirroredThresholdMinutes: 20 },
+];
+
 /** Everything but the version label and date, shared by the CY2025 and CY2026 entries. */
 function cy2025Body(): Omit<BillingRules, 'version' | 'effective' | 'source'> {
   return {
@@ -89,7 +195,14 @@ function cy2025Body(): Omit<BillingRules, 'version' | 'effective' | 'source'> {
     conflictingProgrammes: ['pcm', 'apcm'],
     exclusions: [...TIME_EXCLUSION],
     neverCountedRoles: ['non-clinical-staff'],
+    apcm: apcm2025(),
   };
+}
+
+/** CY2026: CY2025 plus the APCM behavioural-health add-ons. */
+function cy2026Body(): Omit<BillingRules, 'version' | 'effective' | 'source'> {
+  const body = cy2025Body();
+  return { ...body, apcm: { ...body.apcm, behaviouralAddOns: BH_ADD_ONS_2026 } };
 }
 
 /** Every rules entry, oldest first. */
@@ -103,8 +216,9 @@ export const BILLING_RULES: readonly BillingRules[] = [
   {
     version: 'cms-pfs-cy2026',
     effective: '2026-01-01',
-    source: 'CY2026 Physician Fee Schedule (CCM and PCM values unchanged from CY2025); CMS MLN909188',
-    ...cy2025Body(),
+    source:
+      'CY2026 Physician Fee Schedule (CCM, PCM and APCM values unchanged from CY2025; APCM behavioural-health add-ons G0568-G0570 new); CMS MLN909188',
+    ...cy2026Body(),
   },
 ];
 

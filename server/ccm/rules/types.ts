@@ -7,9 +7,19 @@
 /** A time role (CS.timeRole code). */
 export type TimeRoleCode = 'clinical-staff' | 'billing-practitioner' | 'non-clinical-staff';
 
-/** The gates of every month, in the order they are reported. */
+/**
+ * The gates of every month, in the order they are reported. `element-furnished` and `one-practitioner` are
+ * APCM's own (ccm-rules.md, "APCM").
+ */
 export type GateName =
-  'patient-alive' | 'consent' | 'chronic-conditions' | 'care-plan' | 'initiating-visit' | 'no-conflict';
+  | 'patient-alive'
+  | 'consent'
+  | 'chronic-conditions'
+  | 'care-plan'
+  | 'initiating-visit'
+  | 'no-conflict'
+  | 'element-furnished'
+  | 'one-practitioner';
 
 /** A billing code: CPT or HCPCS Level II. */
 export interface BillingCode {
@@ -51,6 +61,63 @@ export interface FamilyFallbacks {
   personalUnderThreshold: boolean;
 }
 
+/**
+ * One APCM level (ccm-rules.md, "APCM"): the month bills the first level, in the listed order, whose
+ * conditions the month meets.
+ */
+export interface ApcmLevel {
+  code: string;
+  system: 'hcpcs';
+  /** Distinct attested chronic conditions (CCM definition) the month needs at least. */
+  minChronicGroups: number;
+  /** true: only for a Qualified Medicare Beneficiary during the month. */
+  requiresQmb: boolean;
+  description: string;
+}
+
+/**
+ * A behavioural-health add-on billed with APCM (from CY2026): it mirrors a BHI/CoCM code and bills only with
+ * an APCM code billed by the same practitioner in the same month.
+ */
+export interface ApcmBehaviouralAddOn {
+  code: string;
+  system: 'hcpcs';
+  /** The code it mirrors (99484, 99492, 99493), never billed for the same work. */
+  mirrors: string;
+  /** The CS.program code whose time is that work (`bhi`; CoCM has no programme code yet). */
+  programme: string;
+  /** The mirrored code's threshold in minutes, used when `needsMirroredTime` is on. */
+  mirroredThresholdMinutes: number;
+  /** CoCM first month (no CoCM in the 6 months before) or later months; undefined for BHI. */
+  episode?: 'first' | 'later';
+}
+
+/** Advanced Primary Care Management (ccm-rules.md, "APCM"): no time threshold, one practitioner per month. */
+export interface ApcmRules {
+  /** The levels, highest first (G0558, G0557, G0556). */
+  levels: ApcmLevel[];
+  /** The gates of an APCM month, in report order. */
+  gates: GateName[];
+  /** The programme (CS.program code) a consent must name: a CCM consent does not cover APCM. */
+  consentProgramme: string;
+  /** Initiating visit only for patients not seen by the practitioner within this many months before APCM starts. */
+  initiatingVisitLookbackMonths: number;
+  /** The elements (furnished as appropriate), and which time-entry activity (CS.activity) records which. */
+  elements: string[];
+  elementOfActivity: Record<string, string>;
+  /** Programmes that conflict with APCM by the same practitioner in the month. */
+  conflictingProgrammes: string[];
+  /**
+   * APCM with TCM by the same practitioner: unsettled (ccm-rules.md gate 5). `deny` fails the no-conflict gate,
+   * `allow` only warns; a practice may choose. TCM is a visit with one of `codes` or time under programme tcm.
+   */
+  tcm: { default: 'deny' | 'allow'; codes: string[]; note: string };
+  /** CY2026 behavioural-health add-ons (empty before). */
+  behaviouralAddOns: ApcmBehaviouralAddOn[];
+  /** Whether an add-on needs its mirrored code's minutes (unsettled; default the mirrored threshold). */
+  addOnsNeedMirroredTime: boolean;
+}
+
 /** A dated set of billing rules. */
 export interface BillingRules {
   /** Label, e.g. `cms-pfs-cy2026`. */
@@ -83,4 +150,6 @@ export interface BillingRules {
   exclusions: string[];
   /** Roles whose time never counts. */
   neverCountedRoles: TimeRoleCode[];
+  /** APCM (from CY2025). */
+  apcm: ApcmRules;
 }

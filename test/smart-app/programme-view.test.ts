@@ -1,0 +1,51 @@
+/**
+ * The programme line of the Time screen (issue 16, acceptance 4): APCM with its level and what is missing when
+ * the month carries the APCM marker, from `$ccm-month-summary` or from the engine run in the app; CCM/PCM with
+ * the documented family otherwise.
+ */
+import { describe, expect, test } from '@jest/globals';
+import type { Parameters } from 'fhir/r4.js';
+import { ConditionClassifier } from '../../server/ccm/classification/classify.js';
+import { engineContext } from '../../server/ccm/engine/context.js';
+import { evaluateMonth } from '../../server/ccm/engine/month-summary.js';
+import { monthSummaryParameters } from '../../server/ccm/fhir/parameters.js';
+import { monthFromEngine, monthFromParameters } from '../../smart-app/ccm/view-model.js';
+import { CcmScenario, enrolled, TZ } from '../helpers/ccm-scenarios.js';
+
+const classifier = new ConditionClassifier();
+const summary = (s: CcmScenario) => evaluateMonth(s.record(TZ), engineContext('2026-03', TZ, classifier));
+
+/** An APCM patient whose only consent is a CCM one, with one element in March 2026. */
+function apcmWithoutApcmConsent(): CcmScenario {
+  return new CcmScenario()
+    .condition('E11.9', { attested: true })
+    .condition('I10', { attested: true })
+    .consent({ at: '2026-01-05T10:00:00-05:00' })
+    .carePlan({ start: '2026-01-05T11:00:00-05:00', programmes: ['apcm'] })
+    .visit({ at: '2025-06-10T09:00:00-04:00' })
+    .time({ start: '2026-03-10T09:00:00-04:00', minutes: 3, programme: 'apcm' });
+}
+
+describe('the programme line of the Time screen', () => {
+  test('an APCM month: the level and the missing consent, the same from the server and from the app', () => {
+    const s = summary(apcmWithoutApcmConsent());
+    const fromServer = monthFromParameters(monthSummaryParameters(s) as Parameters).programme;
+    const fromApp = monthFromEngine(s).programme;
+    expect(fromServer).toEqual(fromApp);
+    expect(fromServer.code).toBe('apcm');
+    expect(fromServer.label).toBe('APCM G0557');
+    expect(fromServer.billable).toBe(false);
+    expect(fromServer.missing).toHaveLength(1);
+    expect(fromServer.missing[0]).toContain('a CCM consent does not cover APCM');
+  });
+
+  test('a CCM month: CCM and the documented family, nothing listed as missing', () => {
+    const s = summary(enrolled().time({ start: '2026-03-10T09:00:00-04:00', minutes: 25 }));
+    expect(monthFromParameters(monthSummaryParameters(s) as Parameters).programme).toEqual({
+      code: 'ccm',
+      label: 'CCM 99490',
+      missing: [],
+    });
+    expect(monthFromEngine(s).programme.label).toBe('CCM 99490');
+  });
+});
