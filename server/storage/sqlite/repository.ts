@@ -26,6 +26,9 @@ import { ENTRY_KINDS, ENTRY_TABLES, type EntryKind } from './schema.js';
 import type { SqliteStorage } from './storage.js';
 import { Params, whereToSql, type CompileContext } from './to-sql.js';
 
+/** Most matches one count statement reads (a few ms); larger counts scan in slices. */
+const COUNT_IN_ONE = 20_000;
+
 /** Rows read per statement by long reads. */
 export const CHUNK = 500;
 
@@ -322,6 +325,13 @@ export class SqliteRepository implements ResourceRepository {
       };
       return row.n;
     }
+    // Most counts are small: one bounded statement answers them; a larger one is counted by a sliced scan.
+    const bound = Math.min(opts.limit ?? Infinity, COUNT_IN_ONE);
+    const quick = this.store
+      .statements()
+      .get(`SELECT count(*) AS n FROM (${text} LIMIT @countBound)`)
+      .get({ ...params, countBound: bound }) as { n: number };
+    if (quick.n < bound || bound === opts.limit) return quick.n;
     let n = 0;
     await this.store.scan(sql, values, () => {
       n++;

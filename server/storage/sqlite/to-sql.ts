@@ -287,7 +287,12 @@ function matcherCond(m: Matcher, ps: Params): string {
   );
 }
 
-/** `r.id IN (SELECT id FROM <kind> WHERE type = ? AND param = ? AND cond)`. */
+/**
+ * Some (with `not`: no) entry of parameter `code` in table `kind` meets `cond`. As the query's driving
+ * clause it is `r.id IN (SELECT id FROM <kind> WHERE type = ? AND param = ? AND cond)`, read from the
+ * parameter's index; otherwise a correlated `EXISTS` looked up by the resource's own (type, id), so that
+ * the other clauses cost a few index probes per candidate instead of reading every match of the type.
+ */
 function inEntries(
   kind: EntryKind,
   code: string,
@@ -295,33 +300,81 @@ function inEntries(
   ctx: CompileContext,
   ps: Params,
   not = false,
+  drive = false,
 ): string {
   const table = ENTRY_TABLES[kind].table;
-  const head = `SELECT x.id FROM ${table} x WHERE x.type = ${ps.p(ctx.type)} AND x.param = ${ps.p(code)}`;
-  return `r.id ${not ? 'NOT IN' : 'IN'} (${head}${cond === null ? '' : ` AND (${cond})`})`;
+  const extra = cond === null ? '' : ` AND (${cond})`;
+  if (drive && !not) {
+    const head = `SELECT x.id FROM ${table} x WHERE x.type = ${ps.p(ctx.type)} AND x.param = ${ps.p(code)}`;
+    return `r.id IN (${head}${extra})`;
+  }
+  // INDEXED BY: the probe is by the resource's (type, id); without statistics SQLite would rather walk an
+  // index on the compared columns, which reads every match of the type for each candidate.
+  const probe =
+    `SELECT 1 FROM ${table} x INDEXED BY ${table}_type_id ` +
+    `WHERE x.type = r.type AND x.id = r.id AND x.param = ${ps.p(code)}`;
+  return `${not ? 'NOT ' : ''}EXISTS (${probe}${extra})`;
 }
 
 /** A match clause: some entry of `code` matches one of `anyOf` (with `not`: none does). */
-function matchClause(c: MatchClause, ctx: CompileContext, ps: Params): string {
+function matchClause(c: MatchClause, ctx: CompileContext, ps: Params, drive = false): string {
   if (c.anyOf.length === 0) return c.not ? '1' : '0';
   const byKind = new Map<EntryKind, Matcher[]>();
   for (const m of c.anyOf) byKind.set(kindOfMatcher(m), [...(byKind.get(kindOfMatcher(m)) ?? []), m]);
   const parts = [...byKind].map(([kind, ms]) => {
     const conds = ms.map((m) => matcherCond(m, ps));
-    return inEntries(kind, c.code, or(conds), ctx, ps, c.not);
+    return inEntries(kind, c.code, or(conds), ctx, ps, c.not, drive && byKind.size === 1);
   });
   return c.not ? and(parts) : or(parts);
 }
 
+/**
+ * How well a clause can drive the query (be read first, from its index): lower is better; Infinity for
+ * one that cannot (negations, nested and/or, predicates on `resources` columns, which SQLite plans itself).
+ */
+function driveRank(w: Where, ctx: CompileContext): number {
+  switch (w.kind) {
+    case 'id':
+      return 0;
+    case 'refs':
+      return 1;
+    case 'compartment':
+      return 2;
+    case 'match': {
+      if (w.not || w.anyOf.length === 0) return Infinity;
+      if (new Set(w.anyOf.map(kindOfMatcher)).size !== 1) return Infinity;
+      const m = w.anyOf[0];
+      if (m.type === 'reference') return m.refs ? 1 : 4;
+      if (m.type === 'token') return m.code !== undefined || m.codes ? 3 : 6;
+      if (m.type === 'string') return m.mode === 'contains' ? 7 : 4;
+      if (m.type === 'uri') return 4;
+      return 5;
+    }
+    case 'missing':
+      return w.missing || ctx.kindOf(w.code) === undefined ? Infinity : 6;
+    default:
+      return Infinity;
+  }
+}
+
 /** Compiles `where` to a boolean SQL expression over `r`, appending its values to `ps`. */
-function compile(w: Where, ctx: CompileContext, ps: Params): string {
+function compile(w: Where, ctx: CompileContext, ps: Params, drive = false): string {
   switch (w.kind) {
     case 'all':
       return '1';
     case 'none':
       return '0';
-    case 'and':
-      return and(w.of.map((x) => compile(x, ctx, ps)));
+    case 'and': {
+      if (!drive) return and(w.of.map((x) => compile(x, ctx, ps)));
+      // one clause drives (read from its index); the others are probed per candidate
+      let best = -1;
+      let bestRank = Infinity;
+      w.of.forEach((x, i) => {
+        const rank = driveRank(x, ctx);
+        if (rank < bestRank) [best, bestRank] = [i, rank];
+      });
+      return and(w.of.map((x, i) => compile(x, ctx, ps, i === best)));
+    }
     case 'or':
       return or(w.of.map((x) => compile(x, ctx, ps)));
     case 'id':
@@ -330,15 +383,18 @@ function compile(w: Where, ctx: CompileContext, ps: Params): string {
       const kind = ctx.kindOf(w.code);
       if (kind === undefined)
         return `json_type(r.sp, ${ps.p(`$."${w.code}"`)}) IS ${w.missing ? '' : 'NOT '}NULL`;
-      return inEntries(kind, w.code, null, ctx, ps, w.missing);
+      return inEntries(kind, w.code, null, ctx, ps, w.missing, drive);
     }
     case 'match':
-      return matchClause(w, ctx, ps);
+      return matchClause(w, ctx, ps, drive);
     case 'refs':
       return w.refs.length === 0
         ? '0'
-        : inEntries('reference', w.code, `x."r" IN (${ps.list(w.refs)})`, ctx, ps);
+        : inEntries('reference', w.code, `x."r" IN (${ps.list(w.refs)})`, ctx, ps, false, drive);
     case 'compartment':
+      if (!drive) {
+        return `EXISTS (SELECT 1 FROM comp c WHERE c.compartment = ${ps.p(w.compartment)} AND c.type = r.type AND c.id = r.id)`;
+      }
       return `r.id IN (SELECT c.id FROM comp c WHERE c.compartment = ${ps.p(w.compartment)} AND c.type = ${ps.p(ctx.type)})`;
     case 'in-some-compartment':
       return `r.id IN (SELECT c.id FROM comp c WHERE c.type = ${ps.p(ctx.type)})`;
@@ -359,6 +415,6 @@ function compile(w: Where, ctx: CompileContext, ps: Params): string {
 
 /** Compiles `where` for resources of `ctx.type` into a boolean expression over `r` and its values. */
 export function whereToSql(where: Where, ctx: CompileContext, ps: Params = new Params()): Sql {
-  const text = compile(where, ctx, ps);
+  const text = compile(where, ctx, ps, true);
   return { text, params: ps.values };
 }
