@@ -26,6 +26,19 @@ import { ENTRY_KINDS, ENTRY_TABLES, type EntryKind } from './schema.js';
 import type { SqliteStorage } from './storage.js';
 import { Params, whereToSql, type CompileContext } from './to-sql.js';
 
+/** The statements that delete and insert the index rows of each entry table (built once). */
+const DELETE_ENTRIES = Object.fromEntries(
+  ENTRY_KINDS.map((kind) => [kind, `DELETE FROM ${ENTRY_TABLES[kind].table} WHERE type = ? AND id = ?`]),
+) as Record<(typeof ENTRY_KINDS)[number], string>;
+const INSERT_ENTRY = Object.fromEntries(
+  ENTRY_KINDS.map((kind) => {
+    const { table, columns } = ENTRY_TABLES[kind];
+    const names = columns.map((c) => `"${c}"`).join(', ');
+    const marks = columns.map(() => '?').join(', ');
+    return [kind, `INSERT INTO ${table} (type, id, param, ${names}) VALUES (?, ?, ?, ${marks})`];
+  }),
+) as Record<(typeof ENTRY_KINDS)[number], string>;
+
 /** Most matches one count statement reads (a few ms); larger counts scan in slices. */
 const COUNT_IN_ONE = 20_000;
 
@@ -133,7 +146,8 @@ export class SqliteRepository implements ResourceRepository {
     this.supersede(tx, type, id, cur);
     this.writeCurrent(tx, type, { _id: id, vid, lu, resource: stored }, index, !cur);
     this.addHistory(tx, type, id, { vid, lu, method: cur ? opts.method : 'POST' });
-    this.writeIndex(tx, type, id, index.sp, index.comp);
+    // a resource that never existed has no index rows to delete
+    this.writeIndex(tx, type, id, index.sp, index.comp, !cur);
     const doc: ResourceDoc = { _id: id, vid, lu, resource: stored, sp: index.sp, comp: index.comp };
     return { doc, created: !cur || cur.deleted === 1 };
   }
@@ -173,7 +187,7 @@ export class SqliteRepository implements ResourceRepository {
       const body = h.resource && !(live && h.vid === current.vid) ? h.resource : undefined;
       this.addHistory(tx, type, id, { ...h, resource: body });
     }
-    if (live) this.writeIndex(tx, type, id, index.sp, index.comp);
+    if (live) this.writeIndex(tx, type, id, index.sp, index.comp, true);
   }
 
   /** Inserts or replaces the row of the current version of `type/id` (`isNew`: records the type too). */
@@ -221,26 +235,26 @@ export class SqliteRepository implements ResourceRepository {
   }
 
   /** Replaces the index rows of `type/id`. */
-  private writeIndex(tx: Tx, type: string, id: string, sp: Record<string, unknown[]>, comp: string[]): void {
+  private writeIndex(
+    tx: Tx,
+    type: string,
+    id: string,
+    sp: Record<string, unknown[]>,
+    comp: string[],
+    fresh = false,
+  ): void {
     const s = this.store.statements(tx);
-    for (const kind of ENTRY_KINDS)
-      s.get(`DELETE FROM ${ENTRY_TABLES[kind].table} WHERE type = ? AND id = ?`).run(type, id);
-    s.get('DELETE FROM comp WHERE type = ? AND id = ?').run(type, id);
+    if (!fresh) {
+      for (const kind of ENTRY_KINDS) s.get(DELETE_ENTRIES[kind]).run(type, id);
+      s.get('DELETE FROM comp WHERE type = ? AND id = ?').run(type, id);
+    }
     for (const code of Object.keys(sp)) {
       const entries = sp[code];
       if (!Array.isArray(entries)) continue;
       const declared = kindOfParamType(this.deps.paramType(type, code));
       for (const entry of entries) {
         const kind = declared ?? kindOfEntry(entry);
-        const { table, columns } = ENTRY_TABLES[kind];
-        const names = columns.map((c) => `"${c}"`).join(', ');
-        const marks = columns.map(() => '?').join(', ');
-        s.get(`INSERT INTO ${table} (type, id, param, ${names}) VALUES (?, ?, ?, ${marks})`).run(
-          type,
-          id,
-          code,
-          ...entryValues(kind, entry),
-        );
+        s.get(INSERT_ENTRY[kind]).run(type, id, code, ...entryValues(kind, entry));
       }
     }
     for (const c of new Set(comp))
