@@ -57,6 +57,8 @@ export class Checkpointer {
       const done = () => resolve();
       this.worker.once('message', done);
       this.worker.once('exit', done);
+      // referenced again while it stops: nothing else may be keeping the process alive (a script's last await)
+      this.worker.ref();
       this.worker.postMessage('stop');
     });
     await this.worker.terminate();
