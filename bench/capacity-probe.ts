@@ -6,6 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import type { Stall } from './capacity-stalls.js';
 import { latencySummary } from './support/stats.js';
 
 /** The marker of a probe line. */
@@ -23,6 +24,8 @@ export interface Probe {
   sinceMs: number;
   rssMb: number;
   heapUsedMb: number;
+  /** Timer ticks more than 50 ms late, and the longest of them with their cause (capacity-stalls.ts). */
+  stalls: { count: number; longest: Stall[] };
 }
 
 /** Probes of one running capacity server, read from its probe pipe. */
