@@ -6,7 +6,7 @@
  * process, busy generating load, could fill and block the server's synchronous log writes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { serverNodeFlags, ROOT } from './lib.js';
 import { request } from './support/http.js';
@@ -79,23 +79,60 @@ export async function stopGroups(): Promise<void> {
   await Promise.all([...groups].map((g) => stopGroup(g, 5_000)));
 }
 
-/** One `npm start` on `dataDir`: ms from spawn to the first 200 on /fhir/metadata; stops it again. */
-export async function npmStartMs(dataDir: string): Promise<number> {
+/** One start of `npm start`. */
+export interface NpmStart {
+  /** Spawn to the first 200 on /fhir/metadata. */
+  metadataMs: number;
+  /** Where the time went, from the server's `ready` log line (null when it has none). */
+  ready: ReadyLine | null;
+}
+
+/** The server's `ready` log line, placed in its start. */
+export interface ReadyLine {
+  /** Its own measure: main() to the app attached (after its modules loaded, before the warm-up). */
+  serverMs: number;
+  /** Spawn to the line (module loading, then `serverMs`; with npm start also npm's own start). */
+  spawnToReadyMs: number;
+  /** The line to the first 200 on /fhir/metadata: what held the first request after the app was attached. */
+  readyToMetadataMs: number;
+}
+
+/** The server's `ready` line in `logFile`, placed against the spawn instant and the first 200. */
+export function readyLine(logFile: string, spawnedAt: number, metadataMs: number): ReadyLine | null {
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.includes('"msg":"ready"')) continue;
+    try {
+      const o = JSON.parse(line) as { ms: number; time: number };
+      const spawnToReadyMs = o.time - spawnedAt;
+      return { serverMs: o.ms, spawnToReadyMs, readyToMetadataMs: metadataMs - spawnToReadyMs };
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+/** One `npm start` on `dataDir` (its stdout into `logFile`), until /fhir/metadata answers 200; stops it. */
+export async function npmStart(dataDir: string, logFile: string): Promise<NpmStart> {
   const port = await freePort();
+  const log = openSync(logFile, 'w');
+  const spawnedAt = Date.now();
   const t0 = performance.now();
   const child: ChildProcess = spawn('npm', ['start'], {
     cwd: ROOT,
     env: { ...process.env, ...serverEnv(dataDir, port) },
     detached: true, // its own process group: npm, sh and node are stopped together
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', log, 'inherit'],
   });
+  closeSync(log);
   const pgid = child.pid as number;
   groups.add(pgid);
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code) => reject(new Error(`npm start exited with ${code} before answering`))),
   );
   try {
-    return await Promise.race([firstOk(`http://127.0.0.1:${port}/fhir/metadata`, t0), exited]);
+    const metadataMs = await Promise.race([firstOk(`http://127.0.0.1:${port}/fhir/metadata`, t0), exited]);
+    return { metadataMs, ready: readyLine(logFile, spawnedAt, metadataMs) };
   } finally {
     exited.catch(() => undefined);
     await stopGroup(pgid);
@@ -109,6 +146,7 @@ export interface CapacityServer {
   base: string;
   origin: string;
   metadataMs: number;
+  spawnedAt: number;
   /** The server's stdout (its log), a file. */
   logFile: string;
   /** The pipe the server writes its probes to. */
@@ -123,6 +161,7 @@ export async function startCapacityServer(dataDir: string, logFile: string): Pro
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const log = openSync(logFile, 'w');
+  const spawnedAt = Date.now();
   const t0 = performance.now();
   const child = spawn(
     process.execPath,
@@ -150,6 +189,7 @@ export async function startCapacityServer(dataDir: string, logFile: string): Pro
     base: `${origin}/fhir`,
     origin,
     metadataMs,
+    spawnedAt,
     logFile,
     probePipe: child.stdio[3] as Readable,
   };

@@ -27,7 +27,8 @@ import { keptDataset, loadDataset, type CapacityDataset } from './capacity-load.
 import { mixedPhase, searchPhase, warmup, type PhaseResult, type Target } from './capacity-phases.js';
 import { ProbeReader, summariseLog, type Probe, type Windows } from './capacity-probe.js';
 import {
-  npmStartMs,
+  npmStart,
+  readyLine,
   startCapacityServer,
   stopCapacityServer,
   stopGroups,
@@ -83,12 +84,18 @@ function within<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
 }
 
 /** Plain `npm start` twice: the first start right after the load, then a second start. */
-async function npmStarts(dir: string): Promise<Record<string, unknown>> {
+async function npmStarts(dir: string, logDir: string): Promise<Record<string, unknown>> {
   log('npm start (first start after the load)');
-  const firstStartMs = await npmStartMs(dir);
+  const first = await npmStart(dir, path.join(logDir, 'npm-start-1.log'));
   log('npm start (second start)');
-  const secondStartMs = await npmStartMs(dir);
-  return { command: 'npm start', pollEveryMs: 20, firstStartMs, secondStartMs };
+  const second = await npmStart(dir, path.join(logDir, 'npm-start-2.log'));
+  return {
+    command: 'npm start',
+    pollEveryMs: 20,
+    firstStartMs: first.metadataMs,
+    secondStartMs: second.metadataMs,
+    readyLine: [first.ready, second.ready],
+  };
 }
 
 /** What the capacity server did from spawn until its background warm-up was done. */
@@ -100,6 +107,7 @@ async function settle(server: CapacityServer, probes: ProbeReader): Promise<Reco
     command: `node ${serverNodeFlags().join(' ')} --import tsx bench/capacity-server.ts`,
     note: "npm start's Node flags and environment; the entry adds only monitorEventLoopDelay (resolution 10 ms)",
     metadataMs: server.metadataMs,
+    readyLine: readyLine(server.logFile, server.spawnedAt, server.metadataMs),
     idleAfterMs,
     eventLoopFromSpawnToIdle: startup,
     rssIdleMb: procSample(pid).rssMb,
@@ -199,11 +207,10 @@ async function main(): Promise<void> {
     byType: data.byType,
     loadavgBefore,
   };
-  report.npmStart = await npmStarts(dir);
+  const logDir = trackTempDir(mkdtempSync(path.join(tmpdir(), 'ccm-capacity-log-')));
+  report.npmStart = await npmStarts(dir, logDir);
   log('capacity server');
-  const logFile =
-    process.env.CAPACITY_SERVER_LOG ??
-    path.join(trackTempDir(mkdtempSync(path.join(tmpdir(), 'ccm-capacity-log-'))), 'server.log');
+  const logFile = process.env.CAPACITY_SERVER_LOG ?? path.join(logDir, 'server.log');
   const server = await startCapacityServer(dir, logFile);
   try {
     report.measured = await measure(server, data);
