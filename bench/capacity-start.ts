@@ -124,13 +124,15 @@ export async function npmStart(dataDir: string, logFile: string): Promise<NpmSta
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code) => reject(new Error(`npm start exited with ${code} before answering`))),
   );
+  let metadataMs: number;
   try {
-    const metadataMs = await Promise.race([firstOk(`http://127.0.0.1:${port}/fhir/metadata`, t0), exited]);
-    return { metadataMs, ready: readyLine(logFile, spawnedAt, metadataMs) };
+    metadataMs = await Promise.race([firstOk(`http://127.0.0.1:${port}/fhir/metadata`, t0), exited]);
   } finally {
     exited.catch(() => undefined);
     await stopGroup(pgid);
   }
+  // read once the server has exited: its log is then complete
+  return { metadataMs, ready: readyLine(logFile, spawnedAt, metadataMs) };
 }
 
 /** The capacity server, started; `metadataMs` is spawn to the first 200 on /fhir/metadata. */
