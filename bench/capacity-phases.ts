@@ -106,16 +106,24 @@ function mixedScript(t: Target, c: number): ConnectionScript {
   return { next };
 }
 
-/** Runs `seconds` of `script` with a fresh token, the event-loop histogram reset before and read after. */
-async function phase(
+/** Something watched while the load runs: started right before it, stopped right after it. */
+type Watch<W> = () => { stop(): W };
+
+/**
+ * Runs `seconds` of `script` with a fresh token, the event-loop histogram reset before and read after;
+ * `watch` runs exactly as long as the load.
+ */
+async function phase<W = undefined>(
   t: Target,
   seconds: number,
   script: (c: number) => ConnectionScript,
-): Promise<PhaseResult> {
+  watch?: Watch<W>,
+): Promise<PhaseResult & { watched?: W }> {
   const headers = { authorization: `Bearer ${await demoToken(t.base)}` };
   await t.probes.probe(); // reset: what came before is not this phase's
   const from = Date.now();
   const cpu0 = process.cpuUsage();
+  const watching = watch?.();
   const load = await runLoad({
     origin: t.origin,
     connections: t.connections,
@@ -124,10 +132,12 @@ async function phase(
     pid: t.pid,
     headers,
   });
+  const watched = watching?.stop();
   const cpu = process.cpuUsage(cpu0);
   const to = Date.now();
   const loadGeneratorCpuPercent = Math.round((cpu.user + cpu.system) / 10 / (to - from));
-  return { load, eventLoop: await t.probes.probe(), window: { from, to }, loadGeneratorCpuPercent };
+  const eventLoop = await t.probes.probe();
+  return { load, eventLoop, window: { from, to }, loadGeneratorCpuPercent, watched };
 }
 
 /** A short search load so that the measured phases do not include the first compilations. */
@@ -169,12 +179,8 @@ export async function mixedPhase(
   t: Target,
   seconds: number,
 ): Promise<PhaseResult & { rssLast20sMb: number[]; rssLast20sMaxMb: number }> {
-  const sampler = rssSampler(t.pid, Math.max(0, seconds - 20) * 1000, 2000);
-  try {
-    const result = await phase(t, seconds, (c) => mixedScript(t, c));
-    const samples = sampler.stop();
-    return { ...result, rssLast20sMb: samples, rssLast20sMaxMb: Math.max(...samples) };
-  } finally {
-    sampler.stop();
-  }
+  const sample = () => rssSampler(t.pid, Math.max(0, seconds - 20) * 1000, 2000);
+  const { watched, ...result } = await phase(t, seconds, (c) => mixedScript(t, c), sample);
+  const samples = watched ?? [];
+  return { ...result, rssLast20sMb: samples, rssLast20sMaxMb: samples.length ? Math.max(...samples) : NaN };
 }

@@ -129,3 +129,17 @@ export function summariseLog(file: string, windows: Windows = {}): Record<string
     otherLines: other.slice(-30),
   };
 }
+
+/** The first line of the server's log whose `msg` is `msg`, parsed; null when there is none yet. */
+export function logLine(file: string, msg: string): Record<string, unknown> | null {
+  const needle = `"msg":${JSON.stringify(msg)}`;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.includes(needle)) continue;
+    try {
+      return JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}

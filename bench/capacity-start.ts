@@ -6,8 +6,9 @@
  * process, busy generating load, could fill and block the server's synchronous log writes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { logLine } from './capacity-probe.js';
 import { serverNodeFlags, ROOT } from './lib.js';
 import { request } from './support/http.js';
 import { freePort } from './support/processes.js';
@@ -99,17 +100,10 @@ export interface ReadyLine {
 
 /** The server's `ready` line in `logFile`, placed against the spawn instant and the first 200. */
 export function readyLine(logFile: string, spawnedAt: number, metadataMs: number): ReadyLine | null {
-  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
-    if (!line.includes('"msg":"ready"')) continue;
-    try {
-      const o = JSON.parse(line) as { ms: number; time: number };
-      const spawnToReadyMs = o.time - spawnedAt;
-      return { serverMs: o.ms, spawnToReadyMs, readyToMetadataMs: metadataMs - spawnToReadyMs };
-    } catch {
-      return null;
-    }
-  }
-  return null;
+  const o = logLine(logFile, 'ready');
+  if (!o) return null;
+  const spawnToReadyMs = Number(o.time) - spawnedAt;
+  return { serverMs: Number(o.ms), spawnToReadyMs, readyToMetadataMs: metadataMs - spawnToReadyMs };
 }
 
 /** One `npm start` on `dataDir` (its stdout into `logFile`), until /fhir/metadata answers 200; stops it. */
@@ -130,13 +124,15 @@ export async function npmStart(dataDir: string, logFile: string): Promise<NpmSta
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code) => reject(new Error(`npm start exited with ${code} before answering`))),
   );
+  let metadataMs: number;
   try {
-    const metadataMs = await Promise.race([firstOk(`http://127.0.0.1:${port}/fhir/metadata`, t0), exited]);
-    return { metadataMs, ready: readyLine(logFile, spawnedAt, metadataMs) };
+    metadataMs = await Promise.race([firstOk(`http://127.0.0.1:${port}/fhir/metadata`, t0), exited]);
   } finally {
     exited.catch(() => undefined);
     await stopGroup(pgid);
   }
+  // read once the server has exited: its log is then complete
+  return { metadataMs, ready: readyLine(logFile, spawnedAt, metadataMs) };
 }
 
 /** The capacity server, started; `metadataMs` is spawn to the first 200 on /fhir/metadata. */

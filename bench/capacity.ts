@@ -25,7 +25,7 @@ import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { keptDataset, loadDataset, type CapacityDataset } from './capacity-load.js';
 import { mixedPhase, searchPhase, warmup, type PhaseResult, type Target } from './capacity-phases.js';
-import { ProbeReader, summariseLog, type Probe, type Windows } from './capacity-probe.js';
+import { logLine, ProbeReader, summariseLog, type Probe, type Windows } from './capacity-probe.js';
 import {
   npmStart,
   readyLine,
@@ -56,7 +56,7 @@ const SEARCH_SECONDS = num('CAPACITY_SEARCH_SECONDS', 30);
 const MIXED_SECONDS = num('CAPACITY_MIXED_SECONDS', 60);
 const WARMUP_SECONDS = 5;
 /** The longest the background warm-up of the server is waited for before the load starts anyway. */
-const IDLE_WAIT_MS = 600_000;
+const IDLE_WAIT_MS = num('CAPACITY_IDLE_WAIT_SECONDS', 600) * 1000;
 
 const load3 = () => loadavg().map((l) => Math.round(l * 100) / 100);
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
@@ -103,12 +103,15 @@ async function settle(server: CapacityServer, probes: ProbeReader): Promise<Reco
   const pid = server.pid;
   const idleAfterMs = await within(untilIdle(pid), IDLE_WAIT_MS, null);
   const startup: Probe = await probes.probe();
+  const ccmWarmup = logLine(server.logFile, 'ccm practice model loaded');
   return {
     command: `node ${serverNodeFlags().join(' ')} --import tsx bench/capacity-server.ts`,
     note: "npm start's Node flags and environment; the entry adds only monitorEventLoopDelay (resolution 10 ms)",
     metadataMs: server.metadataMs,
     readyLine: readyLine(server.logFile, server.spawnedAt, server.metadataMs),
     idleAfterMs,
+    idleWaitLimitMs: IDLE_WAIT_MS,
+    ccmWarmupMs: ccmWarmup ? Number(ccmWarmup.ms) : null,
     eventLoopFromSpawnToIdle: startup,
     rssIdleMb: procSample(pid).rssMb,
   };
