@@ -272,3 +272,50 @@ export interface Storage {
   /** Makes every acknowledged write durable and releases resources. */
   close(): Promise<void>;
 }
+
+/** What every engine knows of the current version before a write (a truthy `deleted` marks a tombstone). */
+export interface CurrentVersion {
+  vid: number;
+  lu: string;
+  deleted?: boolean | number;
+}
+
+/**
+ * The version rules every engine applies before a write (R4 http.html#concurrency): If-Match names the
+ * current, live version (else StaleVersion with the current version or none); a write that must not exist
+ * finds nothing, not even a tombstone (else VersionConflict).
+ */
+export function checkVersion(
+  type: string,
+  id: string,
+  cur: CurrentVersion | null | undefined,
+  opts: { ifMatch?: number; mustNotExist?: boolean },
+): void {
+  if (opts.ifMatch !== undefined && (!cur || cur.deleted || cur.vid !== opts.ifMatch)) {
+    throw new StaleVersion(type, id, cur && !cur.deleted ? cur.vid : null, opts.ifMatch);
+  }
+  if (opts.mustNotExist && cur) throw new VersionConflict(type, id);
+}
+
+/** The clock's instant, kept strictly after the previous version's so that history order is total. */
+export function nextInstant(now: Date, previous: string | undefined): string {
+  const iso = now.toISOString();
+  if (previous && iso <= previous) return new Date(Date.parse(previous) + 1).toISOString();
+  return iso;
+}
+
+/** The next version of `type/id` after `cur`: its number, instant and the body stored with its meta. */
+export function nextVersion(
+  resource: Resource,
+  id: string,
+  cur: CurrentVersion | null | undefined,
+  now: Date,
+): { vid: number; lu: string; stored: Resource } {
+  const vid = (cur?.vid ?? 0) + 1;
+  const lu = nextInstant(now, cur?.lu);
+  return {
+    vid,
+    lu,
+    stored: { ...resource, id, meta: { ...resource.meta, versionId: String(vid), lastUpdated: lu } },
+  };
+}

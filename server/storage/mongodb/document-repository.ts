@@ -13,6 +13,9 @@ import { isDuplicateKeyError, type Projection, type StorageSession } from '../do
 import {
   StaleVersion,
   VersionConflict,
+  checkVersion,
+  nextInstant,
+  nextVersion,
   type Fields,
   type FindOptions,
   type HistoryDoc,
@@ -235,17 +238,8 @@ export class DocumentRepository implements ResourceRepository {
     // A create that must not exist needs no read: its insert fails on an existing `_id` (a VersionConflict).
     const skipRead = opts.mustNotExist === true && opts.ifMatch === undefined;
     const cur = skipRead ? null : await coll.findOne({ _id: id }, { session: tx });
-    if (opts.ifMatch !== undefined && (!cur || cur.deleted || cur.vid !== opts.ifMatch)) {
-      throw new StaleVersion(type, id, cur && !cur.deleted ? cur.vid : null, opts.ifMatch);
-    }
-    if (opts.mustNotExist && cur) throw new VersionConflict(type, id);
-    const vid = (cur?.vid ?? 0) + 1;
-    const lu = this.nextInstant(cur?.lu);
-    const stored: Resource = {
-      ...resource,
-      id,
-      meta: { ...resource.meta, versionId: String(vid), lastUpdated: lu },
-    };
+    checkVersion(type, id, cur, opts);
+    const { vid, lu, stored } = nextVersion(resource, id, cur, this.deps.clock());
     const index = this.deps.extract(stored);
     const doc: CurrentDoc = { _id: id, vid, lu, resource: stored, sp: index.sp, comp: index.comp };
     const entry = historyEntry(type, doc, cur ? opts.method : 'POST');
@@ -266,11 +260,14 @@ export class DocumentRepository implements ResourceRepository {
     const coll = await this.current(type);
     const history = await this.historyCollection();
     const cur = await coll.findOne({ _id: id }, { session: tx });
-    if (ifMatch !== undefined && (!cur || cur.deleted || cur.vid !== ifMatch)) {
-      throw new StaleVersion(type, id, cur && !cur.deleted ? cur.vid : null, ifMatch);
-    }
+    checkVersion(type, id, cur, { ifMatch });
     if (!cur || cur.deleted) return null;
-    const doc: CurrentDoc = { _id: id, vid: cur.vid + 1, lu: this.nextInstant(cur.lu), deleted: true };
+    const doc: CurrentDoc = {
+      _id: id,
+      vid: cur.vid + 1,
+      lu: nextInstant(this.deps.clock(), cur.lu),
+      deleted: true,
+    };
     await this.swap(coll, cur, doc, tx);
     await this.writeHistory(history, tx, type, cur, historyEntry(type, doc, 'DELETE'));
     return doc;
@@ -311,13 +308,6 @@ export class DocumentRepository implements ResourceRepository {
       if (isDuplicateKeyError(err)) throw new VersionConflict(type, entry.rid);
       throw err;
     }
-  }
-
-  /** The clock's instant, kept strictly after the previous version's so that history order is total. */
-  private nextInstant(previous: string | undefined): string {
-    const now = this.deps.clock().toISOString();
-    if (previous && now <= previous) return new Date(Date.parse(previous) + 1).toISOString();
-    return now;
   }
 
   /**

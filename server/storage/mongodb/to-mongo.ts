@@ -19,6 +19,7 @@ import type {
 import type { SearchIR } from '../../fhir/search/ir.js';
 import type { Where } from '../repository.js';
 import { badRequest } from '../../fhir/outcomes.js';
+import { unresolved } from '../../fhir/search/where.js';
 import { escapeRegex } from '../../fhir/search/text.js';
 
 /**
@@ -232,11 +233,7 @@ function clauseFilter(clause: Clause): Cond {
     case 'list':
       // resolve.ts turns these into plain clauses first; a caller that cannot read other resources
       // (e.g. conditional criteria compiled synchronously) gets a 400 instead of a wrong match
-      throw badRequest(
-        `Search parameter '${clause.name}' needs other resources to be searched first and is not supported here`,
-        undefined,
-        'not-supported',
-      );
+      throw unresolved(clause);
     default:
       return entryClauseFilter(clause);
   }

@@ -20,7 +20,7 @@ import type {
   Where,
   WriteResult,
 } from '../repository.js';
-import { StaleVersion, VersionConflict } from '../repository.js';
+import { checkVersion, nextInstant, nextVersion, VersionConflict } from '../repository.js';
 import { entryValues, kindOfEntry, kindOfParamType } from './entries.js';
 import { ENTRY_KINDS, ENTRY_TABLES, type EntryKind } from './schema.js';
 import type { SqliteStorage } from './storage.js';
@@ -131,17 +131,8 @@ export class SqliteRepository implements ResourceRepository {
 
   private putIn(tx: Tx, type: string, id: string, resource: Resource, opts: PutOptions): WriteResult {
     const cur = this.currentRow(tx, type, id);
-    if (opts.ifMatch !== undefined && (!cur || cur.deleted || cur.vid !== opts.ifMatch)) {
-      throw new StaleVersion(type, id, cur && !cur.deleted ? cur.vid : null, opts.ifMatch);
-    }
-    if (opts.mustNotExist && cur) throw new VersionConflict(type, id);
-    const vid = (cur?.vid ?? 0) + 1;
-    const lu = this.nextInstant(cur?.lu);
-    const stored: Resource = {
-      ...resource,
-      id,
-      meta: { ...resource.meta, versionId: String(vid), lastUpdated: lu },
-    };
+    checkVersion(type, id, cur, opts);
+    const { vid, lu, stored } = nextVersion(resource, id, cur, this.deps.clock());
     const index = this.deps.extract(stored);
     this.supersede(tx, type, id, cur);
     this.writeCurrent(tx, type, { _id: id, vid, lu, resource: stored }, index, !cur);
@@ -154,12 +145,10 @@ export class SqliteRepository implements ResourceRepository {
 
   private deleteIn(tx: Tx, type: string, id: string, ifMatch?: number): ResourceDoc | null {
     const cur = this.currentRow(tx, type, id);
-    if (ifMatch !== undefined && (!cur || cur.deleted || cur.vid !== ifMatch)) {
-      throw new StaleVersion(type, id, cur && !cur.deleted ? cur.vid : null, ifMatch);
-    }
+    checkVersion(type, id, cur, { ifMatch });
     if (!cur || cur.deleted) return null;
     const vid = cur.vid + 1;
-    const lu = this.nextInstant(cur.lu);
+    const lu = nextInstant(this.deps.clock(), cur.lu);
     const s = this.store.statements(tx);
     this.supersede(tx, type, id, cur);
     s.get(
@@ -259,13 +248,6 @@ export class SqliteRepository implements ResourceRepository {
     }
     for (const c of new Set(comp))
       s.get('INSERT INTO comp (type, id, compartment) VALUES (?, ?, ?)').run(type, id, c);
-  }
-
-  /** The clock's instant, kept strictly after the previous version's so that history order is total. */
-  private nextInstant(previous: string | undefined): string {
-    const now = this.deps.clock().toISOString();
-    if (previous && now <= previous) return new Date(Date.parse(previous) + 1).toISOString();
-    return now;
   }
 
   // ---------- reads ----------
