@@ -70,3 +70,36 @@ test('a tampered _page is a clear 400', async () => {
     expect(res.body.resourceType).toBe('OperationOutcome');
   }
 });
+
+test('versions written within one millisecond (instants ahead of the clock) are all in the history', async () => {
+  // A stopped clock: every version after the first takes the previous instant + 1 ms, ahead of the clock.
+  const fixed = new Date('2026-03-01T10:00:00.000Z');
+  const app = await makeTestApp({ clock: () => fixed });
+  try {
+    for (let v = 0; v < 5; v++) {
+      const res = await request(app.app)
+        .put('/fhir/Patient/burst')
+        .set('content-type', FHIR_JSON)
+        .send(JSON.stringify({ resourceType: 'Patient', id: 'burst', active: v % 2 === 0 }));
+      expect([200, 201]).toContain(res.status);
+    }
+    const first = await request(app.app).get('/fhir/Patient/burst/_history?_count=2');
+    const b = first.body as Bundle;
+    expect(b.total).toBe(5);
+    expect(b.entry?.map((e) => e.response?.etag)).toEqual(['W/"5"', 'W/"4"']);
+    const next = b.link?.find((l) => l.relation === 'next')?.url as string;
+    // the links carry the newest instant read, not the clock's
+    expect(new URL(next).searchParams.get('_before')).toBe('2026-03-01T10:00:00.004Z');
+    const rest: string[] = [];
+    let url: string | undefined = next;
+    while (url) {
+      const page = (await request(app.app).get(pathOf(url))).body as Bundle;
+      expect(page.total).toBe(5);
+      rest.push(...(page.entry ?? []).map((e) => e.response?.etag as string));
+      url = page.link?.find((l) => l.relation === 'next')?.url;
+    }
+    expect(rest).toEqual(['W/"3"', 'W/"2"', 'W/"1"']);
+  } finally {
+    await app.close();
+  }
+});

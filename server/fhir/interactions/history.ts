@@ -80,13 +80,19 @@ export async function historyInteraction(
   const count = countOf(req);
   const after = cursorOf(req);
   const since = instantParam(req, '_since');
-  const before = instantParam(req, '_before') ?? services.clock().toISOString();
-  const query: HistoryQuery = { type: scope.type, id: scope.id, since, sinceInclusive: true, until: before };
+  const asked = instantParam(req, '_before');
+  // Without `_before` the first page reads every version there is: versions written in a burst carry instants
+  // a few milliseconds ahead of the clock (each one after the previous, see nextInstant), and the clock must
+  // not hide them. The links then carry the newest instant read, so that later pages keep newer versions out.
+  const query: HistoryQuery = { type: scope.type, id: scope.id, since, sinceInclusive: true, until: asked };
   // the first page counts; later pages carry its total, so that each costs only its own entries
   const [total, found] = await Promise.all([
     after?.total ?? services.resources.historyCount(query),
     count === 0 ? Promise.resolve([]) : services.resources.history({ ...query, after, limit: count + 1 }),
   ]);
+  const now = services.clock().toISOString();
+  const newest = after === undefined && found[0] && found[0].lu > now ? found[0].lu : now;
+  const before = asked ?? newest;
   const docs = found.slice(0, count);
   const path = [scope.type, scope.id ? encodeURIComponent(scope.id) : undefined, '_history']
     .filter(Boolean)
