@@ -1,14 +1,18 @@
 /**
  * References between the entries of a Bundle (R4 http.html#trules, bundle.html#references): every
  * reference to an entry's fullUrl (urn:uuid:, urn:oid:, absolute, or relative to the entry's base) is
- * rewritten to the `Type/id` that entry was given, also in uri elements and in narrative links;
- * conditional references (`Type?criteria`) are resolved by search and must match exactly one resource.
+ * rewritten to the `Type/id` that entry was given, also in elements of type uri, url, oid, uuid and canonical
+ * and in narrative links, and nowhere else: a string element (an `Identifier.value`, say) that happens to
+ * equal a fullUrl is data and is kept. The element types come from the compiled R4 model; a patch document
+ * has none, so in a patch every string equal to a `urn:` fullUrl is rewritten.
+ * Conditional references (`Type?criteria`) are resolved by search and must match exactly one resource.
  */
 import type { StorageSession } from '../../storage/document-collection.js';
 import { badRequest, preconditionFailed } from '../outcomes.js';
 import type { FhirServices } from '../services.js';
 import { parseCriteriaString } from '../interactions/criteria.js';
 import { prepareCriteria } from '../interactions/write.js';
+import type { CompiledModel, TypeModel } from '../validation/model.js';
 
 /** What the references of a Bundle resolve against. */
 export interface ReferenceScope {
@@ -40,6 +44,17 @@ export function entryBase(baseUrl: string, fullUrl: string | undefined): string 
   return m ? m[1] : baseUrl;
 }
 
+/** Element types whose values are links the Bundle's fullUrls are replaced in (R4 http.html#trules). */
+const LINK_TYPES = new Set(['uri', 'url', 'oid', 'uuid', 'canonical']);
+
+/** Where a value sits: its element's FHIR type and the model of its children (undefined when not known). */
+interface Place {
+  type: string | undefined;
+  model: TypeModel | undefined;
+}
+
+const UNKNOWN: Place = { type: undefined, model: undefined };
+
 class Rewriter {
   private readonly path: Array<string | number> = [];
   readonly pending = new Map<string, string>();
@@ -48,6 +63,8 @@ class Rewriter {
     private readonly scope: ReferenceScope,
     private readonly base: string,
     private readonly root: string,
+    /** The R4 model for a resource; undefined for a patch document (no element types). */
+    private readonly types: CompiledModel | undefined,
   ) {}
 
   /** The FHIRPath of the element being visited. */
@@ -58,18 +75,17 @@ class Rewriter {
     );
   }
 
-  /** `v` with its references rewritten; unchanged subtrees are shared, not copied (the input is never mutated). */
-  value(v: unknown, key: string): unknown {
-    if (typeof v === 'string') {
-      if (key === 'reference') return this.reference(v);
-      if (key === 'div') return v.includes('urn:') ? this.narrative(v) : v;
-      return v.startsWith('urn:') ? (this.scope.targets.get(v) ?? v) : v;
-    }
+  /**
+   * `v` with its references rewritten; unchanged subtrees are shared, not copied (the input is never mutated).
+   * `key` is the JSON property `v` is the value of, `parent` the model of the object holding it.
+   */
+  value(v: unknown, key: string, place: Place, parent: TypeModel | undefined): unknown {
+    if (typeof v === 'string') return this.text(v, key, place, parent);
     if (Array.isArray(v)) {
       let out: unknown[] | null = null;
       for (let i = 0; i < v.length; i++) {
         this.path.push(i);
-        const next = this.value(v[i], key);
+        const next = this.value(v[i], key, place, parent);
         this.path.pop();
         if (next !== v[i]) (out ??= v.slice())[i] = next;
       }
@@ -77,16 +93,50 @@ class Rewriter {
     }
     if (typeof v === 'object' && v !== null) {
       const obj = v as Record<string, unknown>;
+      const model = this.modelOf(obj, place);
       let out: Record<string, unknown> | null = null;
       for (const k in obj) {
         this.path.push(k);
-        const next = this.value(obj[k], k);
+        const next = this.value(obj[k], k, this.placeOf(model, k), model);
         this.path.pop();
         if (next !== obj[k]) (out ??= { ...obj })[k] = next;
       }
       return out ?? v;
     }
     return v;
+  }
+
+  private text(v: string, key: string, place: Place, parent: TypeModel | undefined): string {
+    if (!this.types) {
+      if (key === 'reference') return this.reference(v);
+      if (key === 'div') return v.includes('urn:') ? this.narrative(v) : v;
+      return v.startsWith('urn:') ? (this.scope.targets.get(v) ?? v) : v;
+    }
+    // Reference.reference (or a `reference` where the model is not known: the validator refuses those later)
+    if (key === 'reference' && (parent === undefined || parent.name === 'Reference')) return this.reference(v);
+    if (place.type === 'xhtml') return v.includes('urn:') ? this.narrative(v) : v;
+    if (place.type !== undefined && LINK_TYPES.has(place.type)) return this.scope.targets.get(v) ?? v;
+    return v;
+  }
+
+  /** The model of an object's children: a resource's own (also a contained one), else its element's. */
+  private modelOf(obj: Record<string, unknown>, place: Place): TypeModel | undefined {
+    if (!this.types) return undefined;
+    const rt = obj.resourceType;
+    if (typeof rt === 'string' && (place.type === undefined || place.type === 'Resource' || !place.model)) {
+      const m = this.types.resources.get(rt);
+      if (m) return m;
+    }
+    return place.model;
+  }
+
+  private placeOf(model: TypeModel | undefined, key: string): Place {
+    if (!model) return UNKNOWN;
+    const slot = model.slots.get(key);
+    if (slot) return { type: slot.type, model: slot.model };
+    // `_name`: the id and extensions of a primitive
+    if (key.startsWith('_') && this.types) return { type: 'Element', model: this.types.primitiveElement };
+    return UNKNOWN;
   }
 
   private reference(ref: string): string {
@@ -129,9 +179,10 @@ export function rewriteReferences<T>(
   value: T,
   fullUrl: string | undefined,
   root: string,
+  types?: CompiledModel,
 ): Rewritten<T> {
-  const rw = new Rewriter(scope, entryBase(scope.baseUrl, fullUrl), root);
-  const out = rw.value(value, '') as T;
+  const rw = new Rewriter(scope, entryBase(scope.baseUrl, fullUrl), root, types);
+  const out = rw.value(value, '', UNKNOWN, undefined) as T;
   return { value: out, pending: rw.pending };
 }
 
@@ -168,7 +219,10 @@ export async function resolveConditionalReferences(
   }
 }
 
-/** Rewrites the references in `value` (a resource or a patch), resolving conditional ones by search first. */
+/**
+ * Rewrites the references in `value` (a resource, with `types` the R4 model, or a patch), resolving conditional
+ * ones by search first.
+ */
 export async function resolveReferences<T>(
   services: FhirServices,
   session: StorageSession | undefined,
@@ -176,9 +230,10 @@ export async function resolveReferences<T>(
   value: T,
   fullUrl: string | undefined,
   root: string,
+  types?: CompiledModel,
 ): Promise<T> {
-  const first = rewriteReferences(scope, value, fullUrl, root);
+  const first = rewriteReferences(scope, value, fullUrl, root, types);
   if (first.pending.size === 0) return first.value;
   await resolveConditionalReferences(services, session, scope, first.pending);
-  return rewriteReferences(scope, value, fullUrl, root).value;
+  return rewriteReferences(scope, value, fullUrl, root, types).value;
 }

@@ -32,6 +32,7 @@ import { slicer } from './limits.js';
 import type { EntryMethod, ParsedEntry } from './parse-entries.js';
 import { checkOverlaps, planEntry, targetsOf, type Action } from './plan.js';
 import { resolveReferences, type ReferenceScope } from './references.js';
+import { compiledModelOf } from '../validation/model.js';
 
 /** One Bundle being processed. */
 export interface BundleRun {
@@ -101,6 +102,7 @@ async function prepareWrite(
     e.resource,
     e.fullUrl,
     e.type,
+    compiledModelOf(services.definitions),
   );
   if (action.kind === 'create') {
     const { id: _ignored, ...body } = rewritten; // http.html#create: a client id is ignored.

@@ -6,7 +6,7 @@
 import type { OperationOutcomeIssue } from 'fhir/r4.js';
 import type { R4Definitions } from '../definitions.js';
 import { issue } from '../outcomes.js';
-import { compileModel } from './model.js';
+import { compiledModelOf } from './model.js';
 import { clip } from './primitives.js';
 import { isObject, MAX_DEPTH, report, walkObject, type WalkContext } from './walker.js';
 
@@ -24,7 +24,7 @@ export interface BaseValidator {
 
 /** Compiles the R4 snapshots once and returns a validator that is safe to call for every write. */
 export function createBaseValidator(defs: R4Definitions): BaseValidator {
-  const model = compileModel(defs);
+  const model = compiledModelOf(defs);
   return {
     validate(resource, options) {
       const ctx: WalkContext = { model, issues: [], bundleDepth: 0, stopped: false, visitResource };

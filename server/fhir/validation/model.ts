@@ -68,6 +68,18 @@ const FHIR_TYPE_EXT = 'http://hl7.org/fhir/StructureDefinition/structuredefiniti
 const FHIRPATH_TYPE_PREFIX = 'http://hl7.org/fhirpath/';
 const SD_PREFIX = 'http://hl7.org/fhir/StructureDefinition/';
 
+const compiled = new WeakMap<R4Definitions, CompiledModel>();
+
+/** The compiled model of `defs`, compiled once per definitions object and shared by its users. */
+export function compiledModelOf(defs: R4Definitions): CompiledModel {
+  let m = compiled.get(defs);
+  if (!m) {
+    m = compileModel(defs);
+    compiled.set(defs, m);
+  }
+  return m;
+}
+
 /** Compiles the snapshots of every resource and data type into lookup models (R4 structuredefinition.html). */
 export function compileModel(defs: R4Definitions): CompiledModel {
   const primitives = new Set<string>();

@@ -76,6 +76,52 @@ describe('references between entries (http.html#trules, bundle.html#references)'
     expect((await read(`Encounter/${encId}`)).body.subject.reference).toBe(`Patient/${patientId}`);
   });
 
+  test('only links are rewritten: a string equal to a fullUrl is data (an Identifier.value survives)', async () => {
+    const p = postEntry(patient('REF-2'));
+    const enc = postEntry({
+      resourceType: 'Encounter',
+      status: 'finished',
+      class: { code: 'AMB' },
+      subject: { reference: p.fullUrl },
+      // an identifier whose value is, by chance, another entry's urn:uuid: a string, not a link
+      identifier: [{ system: 'urn:ietf:rfc:3986', value: p.fullUrl }],
+    });
+    const obs = postEntry(
+      observation(p.fullUrl as string, {
+        identifier: [{ system: 'urn:ietf:rfc:3986', value: enc.fullUrl }],
+        note: [{ text: p.fullUrl as string }],
+        // uri-typed (extension value), Reference inside an extension, and a contained resource's reference
+        extension: [
+          { url: 'http://example.org/fhir/StructureDefinition/source', valueUri: enc.fullUrl },
+          {
+            url: 'http://example.org/fhir/StructureDefinition/about',
+            valueReference: { reference: p.fullUrl },
+          },
+        ],
+        contained: [{ resourceType: 'Specimen', id: 'spec', subject: { reference: p.fullUrl } }],
+        specimen: { reference: '#spec' },
+      }),
+    );
+    const res = await postBundle(t.app, bundleOf('transaction', [obs, p, enc]));
+    expect(res.body.issue).toBeUndefined();
+    expect(res.status).toBe(200);
+    const [obsId, patientId, encId] = ((res.body as Bundle).entry ?? []).map((e) =>
+      idOf(e.response?.location),
+    );
+    const stored = (await read(`Observation/${obsId}`)).body as Observation;
+    expect(stored.identifier?.[0].value).toBe(enc.fullUrl);
+    expect(stored.note?.[0].text).toBe(p.fullUrl);
+    expect(stored.extension?.[0].valueUri).toBe(`Encounter/${encId}`);
+    expect(stored.extension?.[1].valueReference?.reference).toBe(`Patient/${patientId}`);
+    expect((stored.contained?.[0] as { subject: { reference: string } }).subject.reference).toBe(
+      `Patient/${patientId}`,
+    );
+    expect(stored.specimen?.reference).toBe('#spec');
+    const storedEnc = (await read(`Encounter/${encId}`)).body;
+    expect(storedEnc.identifier[0].value).toBe(p.fullUrl);
+    expect(storedEnc.subject.reference).toBe(`Patient/${patientId}`);
+  });
+
   test('absolute fullUrls: absolute references and references relative to the entry base are rewritten', async () => {
     const other = 'http://other.example.org/fhir';
     const p: BundleEntry = {
