@@ -10,8 +10,8 @@ import type { ElementNode } from './model.js';
 import { isObject, report, type ProfileEnv, type WalkCtx } from './walk-context.js';
 
 const PRIMITIVE_START = /^[a-z]/;
-/** Types whose invariants are structural and checked by the base walk. */
-const NO_TYPE_INVARIANTS = new Set(['Extension', 'Reference', 'Narrative', 'BackboneElement', 'Element']);
+/** Types whose invariants are structural and checked by the base walk (Reference's ref-1 is checked here). */
+const NO_TYPE_INVARIANTS = new Set(['Extension', 'Narrative', 'BackboneElement', 'Element']);
 
 function checkFixedAndPattern(ctx: WalkCtx, value: unknown, node: ElementNode, path: string): void {
   if (node.fixed && !jsonEqual(value, node.fixed[1])) {

@@ -33,37 +33,67 @@ export function valuesAt(value: unknown, path: string): unknown[] {
   return current;
 }
 
-/** The element a discriminator path names inside a slice, following type profiles where the slice stops. */
-function nodeAt(env: ProfileEnv, slice: ElementNode, path: string): ElementNode | undefined {
-  if (path === '$this') return slice;
-  let node: ElementNode | undefined = slice;
+/**
+ * The elements a discriminator path names inside a slice, following type profiles where the slice stops.
+ * Where the path crosses an element that is itself sliced, the required slices (min >= 1) of that element are
+ * candidates too: R4's `bp` profile discriminates its components by `code.coding.code`, whose fixed value
+ * sits in the nested slice `component:SystolicBP.code.coding:SBPCode`, not on `code.coding` itself.
+ */
+function nodesAt(env: ProfileEnv, slice: ElementNode, path: string): ElementNode[] {
+  if (path === '$this') return [slice];
+  let nodes: ElementNode[] = [slice];
   for (const seg of path.split('.')) {
-    if (!node) return undefined;
-    let next: ElementNode | undefined = node.children.find((c: ElementNode) => c.name === seg);
-    if (!next) {
-      const url: string | undefined = node.types.flatMap((t) => t.profiles)[0];
-      const profile: CompiledProfile | undefined = url === undefined ? undefined : env.resolve(url);
-      next = profile?.root.children.find((c: ElementNode) => c.name === seg);
+    const next: ElementNode[] = [];
+    for (const node of nodes) {
+      let child: ElementNode | undefined = node.children.find((c: ElementNode) => c.name === seg);
+      if (!child) {
+        const url: string | undefined = node.types.flatMap((t) => t.profiles)[0];
+        const profile: CompiledProfile | undefined = url === undefined ? undefined : env.resolve(url);
+        child = profile?.root.children.find((c: ElementNode) => c.name === seg);
+      }
+      if (!child) continue;
+      next.push(child);
+      for (const nested of child.slices) if (nested.min >= 1) next.push(nested);
     }
-    node = next;
+    nodes = next;
   }
-  return node;
+  return nodes;
+}
+
+/** The element a discriminator path names inside a slice (the unsliced one when there are several). */
+function nodeAt(env: ProfileEnv, slice: ElementNode, path: string): ElementNode | undefined {
+  return nodesAt(env, slice, path)[0];
+}
+
+/** A test of one value against what `target` fixes (fixed, pattern or required binding); null when nothing. */
+function valueTest(env: ProfileEnv, target: ElementNode): ((v: unknown) => boolean) | null {
+  if (target.fixed) {
+    const fixed = target.fixed[1];
+    return (v) => jsonEqual(v, fixed);
+  }
+  if (target.pattern) {
+    const pattern = target.pattern[1];
+    return (v) => matchesPattern(v, pattern);
+  }
+  if (target.requiredValueSet) {
+    const vs = target.requiredValueSet;
+    return (v) => anyInValueSet(env.terminology, vs, v);
+  }
+  return null;
 }
 
 function valueMatcher(env: ProfileEnv, slice: ElementNode, d: Discriminator): Matcher {
-  const target = nodeAt(env, slice, d.path);
-  let test: (v: unknown) => boolean = () => false;
-  if (target?.fixed) {
-    const fixed = target.fixed[1];
-    test = (v) => jsonEqual(v, fixed);
-  } else if (target?.pattern) {
-    const pattern = target.pattern[1];
-    test = (v) => matchesPattern(v, pattern);
-  } else if (target?.requiredValueSet) {
-    const vs = target.requiredValueSet;
-    test = (v) => anyInValueSet(env.terminology, vs, v);
-  }
-  return (item) => valuesAt(item.value, d.path).some(test);
+  const targets = nodesAt(env, slice, d.path);
+  // the element itself when it fixes a value, else the required nested slices that do
+  const own = targets[0] ? valueTest(env, targets[0]) : null;
+  const tests = own
+    ? [own]
+    : targets.slice(1).flatMap((t) => {
+        const test = valueTest(env, t);
+        return test ? [test] : [];
+      });
+  if (tests.length === 0) return () => false;
+  return (item) => valuesAt(item.value, d.path).some((v) => tests.some((test) => test(v)));
 }
 
 function existsMatcher(env: ProfileEnv, slice: ElementNode, d: Discriminator): Matcher {

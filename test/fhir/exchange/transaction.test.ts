@@ -5,7 +5,15 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
-import type { Binary, Bundle, BundleEntry, CapabilityStatement, Observation, Patient } from 'fhir/r4.js';
+import type {
+  Binary,
+  Bundle,
+  BundleEntry,
+  CapabilityStatement,
+  Observation,
+  Patient,
+  Specimen,
+} from 'fhir/r4.js';
 import { TEST_BASE } from '../../helpers/test-app.js';
 import { bundleOf, exchangeApp, postBundle, postEntry, storeTotals, type ExchangeApp } from './helpers.js';
 
@@ -98,7 +106,7 @@ describe('references between entries (http.html#trules, bundle.html#references)'
             valueReference: { reference: p.fullUrl },
           },
         ],
-        contained: [{ resourceType: 'Specimen', id: 'spec', subject: { reference: p.fullUrl } }],
+        contained: [{ resourceType: 'Specimen', id: 'spec', subject: { reference: p.fullUrl } } as Specimen],
         specimen: { reference: '#spec' },
       }),
     );
@@ -113,9 +121,7 @@ describe('references between entries (http.html#trules, bundle.html#references)'
     expect(stored.note?.[0].text).toBe(p.fullUrl);
     expect(stored.extension?.[0].valueUri).toBe(`Encounter/${encId}`);
     expect(stored.extension?.[1].valueReference?.reference).toBe(`Patient/${patientId}`);
-    expect((stored.contained?.[0] as { subject: { reference: string } }).subject.reference).toBe(
-      `Patient/${patientId}`,
-    );
+    expect((stored.contained?.[0] as Specimen).subject?.reference).toBe(`Patient/${patientId}`);
     expect(stored.specimen?.reference).toBe('#spec');
     const storedEnc = (await read(`Encounter/${encId}`)).body;
     expect(storedEnc.identifier[0].value).toBe(p.fullUrl);
