@@ -80,7 +80,7 @@ export interface Config {
   /** Seconds a completed bulk export's files stay available before they are deleted. */
   bulkExpirySeconds: number;
   /** A write claiming a profile the server does not know: `reject` (400) or `ignore` (warning only). */
-  unknownProfiles: 'reject' | 'ignore';
+  unknownProfiles: 'reject' | 'warn';
   /** SMART: the signing key file (private JWK or PKCS#8 PEM); default DATA_DIR/keys or the MongoDB store. */
   signingKeyFile?: string;
   /** SMART: a clients file (`{"clients": [...]}`, as fixtures/clients.json) added to the registry. */
@@ -179,10 +179,11 @@ function baseUrlOf(env: NodeJS.ProcessEnv, host: string, port: number, problems:
 
 function unknownProfilesOf(env: NodeJS.ProcessEnv, problems: string[]): Config['unknownProfiles'] {
   const raw = env.UNKNOWN_PROFILES;
-  if (raw === undefined || raw === '' || raw === 'reject') return 'reject';
-  if (raw === 'ignore') return 'ignore';
-  problems.push(`UNKNOWN_PROFILES=${raw}: expected reject or ignore`);
-  return 'reject';
+  // `ignore` is the earlier name of `warn`
+  if (raw === undefined || raw === '' || raw === 'warn' || raw === 'ignore') return 'warn';
+  if (raw === 'reject') return 'reject';
+  problems.push(`UNKNOWN_PROFILES=${raw}: expected warn or reject`);
+  return 'warn';
 }
 
 /** An optional path to an existing file, resolved. */

@@ -30,7 +30,7 @@ export async function makeTestApp(
     clock?: () => Date;
     /** Load the conformance resources (profiles/) into the store as main.ts does; off by default. */
     conformance?: boolean;
-    unknownProfiles?: 'reject' | 'ignore';
+    unknownProfiles?: 'reject' | 'warn';
     /** The FHIR base URL (default TEST_BASE). */
     baseUrl?: string;
     /** SMART enforcement built on the store (see smart-app.ts); absent = the open mode. */

@@ -203,3 +203,15 @@ describe('an app assembled as main.ts does it', () => {
     expect((await dashboardSignIn(t.app, 'biller', 'ccm-demo-biller')).status).toBe(401);
   });
 });
+
+describe('UNKNOWN_PROFILES', () => {
+  test('warn by default (ignore is its earlier name); reject on request; anything else is a problem', () => {
+    expect(loadConfig({}).unknownProfiles).toBe('warn');
+    expect(loadConfig({ UNKNOWN_PROFILES: 'warn' }).unknownProfiles).toBe('warn');
+    expect(loadConfig({ UNKNOWN_PROFILES: 'ignore' }).unknownProfiles).toBe('warn');
+    expect(loadConfig({ UNKNOWN_PROFILES: 'reject' }).unknownProfiles).toBe('reject');
+    expect(problemsOf({ UNKNOWN_PROFILES: 'strict' })).toMatch(
+      /UNKNOWN_PROFILES=strict: expected warn or reject/,
+    );
+  });
+});

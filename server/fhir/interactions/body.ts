@@ -2,10 +2,18 @@
  * Checks of a resource body before any write: present, of the URL's type, with the URL's id where the
  * interaction says so (R4 http.html#update), and structurally valid R4.
  */
-import type { Resource } from 'fhir/r4.js';
+import type { OperationOutcomeIssue, Resource } from 'fhir/r4.js';
 import type { FhirRequest } from '../request.js';
 import { badRequest, invalidResource } from '../outcomes.js';
 import type { FhirServices } from '../services.js';
+
+/** The warnings found when a body was validated (an unknown profile, say), by the body object checked. */
+const warnings = new WeakMap<object, OperationOutcomeIssue[]>();
+
+/** The non-error issues of the body `checkResource` accepted (empty when none or not checked). */
+export function warningsOf(body: unknown): OperationOutcomeIssue[] {
+  return typeof body === 'object' && body !== null ? (warnings.get(body) ?? []) : [];
+}
 
 /** Returns the request body as a resource of `type`, or throws a 400 OperationOutcome naming the problem. */
 export function resourceBody(
@@ -43,5 +51,7 @@ export function checkResource(services: FhirServices, body: unknown, type: strin
   }
   const issues = services.validate(body, type);
   if (issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) throw invalidResource(issues);
+  const warned = issues.filter((i) => i.severity === 'warning');
+  if (warned.length > 0) warnings.set(body, warned);
   return body as Resource;
 }

@@ -5,6 +5,7 @@
 import type { Resource } from 'fhir/r4.js';
 import type { FhirRequest, FhirResponse } from '../request.js';
 import { informational } from '../outcomes.js';
+import { warningsOf } from './body.js';
 import { etagOf, httpDate, parsePrefer } from '../preconditions.js';
 import type { ResourceDoc } from '../resource-store.js';
 import type { FhirServices } from '../services.js';
@@ -19,7 +20,10 @@ export function versionHeaders(vid: number, lu: string): Record<string, string> 
   return { etag: etagOf(vid), 'last-modified': httpDate(lu) };
 }
 
-/** The reply to a successful create/update/patch, honouring `Prefer: return`. */
+/**
+ * The reply to a successful create/update/patch, honouring `Prefer: return`; `return=OperationOutcome` also
+ * carries the validation's warnings.
+ */
 export function writeReply(
   services: FhirServices,
   req: FhirRequest,
@@ -34,6 +38,11 @@ export function writeReply(
   };
   const prefer = parsePrefer(req.headers.prefer).return;
   if (prefer === 'minimal') return { status, headers };
-  if (prefer === 'OperationOutcome') return { status, headers, body: informational(diagnostics) };
+  if (prefer === 'OperationOutcome') {
+    // the warnings the validation of the request's body found (e.g. a profile this server does not know)
+    const outcome = informational(diagnostics);
+    outcome.issue.push(...warningsOf(req.body));
+    return { status, headers, body: outcome };
+  }
   return { status, headers, body: doc.resource as Resource };
 }

@@ -31,7 +31,7 @@ export interface ConformanceServices {
 
 /** Options of the conformance services. */
 export interface ConformanceOptions {
-  /** What a write claiming an unknown profile gets (default reject: 400). */
+  /** What a write claiming an unknown profile gets (default warn: accepted with a warning). */
   unknownProfiles?: UnknownProfilePolicy;
   /** The profiles/ folder (default: the checkout's). */
   profilesDir?: string;
@@ -50,7 +50,7 @@ export function createConformanceServices(
   const validator = createResourceValidator(
     createBaseValidator(defs),
     profiles,
-    options.unknownProfiles ?? 'reject',
+    options.unknownProfiles ?? 'warn',
     options.sizeLimits,
   );
   return {

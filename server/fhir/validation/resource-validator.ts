@@ -1,8 +1,9 @@
 /**
  * The validation of every write and of $validate (R4 validation.html): base R4 structure first; when that
  * passes, the invariants and data-type rules of the R4 definition and every profile the resource claims
- * in meta.profile (plus any profile the caller names). A profile the server does not know is an error,
- * or only a warning when the server is configured to ignore unknown profiles. Before any of it, the
+ * in meta.profile (plus any profile the caller names). A claimed profile the server does not know is a warning
+ * by default (the resource is still checked against every profile it claims that the server knows, and against
+ * R4), or an error when the server is configured to reject unknown profiles (UNKNOWN_PROFILES=reject). Before any of it, the
  * element counts are checked against the size limits (size-limits.ts): a resource over them gets only
  * that one `too-long` issue and is not walked.
  */
@@ -13,7 +14,7 @@ import type { BaseValidator } from './base-validator.js';
 import { DEFAULT_SIZE_LIMITS, sizeIssue, type SizeLimits } from './size-limits.js';
 
 /** What to do with a claimed profile the server does not know. */
-export type UnknownProfilePolicy = 'reject' | 'ignore';
+export type UnknownProfilePolicy = 'reject' | 'warn';
 
 /** Options of one validation. */
 export interface ResourceValidationOptions {

@@ -75,30 +75,51 @@ describe('writes are validated against meta.profile', () => {
     expect(res.body.issue.map((i: { expression: string[] }) => i.expression[0])).toEqual(['Consent.status']);
   });
 
-  test('an unknown profile is a 400 by default', async () => {
+  test('an unknown profile is accepted with a warning by default, still checked against the known ones', async () => {
+    const unknown = 'http://example.org/fhir/StructureDefinition/x';
     const r = {
       ...fixture('ccm-task', 'valid-cancelled'),
       id: 'unknown-profile',
-      meta: { profile: ['http://example.org/fhir/StructureDefinition/x'] },
+      meta: { profile: [unknown, PROFILE.task] },
     };
-    const res = await put(r);
-    expect(res.status).toBe(400);
+    const res = await put(r).set('prefer', 'return=OperationOutcome');
+    expect(res.status).toBe(201);
     expect(res.body.issue).toEqual([
-      expect.objectContaining({ code: 'not-supported', expression: ['Task.meta.profile[0]'] }),
+      expect.objectContaining({ severity: 'information' }),
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'not-supported',
+        expression: ['Task.meta.profile[0]'],
+        diagnostics: `Profile ${unknown} is not known to this server`,
+      }),
     ]);
+    // the known profile it also claims still applies: breaking it is a 400
+    const { owner: _o, ...noOwner } = r as Record<string, unknown>;
+    const bad = await put({ ...noOwner, id: 'unknown-profile-2' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.issue).toContainEqual(
+      expect.objectContaining({ severity: 'error', expression: ['Task.owner'] }),
+    );
+    // out of the way of the search tests below, which count the fixtures' Tasks
+    expect((await request(t.app).delete('/fhir/Task/unknown-profile')).status).toBe(204);
   });
 
-  test('UNKNOWN_PROFILES=ignore accepts it', async () => {
-    const lenient = await makeTestApp({ unknownProfiles: 'ignore' });
+  test('UNKNOWN_PROFILES=reject refuses it (400 naming meta.profile)', async () => {
+    const strict = await makeTestApp({ unknownProfiles: 'reject' });
     try {
       const r = {
         ...fixture('ccm-task', 'valid-cancelled'),
         id: 'unknown-profile',
         meta: { profile: ['http://example.org/fhir/StructureDefinition/x'] },
       };
-      expect((await put(r, lenient)).status).toBe(201);
+      const res = await put(r, strict);
+      expect(res.status).toBe(400);
+      expect(res.body.issue).toEqual([
+        expect.objectContaining({ code: 'not-supported', expression: ['Task.meta.profile[0]'] }),
+      ]);
+      expect((await request(strict.app).get('/fhir/Task/unknown-profile')).status).toBe(404);
     } finally {
-      await lenient.close();
+      await strict.close();
     }
   });
 });

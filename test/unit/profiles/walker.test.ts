@@ -68,7 +68,7 @@ const withTests = { ...conf, structureDefinitions: [...conf.structureDefinitions
 const profiles = createProfileValidator(defs, withTests, createTerminology(defs, conf));
 const base = createBaseValidator(defs);
 const reject: ResourceValidator = createResourceValidator(base, profiles, 'reject');
-const ignore: ResourceValidator = createResourceValidator(base, profiles, 'ignore');
+const ignore: ResourceValidator = createResourceValidator(base, profiles, 'warn');
 
 const pairs = (r: unknown, v = reject) => errorPairs(v.validate(r));
 const condition = (extra: Record<string, unknown> = {}) => ({
