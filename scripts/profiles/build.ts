@@ -152,7 +152,7 @@ export async function buildProfiles(inputs: BuildInputs): Promise<Map<string, st
 
 /** The generated files before formatting. */
 function computeFiles(inputs: BuildInputs): Map<string, string> {
-  const defs = loadR4Definitions();
+  const defs = loadR4Definitions({ full: true });
   const us = loadUsCore(inputs.usCoreTgz, inputs.profilesDir);
   const files = new Map<string, string>();
   usCoreFiles(us, files);
