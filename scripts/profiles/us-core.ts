@@ -1,6 +1,7 @@
 /**
  * The part of US Core 6.1.0 (hl7.fhir.us.core, CC0) that the project loads: the profiles our profiles derive
- * from plus their neighbours (patient, goal, care team, encounter diagnosis), the extensions and the
+ * from plus their neighbours (patient, goal, care team, encounter diagnosis), the search parameters R4 lacks,
+ * the extensions and the
  * required-binding ValueSets and CodeSystems they use, and the examples claiming them. Read from the
  * package in ../shared/reference when it is there, otherwise from the copy committed in profiles/base/.
  */
@@ -18,6 +19,18 @@ export const US_CORE_PROFILES = [
   'us-core-encounter',
   'us-core-goal',
   'us-core-patient',
+];
+
+/**
+ * The US Core 6.1.0 SearchParameters for parameters R4 does not define (the others restate R4's), which US
+ * Core servers must answer: Condition `asserted-date`, Encounter `discharge-disposition`, CareTeam `role`,
+ * Goal `description`.
+ */
+export const US_CORE_SEARCH_PARAMETERS = [
+  'us-core-careteam-role',
+  'us-core-condition-asserted-date',
+  'us-core-encounter-discharge-disposition',
+  'us-core-goal-description',
 ];
 
 /** Folder (under profiles/) of the committed US Core copy. */
@@ -65,6 +78,7 @@ export function selectFromPackage(files: Map<string, Buffer>): UsCoreSelection {
     }
   };
   for (const n of US_CORE_PROFILES) add(`http://hl7.org/fhir/us/core/StructureDefinition/${n}`);
+  for (const n of US_CORE_SEARCH_PARAMETERS) add(`http://hl7.org/fhir/us/core/SearchParameter/${n}`);
   const loadedUrls = new Set([...chosen.values()].map((r) => (r as StructureDefinition).url));
   const profileTypes: Record<string, string> = {};
   for (const r of [...byName.values()].sort((a, b) =>
