@@ -77,3 +77,24 @@ export function codeSystemsFor(
   for (const code of ambiguous) out.delete(code);
   return out.size > 0 ? out : undefined;
 }
+
+/**
+ * The code systems of the required bindings the parts reach, whatever the element's type (code, Coding,
+ * CodeableConcept): the system a token value without one is read in for `:below` / `:above`
+ * (`Condition?clinical-status:below=active`). Undefined when there is no such binding.
+ */
+export function boundSystemsFor(
+  defs: R4Definitions,
+  terminology: Terminology,
+  root: string,
+  parts: string[],
+): readonly string[] | undefined {
+  const out = new Set<string>();
+  for (const part of parts) {
+    const ed = elementOf(defs, root, part);
+    const url = ed?.binding?.strength === 'required' ? ed.binding.valueSet : undefined;
+    if (!url) continue;
+    for (const { system } of terminology.expand(url) ?? []) out.add(system);
+  }
+  return out.size > 0 ? [...out].sort() : undefined;
+}

@@ -35,6 +35,8 @@ export interface ValueContext {
   isResourceType(type: string): boolean;
   /** Bundled terminology for `:in`, `:not-in`, `:above`, `:below` on tokens. */
   terminology?: Terminology;
+  /** token: the code systems of the parameter's required bindings (a `:below` value without a system). */
+  boundSystems?: readonly string[];
 }
 
 const PREFIX_RE = /^(eq|ne|gt|lt|ge|le|sa|eb|ap)(?=[0-9+\-.])/;
@@ -63,7 +65,18 @@ function codeSet(raw: string, ctx: ValueContext): TokenMatcher {
     return { type: 'token', codes: [...codes] };
   }
   const parts = splitEscaped(raw, '|').map(unescapeValue);
-  if (parts.length !== 2 || !parts[0] || !parts[1]) throw invalid(ctx, raw, 'expected system|code');
+  // A code alone is read in the code system of the element's required binding, when there is exactly one.
+  const bound = ctx.boundSystems?.length === 1 ? ctx.boundSystems[0] : undefined;
+  if (parts.length === 1 && parts[0] && bound !== undefined) parts.unshift(bound);
+  if (parts.length !== 2 || !parts[0] || !parts[1]) {
+    throw invalid(
+      ctx,
+      raw,
+      parts.length === 1
+        ? 'expected system|code (the element has no single required code system to read a code alone in)'
+        : 'expected system|code',
+    );
+  }
   const [system, code] = parts;
   const related =
     ctx.modifier === 'below' ? ctx.terminology?.below(system, code) : ctx.terminology?.above(system, code);

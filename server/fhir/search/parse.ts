@@ -208,6 +208,7 @@ function parseParam(
     now: options.now,
     isResourceType: (t) => registry.isResourceType(t),
     terminology: registry.terminology,
+    boundSystems: def.boundSystems,
   };
   const anyOf = alternatives.map((v) => parseValue(v, def, ctx));
   const not = modifier === 'not' || modifier === 'not-in';

@@ -22,7 +22,7 @@ import {
   unsupportedReason,
 } from './expression.js';
 import type { SearchParamType } from './index-entry.js';
-import { codeSystemsFor, type CodeSystemMap } from './code-systems.js';
+import { boundSystemsFor, codeSystemsFor, type CodeSystemMap } from './code-systems.js';
 import { createTerminology, type Terminology } from './terminology.js';
 
 /** One component of a composite parameter (R4 search.html#composite). */
@@ -54,6 +54,8 @@ export interface SearchParamDef {
   components?: CompositeComponentDef[];
   /** token: the system implied by a required binding for plain `code` values (code-systems.ts). */
   codeSystems?: CodeSystemMap;
+  /** token: the code systems of the required bindings the parameter reaches (for `:below` without a system). */
+  boundSystems?: readonly string[];
 }
 
 /** Lookup of search parameters per resource type. */
@@ -224,6 +226,7 @@ export function buildSearchRegistry(defs: R4Definitions, extra: SearchParameter[
         const def = defineForType(sp, type, base, ownParts, byUrl, cache);
         if (def.supported && def.type === 'token') {
           def.codeSystems = codeSystemsFor(defs, terminology, base, ownParts);
+          def.boundSystems = boundSystemsFor(defs, terminology, base, ownParts);
         }
         map.set(sp.code, def);
       }
