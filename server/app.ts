@@ -2,6 +2,7 @@
  * createApp(deps): builds the Express application and the FHIR services from explicit dependencies
  * (config, storage, clock, logger). It never listens; main.ts does, and tests use supertest.
  */
+import path from 'node:path';
 import express, { type Express, type Request, type Response } from 'express';
 import { xContentTypeOptions } from 'helmet';
 import pino, { type Logger } from 'pino';
@@ -29,6 +30,8 @@ import { indexKeysFor } from './fhir/search/indexes.js';
 import { PageTokens } from './fhir/search/page-token.js';
 import { DEFAULT_SNAPSHOT_LIMITS, SnapshotCache, type SnapshotLimits } from './fhir/search/snapshot.js';
 import { createConformanceServices } from './fhir/profiles/setup.js';
+import { defaultCacheDir, PACKAGES_DIR, PackageSet } from './fhir/packages/package-set.js';
+import { processCache } from './fhir/profiles/process-cache.js';
 import { DEFAULT_SIZE_LIMITS, type SizeLimits } from './fhir/validation/size-limits.js';
 import { bulkRouter } from './http/bulk-adapter.js';
 import { fhirErrorHandler } from './http/error-handler.js';
@@ -54,6 +57,7 @@ export interface AppDeps {
         | 'resourceMaxElements'
         | 'bulkExpirySeconds'
         | 'unknownProfiles'
+        | 'igPackagesDir'
         | 'practiceTimezone'
         | 'sessionSecret'
         | 'chronicIndicatorCsv'
@@ -116,6 +120,14 @@ function sizeLimitsOf(c: AppDeps['config']): SizeLimits {
   };
 }
 
+/** The FHIR packages of packages/ and of IG_PACKAGES_DIR, their manifests read once per process. */
+function openPackages(extraDir: string | undefined): PackageSet {
+  const dirs = [PACKAGES_DIR, ...(extraDir ? [extraDir] : [])];
+  return processCache(`packages:${dirs.join('\u0000')}`, () =>
+    PackageSet.open(dirs, defaultCacheDir(path.dirname(PACKAGES_DIR))),
+  );
+}
+
 /** Builds the FHIR services (definitions, registry, validator, resource store) for a store. */
 export function createFhirServices(deps: AppDeps): FhirServices {
   const definitions = loadR4Definitions();
@@ -123,6 +135,7 @@ export function createFhirServices(deps: AppDeps): FhirServices {
   const conformance = createConformanceServices(definitions, {
     unknownProfiles: deps.config.unknownProfiles,
     sizeLimits: sizeLimitsOf(deps.config),
+    packages: openPackages(deps.config.igPackagesDir),
   });
   const registry = buildSearchRegistry(definitions, conformance.conformance.searchParameters);
   const clock = deps.clock ?? (() => new Date());
@@ -139,6 +152,7 @@ export function createFhirServices(deps: AppDeps): FhirServices {
     store: deps.store,
     resources,
     registry,
+    packages: conformance.packages.packages,
     validate: (resource, expectedType) => conformance.validator.validate(resource, { expectedType }),
     operations: new OperationRegistry(),
     clock,

@@ -2,7 +2,7 @@
  * One typed Config read from environment variables and validated at start: a bad value stops the
  * process with a message naming the variable instead of surfacing later as a runtime failure.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readUsersFile } from './auth/users-file.js';
 import { isValidTimeZone } from './ccm/time/zone.js';
@@ -79,8 +79,10 @@ export interface Config {
   resourceMaxElements: number;
   /** Seconds a completed bulk export's files stay available before they are deleted. */
   bulkExpirySeconds: number;
-  /** A write claiming a profile the server does not know: `reject` (400) or `ignore` (warning only). */
+  /** A write claiming a profile the server does not know: `warn` (accepted with a warning) or `reject` (400). */
   unknownProfiles: 'reject' | 'warn';
+  /** IG_PACKAGES_DIR: a folder of FHIR packages (`.tgz`) loaded beside the ones in packages/. */
+  igPackagesDir?: string;
   /** SMART: the signing key file (private JWK or PKCS#8 PEM); default DATA_DIR/keys or the MongoDB store. */
   signingKeyFile?: string;
   /** SMART: a clients file (`{"clients": [...]}`, as fixtures/clients.json) added to the registry. */
@@ -184,6 +186,15 @@ function unknownProfilesOf(env: NodeJS.ProcessEnv, problems: string[]): Config['
   if (raw === 'reject') return 'reject';
   problems.push(`UNKNOWN_PROFILES=${raw}: expected warn or reject`);
   return 'warn';
+}
+
+/** An optional path to an existing folder, resolved. */
+function dirOf(env: NodeJS.ProcessEnv, name: string, problems: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const dir = path.resolve(raw);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) problems.push(`${name}=${raw}: no such folder`);
+  return dir;
 }
 
 /** An optional path to an existing file, resolved. */
@@ -357,6 +368,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resourceMaxElements: integer(env, 'RESOURCE_MAX_ELEMENTS', 100000, 1, 100000000, problems),
     bulkExpirySeconds: integer(env, 'BULK_EXPIRY_SECONDS', 3600, 1, 30 * 24 * 3600, problems),
     unknownProfiles: unknownProfilesOf(env, problems),
+    igPackagesDir: dirOf(env, 'IG_PACKAGES_DIR', problems),
     signingKeyFile: fileOf(env, 'SMART_SIGNING_KEY_FILE', problems),
     clientsFile: fileOf(env, 'SMART_CLIENTS_FILE', problems),
     accessTokenSeconds: integer(env, 'ACCESS_TOKEN_SECONDS', 3600, 60, 86400, problems),

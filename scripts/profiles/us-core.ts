@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CodeSystem, Resource, StructureDefinition, ValueSet } from 'fhir/r4.js';
-import { readTgz } from './tgz.js';
+import { readTgz } from '../../server/fhir/packages/tgz.js';
 
 /** Names of the US Core profiles we load. */
 export const US_CORE_PROFILES = [

@@ -122,6 +122,11 @@ export function buildCapabilityStatement(
       url: services.baseUrl,
     },
     fhirVersion: '4.0.1',
+    // the IGs whose packages the server loads (their profiles validate what claims them)
+    ...nonEmpty(
+      'implementationGuide',
+      (services.packages ?? []).flatMap((p) => (p.implementationGuide ? [p.implementationGuide] : [])),
+    ),
     format: ['application/fhir+json', 'json'],
     patchFormat: ['application/json-patch+json'],
     rest: [

@@ -7,6 +7,7 @@ import type { Permission } from './access/scopes.js';
 import type { Storage, Where } from '../storage/repository.js';
 import type { OperationRegistry } from './operations.js';
 import type { R4Definitions } from './definitions.js';
+import type { PackageInfo } from './packages/package-set.js';
 import type { ResourceStore } from './resource-store.js';
 import type { SearchPaging } from './search/execute.js';
 import type { SearchLimits } from './search/limits.js';
@@ -26,6 +27,8 @@ export interface FhirServices {
   store: Storage;
   resources: ResourceStore;
   registry: SearchRegistry;
+  /** The FHIR packages (IGs) loaded, listed in the CapabilityStatement; none when absent. */
+  packages?: readonly PackageInfo[];
   validate: ResourceValidator;
   /** Extended operations (`$name`), registered by the modules that implement them. */
   operations: OperationRegistry;

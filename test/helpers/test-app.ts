@@ -31,6 +31,8 @@ export async function makeTestApp(
     /** Load the conformance resources (profiles/) into the store as main.ts does; off by default. */
     conformance?: boolean;
     unknownProfiles?: 'reject' | 'warn';
+    /** IG_PACKAGES_DIR: a folder of extra FHIR packages. */
+    igPackagesDir?: string;
     /** The FHIR base URL (default TEST_BASE). */
     baseUrl?: string;
     /** SMART enforcement built on the store (see smart-app.ts); absent = the open mode. */
@@ -55,6 +57,7 @@ export async function makeTestApp(
       baseUrl: opts.baseUrl ?? TEST_BASE,
       bodyLimitBytes: opts.bodyLimitBytes ?? 16 * 1024 * 1024,
       unknownProfiles: opts.unknownProfiles,
+      igPackagesDir: opts.igPackagesDir,
       ...(opts.demo ? { demoUsers: true, demoClients: true, ehrSimulator: true } : {}),
       rateLimits: opts.rateLimits,
     },

@@ -6,6 +6,7 @@
 import type { OperationOutcomeIssue } from 'fhir/r4.js';
 import type { R4Definitions } from '../definitions.js';
 import type { Terminology } from '../terminology/terminology.js';
+import type { PackageSet } from '../packages/package-set.js';
 import type { ConformanceSet } from './conformance.js';
 import type { CompiledProfile } from './model.js';
 import { ProfileRegistry, R4_SD } from './registry.js';
@@ -40,8 +41,9 @@ export function createProfileValidator(
   defs: R4Definitions,
   conformance: ConformanceSet,
   terminology: Terminology,
+  packages?: PackageSet,
 ): ProfileValidator {
-  const registry = new ProfileRegistry(defs, conformance);
+  const registry = new ProfileRegistry(defs, conformance, packages);
   const env: ProfileEnv = {
     terminology,
     resolve: (url, lazy) => registry.get(url, lazy),

@@ -1,12 +1,16 @@
 /**
- * The StructureDefinitions the server can validate against, by canonical URL, compiled on first use and
- * cached: ours, the US Core 6.1.0 ones we load, the R4 base resources, and, on demand, the R4 core
- * profiles and extensions of the R4 package (vitalsigns, SimpleQuantity, ...; read once when first named).
+ * The StructureDefinitions the server can validate against, by canonical (`url` or `url|version`), compiled
+ * on first use and cached: ours, the US Core 6.1.0 ones our profiles derive from (profiles/), the R4 base
+ * resources, on demand the R4 core profiles and extensions of the R4 package (vitalsigns, SimpleQuantity,
+ * ...; read once when first named), and the FHIR packages loaded (packages/ and IG_PACKAGES_DIR: US Core
+ * 3.1.1, 6.1.0, 7.0.0, ...). A canonical without a version names the profiles/ copy when there is one, else
+ * the newest package version; with a version, exactly that version.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Bundle, StructureDefinition } from 'fhir/r4.js';
 import { R4_PACKAGE_DIR, type R4Definitions } from '../definitions.js';
+import type { PackageSet } from '../packages/package-set.js';
 import { compileProfile } from './compile.js';
 import type { ConformanceSet } from './conformance.js';
 import { compileInvariant, type Invariant } from './invariants.js';
@@ -30,30 +34,42 @@ export class ProfileRegistry {
   constructor(
     private readonly defs: R4Definitions,
     private readonly conformance: ConformanceSet,
+    private readonly packages?: PackageSet,
   ) {
     for (const sd of defs.resources.values()) this.sds.set(sd.url, sd);
     for (const sd of conformance.structureDefinitions) this.sds.set(sd.url, sd);
   }
 
-  /** The StructureDefinition of a canonical (ours, US Core, R4 resource; with `lazy` also R4 core profiles). */
-  definition(url: string, lazy = false): StructureDefinition | undefined {
-    return this.sds.get(url) ?? (lazy && url.startsWith(R4_SD) ? this.lazyIndex().get(url) : undefined);
+  /**
+   * The StructureDefinition of a canonical (ours, US Core, R4 resource, a package's; with `lazy` also R4 core
+   * profiles).
+   */
+  definition(canonical: string, lazy = false): StructureDefinition | undefined {
+    const [url, version] = canonical.split('|');
+    const own = this.sds.get(url);
+    if (own && (version === undefined || own.version === undefined || own.version === version)) return own;
+    if (lazy && url.startsWith(R4_SD)) {
+      const core = this.lazyIndex().get(url);
+      if (core) return core;
+    }
+    const fromPackage = this.packages?.resolve<StructureDefinition>(canonical);
+    return fromPackage?.resourceType === 'StructureDefinition' ? fromPackage : undefined;
   }
 
   /** The compiled profile of a canonical, or undefined when unknown or not compilable. */
-  get(url: string, lazy = false): CompiledProfile | undefined {
-    const hit = this.compiled.get(url);
+  get(canonical: string, lazy = false): CompiledProfile | undefined {
+    const hit = this.compiled.get(canonical);
     if (hit !== undefined) return hit ?? undefined;
-    const sd = this.definition(url, lazy);
+    const sd = this.definition(canonical, lazy);
     if (!sd) return undefined;
     let out: CompiledProfile | null;
     try {
       out = compileProfile(sd);
     } catch (err) {
-      this.errors.set(url, err instanceof Error ? err.message : String(err));
+      this.errors.set(canonical, err instanceof Error ? err.message : String(err));
       out = null;
     }
-    this.compiled.set(url, out);
+    this.compiled.set(canonical, out);
     return out ?? undefined;
   }
 
@@ -72,7 +88,11 @@ export class ProfileRegistry {
       if (name === 'Resource' || name === 'DomainResource') return 'Resource';
       if (this.defs.resources.has(name)) return name;
     }
-    return this.conformance.profileTypes.get(bare) ?? this.definition(bare, true)?.type;
+    return (
+      this.conformance.profileTypes.get(bare) ??
+      this.packages?.profileType(url) ??
+      this.definition(bare, true)?.type
+    );
   }
 
   /** Error-level invariants on the root of a data type (per-1 on Period, qty-3 on Quantity, ...). */

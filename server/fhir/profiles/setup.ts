@@ -16,12 +16,15 @@ import {
 } from '../validation/resource-validator.js';
 import type { SizeLimits } from '../validation/size-limits.js';
 import { validateOperation } from '../validation/validate-operation.js';
+import { PackageSet } from '../packages/package-set.js';
 import { loadConformance, type ConformanceSet } from './conformance.js';
 import { createProfileValidator, type ProfileValidator } from './profile-validator.js';
 
 /** The conformance part of the FHIR services. */
 export interface ConformanceServices {
   conformance: ConformanceSet;
+  /** The FHIR packages loaded (IG packages: their profiles validate claims of them). */
+  packages: PackageSet;
   terminology: Terminology;
   profiles: ProfileValidator;
   validator: ResourceValidator;
@@ -37,6 +40,8 @@ export interface ConformanceOptions {
   profilesDir?: string;
   /** Element-count limits of a validated resource (default DEFAULT_SIZE_LIMITS). */
   sizeLimits?: SizeLimits;
+  /** FHIR packages (the `.tgz` files of IGs) already opened; default: none. */
+  packages?: PackageSet;
 }
 
 /** Loads profiles/, compiles the profiles and builds the validator and operations. */
@@ -46,7 +51,8 @@ export function createConformanceServices(
 ): ConformanceServices {
   const conformance = loadConformance(options.profilesDir);
   const terminology = createTerminology(defs, conformance);
-  const profiles = createProfileValidator(defs, conformance, terminology);
+  const packages = options.packages ?? PackageSet.open([]);
+  const profiles = createProfileValidator(defs, conformance, terminology, packages);
   const validator = createResourceValidator(
     createBaseValidator(defs),
     profiles,
@@ -55,6 +61,7 @@ export function createConformanceServices(
   );
   return {
     conformance,
+    packages,
     terminology,
     profiles,
     validator,

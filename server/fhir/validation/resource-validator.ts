@@ -66,8 +66,8 @@ export function createResourceValidator(
     canonical: string,
     where: string | undefined,
   ): { issues: OperationOutcomeIssue[]; applied: boolean } => {
-    const [url, version] = canonical.split('|');
-    const p = profiles.registry.get(url, true);
+    const version = canonical.split('|')[1];
+    const p = profiles.registry.get(canonical, true);
     if (!p || (version !== undefined && p.version !== undefined && version !== p.version)) {
       // A profile named by the caller ($validate `profile`) must be known; meta.profile follows the policy.
       const severity = policy === 'reject' || where === undefined ? 'error' : 'warning';
