@@ -8,39 +8,49 @@
  */
 import type { FhirResponse } from './request.js';
 
-const texts = new WeakMap<FhirResponse, { json: string; get: () => unknown }>();
+/** The text and state of a reply's body, in a property that copies leave out. */
+const TEXT = Symbol('serialised body');
+
+interface Text {
+  json: string;
+  get: () => unknown;
+  /** Read or replaced: the text no longer speaks for `body`. */
+  used: boolean;
+}
 
 /** A reply with the FHIR JSON body `json` (which must be JSON.stringify's text of the body). */
 export function jsonReply(status: number, headers: Record<string, string>, json: string): FhirResponse {
   const res = { status, headers } as FhirResponse;
   let value: unknown;
-  let parsed = false;
-  const get = (): unknown => {
-    if (!parsed) {
-      value = JSON.parse(json);
-      parsed = true;
-      texts.delete(res);
-    }
-    return value;
+  const state: Text = {
+    json,
+    used: false,
+    get: () => {
+      if (!state.used) {
+        value = JSON.parse(json);
+        state.used = true;
+      }
+      return value;
+    },
   };
   Object.defineProperty(res, 'body', {
     enumerable: true,
     configurable: true,
-    get,
+    get: state.get,
     set(v: unknown) {
       value = v;
-      parsed = true;
-      texts.delete(res);
+      state.used = true;
     },
   });
-  texts.set(res, { json, get });
+  // not enumerable: `{ ...res }` and Object.assign leave it out
+  Object.defineProperty(res, TEXT, { value: state });
   return res;
 }
 
 /** The body text of a `jsonReply` that nothing has read or replaced; undefined for any other reply. */
 export function untouchedJson(res: FhirResponse): string | undefined {
-  const t = texts.get(res);
-  if (t === undefined) return undefined;
+  const t = (res as { [TEXT]?: Text })[TEXT];
+  if (t === undefined || t.used) return undefined;
   // removed or redefined since: the text no longer describes `body`
   return Object.getOwnPropertyDescriptor(res, 'body')?.get === t.get ? t.json : undefined;
 }

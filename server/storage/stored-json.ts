@@ -1,5 +1,5 @@
 /**
- * The stored JSON text of a version's resource, for replies that send it unchanged. An engine that keeps
+ * The stored text of a version's resource, for replies that send it unchanged. An engine that keeps
  * each body as the text `JSON.stringify` made of it (SQLite) gives its documents a `resource` that is
  * parsed only when something reads it; until then `storedJson(doc)` returns the text, byte for byte what
  * `JSON.stringify(doc.resource)` would give. Once the resource has been read (and so may have been changed)
@@ -7,12 +7,15 @@
  */
 import type { Resource } from 'fhir/r4.js';
 
+/** The text and state of a stored resource, in a property that copies and serialisations leave out. */
+const STORED = Symbol('stored resource');
+
 interface Stored {
   json: string;
   get: () => Resource;
+  /** Read or replaced: the text no longer speaks for `resource`. */
+  used: boolean;
 }
-
-const stored = new WeakMap<object, Stored>();
 
 /**
  * Gives `doc` a `resource` property holding the resource stored as `json`, parsed on first read. The
@@ -20,26 +23,28 @@ const stored = new WeakMap<object, Stored>();
  */
 export function withStoredResource<D extends { resource?: Resource }>(doc: D, json: string): D {
   let value: Resource | undefined;
-  let parsed = false;
-  const get = (): Resource => {
-    if (!parsed) {
-      value = JSON.parse(json) as Resource;
-      parsed = true;
-      stored.delete(doc);
-    }
-    return value as Resource;
+  const state: Stored = {
+    json,
+    used: false,
+    get: () => {
+      if (!state.used) {
+        value = JSON.parse(json) as Resource;
+        state.used = true;
+      }
+      return value as Resource;
+    },
   };
   Object.defineProperty(doc, 'resource', {
     enumerable: true,
     configurable: true,
-    get,
+    get: state.get,
     set(v: Resource) {
       value = v;
-      parsed = true;
-      stored.delete(doc);
+      state.used = true;
     },
   });
-  stored.set(doc, { json, get });
+  // not enumerable: spread, Object.assign, JSON and structuredClone leave it out
+  Object.defineProperty(doc, STORED, { value: state });
   return doc;
 }
 
@@ -48,8 +53,8 @@ export function withStoredResource<D extends { resource?: Resource }>(doc: D, js
  * (and for documents of engines that do not keep the text).
  */
 export function storedJson(doc: object): string | undefined {
-  const s = stored.get(doc);
-  if (s === undefined) return undefined;
+  const s = (doc as { [STORED]?: Stored })[STORED];
+  if (s === undefined || s.used) return undefined;
   // a `delete` or a redefinition of the property leaves the text behind: it no longer describes `resource`
   return Object.getOwnPropertyDescriptor(doc, 'resource')?.get === s.get ? s.json : undefined;
 }
