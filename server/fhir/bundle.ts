@@ -70,3 +70,38 @@ export function bundle(
   if (entry.length > 0) b.entry = entry;
   return b;
 }
+
+/** A Bundle entry whose resource is already FHIR JSON text (`resourceJson`). */
+export interface SerialisedEntry {
+  fullUrl?: string;
+  /** Absent: an entry without a resource. */
+  resourceJson?: string;
+  search: BundleEntry['search'];
+}
+
+/**
+ * The JSON text of `bundle(type, total, link, entries)` with each entry's resource spliced in as the text
+ * it already is: the same bytes JSON.stringify gives for the Bundle of the parsed resources.
+ */
+export function bundleJson(
+  type: Bundle['type'],
+  total: number | undefined,
+  link: BundleLink[],
+  entries: SerialisedEntry[],
+): string {
+  const parts = [`{"resourceType":"Bundle","type":${JSON.stringify(type)},"link":${JSON.stringify(link)}`];
+  if (total !== undefined) parts.push(`,"total":${JSON.stringify(total)}`);
+  if (entries.length > 0) {
+    parts.push(',"entry":[');
+    entries.forEach((e, i) => {
+      const fullUrl = e.fullUrl === undefined ? '' : `"fullUrl":${JSON.stringify(e.fullUrl)}`;
+      const search = e.search === undefined ? '' : `"search":${JSON.stringify(e.search)}`;
+      const resource = e.resourceJson === undefined ? '' : `"resource":${e.resourceJson}`;
+      const body = [fullUrl, resource, search].filter((p) => p !== '').join(',');
+      parts.push(`${i > 0 ? ',' : ''}{${body}}`);
+    });
+    parts.push(']');
+  }
+  parts.push('}');
+  return parts.join('');
+}

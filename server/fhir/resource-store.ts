@@ -12,6 +12,7 @@ export {
   type Where,
   type WriteResult,
 } from '../storage/repository.js';
+export { storedJson } from '../storage/stored-json.js';
 import type { ResourceRepository } from '../storage/repository.js';
 
 /** Versioned storage of FHIR resources (the engine's repository). */

@@ -6,6 +6,7 @@
 import express, { type Request, type Response, type NextFunction, type Router } from 'express';
 import type { FhirRequest, FhirResponse } from '../fhir/request.js';
 import { badRequest, FhirError } from '../fhir/outcomes.js';
+import { untouchedJson } from '../fhir/json-reply.js';
 import { route } from '../fhir/router.js';
 import type { FhirServices } from '../fhir/services.js';
 import { checkBodyType, mayAnswerOtherFormat, mediaType, responseType } from './negotiation.js';
@@ -102,12 +103,17 @@ function outputOrDeferred(req: Request): { type: string; pretty: boolean } | { n
   }
 }
 
-/** Writes an already serialised FHIR JSON body (FhirResponse.json) in the negotiated media type. */
-function sendSerialized(res: Response, fhirRes: FhirResponse, type: string, pretty: boolean): void {
+/** Writes an already serialised FHIR JSON body (FhirResponse.json, a jsonReply) in the negotiated media type. */
+function sendSerialized(
+  res: Response,
+  fhirRes: FhirResponse,
+  json: string,
+  type: string,
+  pretty: boolean,
+): void {
   res.status(fhirRes.status);
   for (const [k, v] of Object.entries(fhirRes.headers)) res.setHeader(k, v);
   res.setHeader('content-type', `${type}; charset=utf-8`);
-  const json = fhirRes.json as string;
   res.send(pretty ? JSON.stringify(JSON.parse(json), null, 2) : json);
 }
 
@@ -129,7 +135,8 @@ export function fhirRouter(services: FhirServices, bodyLimitBytes: number): Rout
       const fhirRes = await route(services, fhirReq);
       if (fhirRes.text !== undefined) return sendText(res, fhirRes);
       if ('notAcceptable' in output) throw output.notAcceptable;
-      if (fhirRes.json !== undefined) return sendSerialized(res, fhirRes, output.type, output.pretty);
+      const json = fhirRes.json ?? untouchedJson(fhirRes);
+      if (json !== undefined) return sendSerialized(res, fhirRes, json, output.type, output.pretty);
       sendFhir(res, fhirRes, output.type, output.pretty);
     } catch (err) {
       next(err);

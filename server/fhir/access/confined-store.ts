@@ -11,49 +11,84 @@ import type { AccessContext } from './context.js';
 import { needsInstanceCheck, NOTHING, READ_PERMS, ruleFilter, ruleFor } from './policy.js';
 import type { Permission } from './scopes.js';
 
-/** The services of one request with reads of current versions confined to what `auth` may read. */
-export function confinedServices(services: FhirServices, auth: AccessContext): FhirServices {
-  const base = services.resources;
-  const filters = new Map<string, Where | undefined>();
-  const filterOf = (type: string) => {
-    if (!filters.has(type)) filters.set(type, ruleFilter(ruleFor(services, auth, type, READ_PERMS)));
-    return filters.get(type);
-  };
+/**
+ * A read view of the store confined to what one token may read (a class, so that a request builds one
+ * object rather than a closure per method).
+ */
+class ConfinedStore implements ResourceStore {
+  private readonly filters = new Map<string, Where | undefined>();
+  constructor(
+    private readonly base: ResourceStore,
+    private readonly services: FhirServices,
+    private readonly auth: AccessContext,
+  ) {}
+
+  private filterOf(type: string): Where | undefined {
+    if (!this.filters.has(type))
+      this.filters.set(type, ruleFilter(ruleFor(this.services, this.auth, type, READ_PERMS)));
+    return this.filters.get(type);
+  }
+
+  async read(...[type, id, opts = {}]: Parameters<ResourceStore['read']>): ReturnType<ResourceStore['read']> {
+    const f = this.filterOf(type);
+    if (!f) return this.base.read(type, id, opts);
+    const where = and({ kind: 'id', name: '_id', ids: [id] }, f);
+    const [doc] = await this.base.find(type, where, {
+      ...opts,
+      fields: opts.fields ?? 'resource',
+      includeDeleted: true,
+      limit: 1,
+    });
+    return doc ?? null;
+  }
+
   // History entries (vread, history) are not confined: versions are checked after reading
   // (filter-response.ts), like the history itself.
-  const view: ResourceStore = {
-    read: async (type, id, opts = {}) => {
-      const f = filterOf(type);
-      if (!f) return base.read(type, id, opts);
-      const where = and({ kind: 'id', name: '_id', ids: [id] }, f);
-      const [doc] = await base.find(type, where, {
-        ...opts,
-        fields: opts.fields ?? 'resource',
-        includeDeleted: true,
-        limit: 1,
-      });
-      return doc ?? null;
-    },
-    vread: (type, id, vid, opts) => base.vread(type, id, vid, opts),
-    put: (type, id, resource, opts) => base.put(type, id, resource, opts),
-    delete: (type, id, opts) => base.delete(type, id, opts),
-    find: (type, where, opts) => {
-      const f = filterOf(type);
-      return base.find(type, f ? and(where, f) : where, opts);
-    },
-    count: (type, where, opts) => {
-      const f = filterOf(type);
-      return base.count(type, f ? and(where, f) : where, opts);
-    },
-    history: (q, opts) => base.history(q, opts),
-    historyCount: (q, opts) => base.historyCount(q, opts),
-    types: () => base.types(),
-    explain: (type, where, opts) => {
-      const f = filterOf(type);
-      return base.explain(type, f ? and(where, f) : where, opts);
-    },
-  };
-  return { ...services, resources: view };
+  vread(...a: Parameters<ResourceStore['vread']>): ReturnType<ResourceStore['vread']> {
+    return this.base.vread(...a);
+  }
+
+  put(...a: Parameters<ResourceStore['put']>): ReturnType<ResourceStore['put']> {
+    return this.base.put(...a);
+  }
+
+  delete(...a: Parameters<ResourceStore['delete']>): ReturnType<ResourceStore['delete']> {
+    return this.base.delete(...a);
+  }
+
+  find(...[type, where, opts]: Parameters<ResourceStore['find']>): ReturnType<ResourceStore['find']> {
+    const f = this.filterOf(type);
+    return this.base.find(type, f ? and(where, f) : where, opts);
+  }
+
+  count(...[type, where, opts]: Parameters<ResourceStore['count']>): ReturnType<ResourceStore['count']> {
+    const f = this.filterOf(type);
+    return this.base.count(type, f ? and(where, f) : where, opts);
+  }
+
+  history(...a: Parameters<ResourceStore['history']>): ReturnType<ResourceStore['history']> {
+    return this.base.history(...a);
+  }
+
+  historyCount(...a: Parameters<ResourceStore['historyCount']>): ReturnType<ResourceStore['historyCount']> {
+    return this.base.historyCount(...a);
+  }
+
+  types(): ReturnType<ResourceStore['types']> {
+    return this.base.types();
+  }
+
+  explain(
+    ...[type, where, opts]: Parameters<ResourceStore['explain']>
+  ): ReturnType<ResourceStore['explain']> {
+    const f = this.filterOf(type);
+    return this.base.explain(type, f ? and(where, f) : where, opts);
+  }
+}
+
+/** The services of one request with reads of current versions confined to what `auth` may read. */
+export function confinedServices(services: FhirServices, auth: AccessContext): FhirServices {
+  return { ...services, resources: new ConfinedStore(services.resources, services, auth) };
 }
 
 /**

@@ -5,6 +5,8 @@ import type { FhirRequest, FhirResponse } from '../request.js';
 import { badRequest, gone, notFound } from '../outcomes.js';
 import { etagOf, parseIfNoneMatch } from '../preconditions.js';
 import type { FhirServices } from '../services.js';
+import { jsonReply } from '../json-reply.js';
+import { storedJson, type HistoryDoc, type ResourceDoc } from '../resource-store.js';
 import { versionHeaders } from './respond.js';
 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -45,7 +47,13 @@ export async function readInteraction(
   if (doc.deleted) throw gone(`${type}/${id} was deleted`, { etag: etagOf(doc.vid) });
   const headers = versionHeaders(doc.vid, doc.lu);
   if (notModified(req, doc.vid, doc.lu)) return { status: 304, headers };
-  return { status: 200, headers, body: doc.resource };
+  return resourceReply(headers, doc);
+}
+
+/** A 200 with the version's resource: its stored text when the engine has it, else the object. */
+function resourceReply(headers: Record<string, string>, doc: ResourceDoc | HistoryDoc): FhirResponse {
+  const json = storedJson(doc);
+  return json !== undefined ? jsonReply(200, headers, json) : { status: 200, headers, body: doc.resource };
 }
 
 /** GET [base]/[type]/[id]/_history/[vid] */
@@ -62,5 +70,5 @@ export async function vreadInteraction(
   const doc = await services.resources.vread(type, id, Number(vidText));
   if (!doc) throw notFound(`${type}/${id}/_history/${vidText} is not known`);
   if (doc.deleted) throw gone(`${type}/${id} version ${vidText} is a deletion`, { etag: etagOf(doc.vid) });
-  return { status: 200, headers: versionHeaders(doc.vid, doc.lu), body: doc.resource };
+  return resourceReply(versionHeaders(doc.vid, doc.lu), doc);
 }

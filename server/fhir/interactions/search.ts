@@ -8,12 +8,13 @@
  * Unknown or unsupported parameters are ignored (reported in an outcome entry and left out of the `self`
  * link) or, with `Prefer: handling=strict`, rejected with 400 naming the parameter (search.html#errors).
  */
-import type { BundleEntry, OperationOutcomeIssue } from 'fhir/r4.js';
+import type { OperationOutcomeIssue } from 'fhir/r4.js';
 import type { FhirRequest, FhirResponse } from '../request.js';
-import { bundle } from '../bundle.js';
+import { bundleJson, type SerialisedEntry } from '../bundle.js';
+import { jsonReply } from '../json-reply.js';
 import { issue, operationOutcome } from '../outcomes.js';
 import { parsePrefer } from '../preconditions.js';
-import type { ResourceDoc } from '../resource-store.js';
+import { storedJson, type ResourceDoc } from '../resource-store.js';
 import { parseControls, type Controls } from '../search/controls.js';
 import { executeSearch } from '../search/execute.js';
 import { resolveIncludes, MAX_INCLUDED, type IncludeResult } from '../search/include.js';
@@ -24,7 +25,7 @@ import { pageHolder, type PageHolder } from '../search/page-token.js';
 import { parseSearch, RESULT_PARAMETERS } from '../search/parse.js';
 import { compileResolved } from '../search/resolve.js';
 import { sortText, type TypedDoc } from '../search/sort.js';
-import { shapeResource } from '../search/summary.js';
+import { isSubsetting, shapeResource } from '../search/summary.js';
 import type { FhirServices } from '../services.js';
 
 /** A search over one or more types, however it was addressed. */
@@ -156,30 +157,33 @@ export async function runSearch(services: FhirServices, spec: SearchSpec): Promi
     ...outcomeEntry(spec, controls, includes),
   ];
   const total = controls.total === 'none' ? undefined : page.total;
-  return { status: 200, headers: {}, body: bundle('searchset', total, links, entries) };
+  // The stored resources are spliced into the Bundle's text as they are (json-reply.ts).
+  return jsonReply(200, {}, bundleJson('searchset', total, links, entries));
 }
 
-/** A Bundle entry with an absolute fullUrl; matches are shaped by `_summary` / `_elements`. */
+/**
+ * A Bundle entry with an absolute fullUrl; matches are shaped by `_summary` / `_elements`, every other
+ * resource is its stored text.
+ */
 function entryOf(
   services: FhirServices,
   m: TypedDoc<ResourceDoc>,
   mode: 'match' | 'include',
   controls: Controls | undefined,
-): BundleEntry {
-  const stored = m.doc.resource;
-  const resource =
-    stored && controls
-      ? shapeResource(services.definitions, stored, controls.summary, controls.elements)
-      : stored;
-  return {
-    fullUrl: `${services.baseUrl}/${m.type}/${encodeURIComponent(m.doc._id)}`,
-    resource,
-    search: { mode },
-  };
+): SerialisedEntry {
+  const fullUrl = `${services.baseUrl}/${m.type}/${encodeURIComponent(m.doc._id)}`;
+  if (controls && isSubsetting(controls.summary, controls.elements)) {
+    const stored = m.doc.resource;
+    const resource =
+      stored && shapeResource(services.definitions, stored, controls.summary, controls.elements);
+    return { fullUrl, resourceJson: resource && JSON.stringify(resource), search: { mode } };
+  }
+  const resourceJson = storedJson(m.doc) ?? (m.doc.resource && JSON.stringify(m.doc.resource));
+  return { fullUrl, resourceJson, search: { mode } };
 }
 
 /** The warnings entry: ignored parameters, truncated includes (search.html#errors: mode `outcome`). */
-function outcomeEntry(spec: SearchSpec, controls: Controls, inc: IncludeResult): BundleEntry[] {
+function outcomeEntry(spec: SearchSpec, controls: Controls, inc: IncludeResult): SerialisedEntry[] {
   const warn = (text: string): OperationOutcomeIssue => issue('not-supported', text, undefined, 'warning');
   const issues = [...spec.ignored, ...controls.ignored].map((p) =>
     warn(`Parameter ${p.name}=${p.value} was ignored: ${p.reason}`),
@@ -189,5 +193,6 @@ function outcomeEntry(spec: SearchSpec, controls: Controls, inc: IncludeResult):
       issue('too-costly', `Included resources were limited to ${MAX_INCLUDED}`, undefined, 'warning'),
     );
   }
-  return issues.length > 0 ? [{ resource: operationOutcome(issues), search: { mode: 'outcome' } }] : [];
+  if (issues.length === 0) return [];
+  return [{ resourceJson: JSON.stringify(operationOutcome(issues)), search: { mode: 'outcome' } }];
 }

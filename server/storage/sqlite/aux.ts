@@ -88,6 +88,63 @@ function seedFromFilter(filter: Plain, seed: Plain = {}): Plain {
 
 const copy = <V>(v: V): V => JSON.parse(JSON.stringify(v)) as V;
 
+const COMPARISONS: Record<string, (a: number, b: number) => boolean> = {
+  $gt: (a, b) => a > b,
+  $gte: (a, b) => a >= b,
+  $lt: (a, b) => a < b,
+  $lte: (a, b) => a <= b,
+};
+
+/**
+ * The test of a filter made only of a plain `_id` condition and number comparisons on top-level fields
+ * (what the auth state's look-ups send on every request: `{ _id: { $in: [...] }, exp: { $gt: now } }`),
+ * written out; null for any other filter. A document whose compared field is not a number is left to mingo.
+ */
+function simpleMatcher(filter: Plain): ((doc: Plain, mingo: () => Query) => boolean) | null {
+  const tests: Array<(doc: Plain) => boolean | undefined> = [];
+  for (const [field, cond] of Object.entries(filter)) {
+    if (field === '_id') {
+      const ids = idsOf({ _id: cond });
+      if (!ids) return null;
+      const wanted = new Set(ids);
+      tests.push((doc) => typeof doc._id === 'string' && wanted.has(doc._id));
+      continue;
+    }
+    if (field.startsWith('$') || field.includes('.') || !isPlain(cond)) return null;
+    const ops = Object.entries(cond);
+    if (ops.length === 0) return null;
+    for (const [op, bound] of ops) {
+      const cmp = COMPARISONS[op];
+      if (!cmp || typeof bound !== 'number' || !Number.isFinite(bound)) return null;
+    }
+    tests.push((doc) => {
+      const v = doc[field];
+      if (typeof v !== 'number') return undefined;
+      return ops.every(([op, bound]) => COMPARISONS[op](v, bound as number));
+    });
+  }
+  return (doc, mingo) => {
+    for (const t of tests) {
+      const r = t(doc);
+      if (r === undefined) return mingo().test(doc);
+      if (!r) return false;
+    }
+    return true;
+  };
+}
+
+/** The test of a filter with MongoDB's semantics (mingo; a simple filter written out, see above). */
+function matcherOf(filter: Plain): (doc: Plain) => boolean {
+  const simple = simpleMatcher(filter);
+  if (!simple) {
+    const query = new Query(filter, MINGO_OPTIONS);
+    return (doc) => query.test(doc);
+  }
+  let query: Query | undefined;
+  const mingo = () => (query ??= new Query(filter, MINGO_OPTIONS));
+  return (doc) => simple(doc, mingo);
+}
+
 /** One auxiliary collection. */
 export class SqliteAuxCollection<T extends StoredDocument> implements DocumentCollection<T> {
   constructor(
@@ -99,7 +156,7 @@ export class SqliteAuxCollection<T extends StoredDocument> implements DocumentCo
   private async select(filter: Plain, session: StorageSession | undefined, stopAfter?: number): Promise<T[]> {
     const s = this.store.statements(session);
     const ids = idsOf(filter);
-    const query = new Query(filter, MINGO_OPTIONS);
+    const test = matcherOf(filter);
     const out: T[] = [];
     if (ids) {
       const get = s.get('SELECT doc FROM aux WHERE coll = ? AND id = ?');
@@ -107,7 +164,7 @@ export class SqliteAuxCollection<T extends StoredDocument> implements DocumentCo
         const row = get.get(this.collectionName, id) as { doc: string } | undefined;
         if (!row) continue;
         const doc = JSON.parse(row.doc) as T;
-        if (query.test(doc)) out.push(doc);
+        if (test(doc)) out.push(doc);
         if (stopAfter !== undefined && out.length >= stopAfter) break;
       }
       return out;
@@ -126,7 +183,7 @@ export class SqliteAuxCollection<T extends StoredDocument> implements DocumentCo
       }>;
       for (const row of rows) {
         const doc = JSON.parse(row.doc) as T;
-        if (query.test(doc)) out.push(doc);
+        if (test(doc)) out.push(doc);
         if (stopAfter !== undefined && out.length >= stopAfter) return out;
       }
       if (rows.length < CHUNK) return out;
@@ -152,6 +209,9 @@ export class SqliteAuxCollection<T extends StoredDocument> implements DocumentCo
       toArray: async () => {
         const simple = !options.sort && !options.skip && options.limit !== undefined && options.limit > 0;
         const docs = await this.select(filter as Plain, options.session, simple ? options.limit : undefined);
+        // nothing to sort, skip or project: the matches as they are (what the cursor below would return)
+        const plain = !options.sort && !options.skip && !options.projection;
+        if (plain) return options.limit ? docs.slice(0, options.limit) : docs;
         let cursor = new Query({}, MINGO_OPTIONS).find<T>(docs, options.projection as never);
         if (options.sort) cursor = cursor.sort(options.sort);
         if (options.skip) cursor = cursor.skip(options.skip);

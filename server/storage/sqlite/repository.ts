@@ -21,6 +21,7 @@ import type {
   WriteResult,
 } from '../repository.js';
 import { checkVersion, nextInstant, nextVersion, VersionConflict } from '../repository.js';
+import { withStoredResource } from '../stored-json.js';
 import { entryValues, kindOfEntry, kindOfParamType } from './entries.js';
 import { ENTRY_KINDS, ENTRY_TABLES, type EntryKind } from './schema.js';
 import type { SqliteStorage } from './storage.js';
@@ -79,7 +80,8 @@ const COLUMNS: Record<Fields, string> = {
 function toDoc(row: ResourceRow): ResourceDoc {
   const doc: ResourceDoc = { _id: row.id, vid: row.vid, lu: row.lu };
   if (row.deleted) doc.deleted = true;
-  if (row.resource) doc.resource = JSON.parse(row.resource) as Resource;
+  // parsed when read: a reply that sends the version unchanged uses the stored text (stored-json.ts)
+  if (row.resource) withStoredResource(doc, row.resource);
   if (row.sp) doc.sp = JSON.parse(row.sp) as Record<string, unknown[]>;
   if (row.comp) doc.comp = JSON.parse(row.comp) as string[];
   return doc;
@@ -95,7 +97,7 @@ function toHistory(row: HistoryRow): HistoryDoc {
     method: row.method,
   };
   if (row.deleted) h.deleted = true;
-  if (row.resource) h.resource = JSON.parse(row.resource) as Resource;
+  if (row.resource) withStoredResource(h, row.resource);
   return h;
 }
 
