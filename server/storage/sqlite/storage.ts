@@ -75,15 +75,6 @@ interface Job {
 const SCAN_SLICE_MS = 8;
 /** Idle read-only connections kept for long reads. */
 const MAX_IDLE_SCANNERS = 4;
-/**
- * How much of the database file the reader maps into memory (PRAGMA mmap_size; SQLite caps it at 2 GiB).
- * A current version spans many pages of the `resources` tree and a search touches a hundred or more; on the
- * reader's small page cache nearly each was a read() call and a copy, about half the CPU time of a read or a
- * search query. Mapped, the pages are read where the kernel's file cache holds them. They count in the
- * process's RSS once touched (file-backed and reclaimable, at most the file's size). Long reads (`scan`)
- * keep plain reads, so that several connections do not map the file.
- */
-const READER_MMAP_BYTES = 1024 * 1024 * 1024;
 
 /** A prepared-statement cache of one connection. */
 class Statements {
@@ -219,7 +210,6 @@ export class SqliteStorage implements Storage {
       }
       reader = new Database(file, { fileMustExist: true });
       reader.pragma('busy_timeout = 5000');
-      reader.pragma(`mmap_size = ${READER_MMAP_BYTES}`);
       reader.pragma('query_only = ON');
       const durable = !ephemeral && (opts.synchronous ?? 'FULL') === 'FULL';
       const storage = new SqliteStorage(dir, file, writer, reader, lock, ephemeral, durable);
