@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import type { FhirResource } from 'fhir/r4.js';
-import { bearer, getBackendToken } from '../test/helpers/smart-token.js';
+import { bearer, DEMO_EHR, getBackendToken } from '../test/helpers/smart-token.js';
 import { countByType, syntheaBundles } from '../test/helpers/synthea-bundles.js';
 import { ROOT, SERVER_ENTRY, spawnTs } from './lib.js';
 
@@ -78,9 +78,16 @@ export interface ImporterSummary {
   errors: unknown[];
 }
 
-/** Runs `scripts/import.ts --json` in its own process against `base`. */
-export async function runImporter(base: string, inputs: string[], concurrency = 4): Promise<ImporterSummary> {
-  const token = await getBackendToken(base);
+/**
+ * Runs `scripts/import.ts --json` in its own process against `base`, as a user runs it: it gets (and
+ * renews) its own tokens with the demo EHR client's credentials from the environment.
+ */
+export async function runImporter(
+  base: string,
+  inputs: string[],
+  concurrency = 4,
+  extraArgs: string[] = [],
+): Promise<ImporterSummary> {
   const child = spawn(
     process.execPath,
     [
@@ -89,15 +96,18 @@ export async function runImporter(base: string, inputs: string[], concurrency = 
       'scripts/import.ts',
       '--base',
       base,
-      '--token',
-      token,
       '--json',
       '--no-progress',
       '--concurrency',
       String(concurrency),
+      ...extraArgs,
       ...inputs,
     ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    {
+      cwd: ROOT,
+      env: { ...process.env, FHIR_CLIENT_ID: DEMO_EHR.clientId, FHIR_CLIENT_SECRET: DEMO_EHR.secret },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
   );
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
