@@ -1,5 +1,5 @@
 /**
- * Acceptance: the importer (`npm run import`, scripts/import.ts, fhir-kit-client) loads a 300-patient
+ * Acceptance: the importer (`npm run import`, scripts/import.ts) loads a 300-patient
  * Synthea-shaped population of transaction Bundles (plain and gzipped), a collection Bundle, Synthea's
  * hospital bundle (loaded first: patient data refers to it conditionally) and NDJSON into a real server
  * process (SMART enforced: the importer gets Backend Services tokens with client credentials from the

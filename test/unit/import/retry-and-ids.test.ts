@@ -7,6 +7,7 @@ import {
   retryAfterMs,
   transientNetworkError,
 } from '../../../scripts/import/retry.js';
+import { NetworkError, withRetries } from '../../../scripts/import/http.js';
 import { stableIdOf, withStableIds } from '../../../scripts/import/stable-ids.js';
 
 describe('retry policy', () => {
@@ -42,6 +43,39 @@ describe('retry policy', () => {
     expect(transientNetworkError(new DOMException('timed out', 'TimeoutError'))).toBe(true);
     expect(transientNetworkError(new TypeError('x is not a function'))).toBe(false);
     expect(transientNetworkError(new DOMException('aborted', 'AbortError'))).toBe(false);
+  });
+});
+
+describe('sending with retries', () => {
+  const policy = { retries: 3, baseMs: 1, capMs: 5 };
+  const refused = () => Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+
+  test('a refused connection and a 503 are sent again; the 200 after them is returned with the attempts', async () => {
+    const stats = { retries: 0 };
+    const replies: Array<() => Response> = [
+      () => {
+        throw refused();
+      },
+      () => new Response('busy', { status: 503, headers: { 'retry-after': '0' } }),
+      () => new Response('{}', { status: 200 }),
+    ];
+    const { res, attempts } = await withRetries(policy, stats, async () =>
+      (replies.shift() as () => Response)(),
+    );
+    expect([res.status, attempts, stats.retries]).toEqual([200, 3, 2]);
+  });
+
+  test('a 400 is returned at once; connection failures beyond the retries end in a NetworkError', async () => {
+    const stats = { retries: 0 };
+    let calls = 0;
+    const bad = await withRetries(policy, stats, async () => (calls++, new Response('', { status: 400 })));
+    expect([bad.res.status, bad.attempts, calls]).toEqual([400, 1, 1]);
+    const down = withRetries(policy, stats, async () => {
+      throw refused();
+    });
+    await expect(down).rejects.toThrow(NetworkError);
+    await expect(down).rejects.toMatchObject({ attempts: 4, message: 'ECONNREFUSED (after 4 attempts)' });
+    expect(stats.retries).toBe(3);
   });
 });
 
