@@ -7,12 +7,22 @@
  * token's lifetime goes on. Concurrent requests share one renewal.
  */
 import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { decodeJwt, SignJWT } from 'jose';
 import type { AuthConfig } from './auth-config.js';
 import { bodyOf, withRetries, type HttpStats } from './http.js';
 import type { RetryPolicy } from './retry.js';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/** The `exp` of a JWT access token in milliseconds, or null when the token is not a JWT with one. */
+function jwtExpiry(token: string): number | null {
+  try {
+    const exp = decodeJwt(token).exp;
+    return typeof exp === 'number' ? exp * 1000 : null;
+  } catch {
+    return null;
+  }
+}
 
 /** Tokens could not be had (bad credentials, no token endpoint): the import stops. */
 export class AuthError extends Error {}
@@ -131,6 +141,9 @@ export class TokenSource implements Authorizer {
     }
     this.obtained++;
     const lifetimeMs = (typeof body.expires_in === 'number' ? body.expires_in : 300) * 1000;
-    return { token: body.access_token, renewAt: asked + lifetimeMs - Math.min(30_000, lifetimeMs * 0.2) };
+    // The token is opaque to clients, but when it is a JWT its `exp` (whole seconds) may come before
+    // `expires_in` counted from our request: the earlier of the two is when it expires.
+    const expiresAt = Math.min(asked + lifetimeMs, jwtExpiry(body.access_token) ?? Infinity);
+    return { token: body.access_token, renewAt: expiresAt - Math.min(30_000, lifetimeMs * 0.2) };
   }
 }
