@@ -4,11 +4,12 @@
  * process, run a Bulk Data $export and check its NDJSON (counts per type, references resolved).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import type { FhirResource } from 'fhir/r4.js';
-import { bearer, getBackendToken } from '../test/helpers/smart-token.js';
+import { gunzipSync } from 'node:zlib';
+import type { Bundle, FhirResource } from 'fhir/r4.js';
+import { bearer, DEMO_EHR, getBackendToken } from '../test/helpers/smart-token.js';
 import { countByType, syntheaBundles } from '../test/helpers/synthea-bundles.js';
 import { ROOT, SERVER_ENTRY, spawnTs } from './lib.js';
 
@@ -20,6 +21,20 @@ export function writePopulation(dir: string, patients: number): Record<string, n
     writeFileSync(path.join(dir, `patient-${String(i).padStart(4, '0')}.json`), JSON.stringify(b)),
   );
   return countByType(bundles);
+}
+
+/** The distinct resources per type (by fullUrl) in a directory of Synthea Bundle files (.json, .json.gz). */
+export function syntheaCounts(dir: string): Record<string, number> {
+  const ids: Record<string, Set<string>> = {};
+  for (const f of readdirSync(dir).filter((n) => /\.json(\.gz)?$/.test(n))) {
+    const raw = readFileSync(path.join(dir, f));
+    const b = JSON.parse((f.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8')) as Bundle;
+    for (const e of b.entry ?? []) {
+      const type = e.resource?.resourceType;
+      if (type) (ids[type] ??= new Set()).add(e.fullUrl ?? `${type}/${e.resource?.id}`);
+    }
+  }
+  return Object.fromEntries(Object.entries(ids).map(([t, s]) => [t, s.size]));
 }
 
 /** A free TCP port on 127.0.0.1 (the server's base URL must name its real port: status and file URLs use it). */
@@ -75,12 +90,22 @@ export interface ImporterSummary {
   resources: number;
   seconds: number;
   resourcesPerSecond: number;
+  /** Requests retried and tokens obtained (the importer renews its token during long loads). */
+  retries?: number;
+  tokens?: number;
   errors: unknown[];
 }
 
-/** Runs `scripts/import.ts --json` in its own process against `base`. */
-export async function runImporter(base: string, inputs: string[], concurrency = 4): Promise<ImporterSummary> {
-  const token = await getBackendToken(base);
+/**
+ * Runs `scripts/import.ts --json` in its own process against `base`, as a user runs it: it gets (and
+ * renews) its own tokens with the demo EHR client's credentials from the environment.
+ */
+export async function runImporter(
+  base: string,
+  inputs: string[],
+  concurrency = 4,
+  extraArgs: string[] = [],
+): Promise<ImporterSummary> {
   const child = spawn(
     process.execPath,
     [
@@ -89,15 +114,18 @@ export async function runImporter(base: string, inputs: string[], concurrency = 
       'scripts/import.ts',
       '--base',
       base,
-      '--token',
-      token,
       '--json',
       '--no-progress',
       '--concurrency',
       String(concurrency),
+      ...extraArgs,
       ...inputs,
     ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    {
+      cwd: ROOT,
+      env: { ...process.env, FHIR_CLIENT_ID: DEMO_EHR.clientId, FHIR_CLIENT_SECRET: DEMO_EHR.secret },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
   );
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -162,7 +190,8 @@ export async function checkOutput(
       collect(r, '');
     }
   }
-  const unresolved = refs.filter((r) => !ids.has(r));
+  // `#id` points into the resource's own `contained` (Synthea's Claims and EOBs): not a stored resource.
+  const unresolved = refs.filter((r) => !r.startsWith('#') && !ids.has(r));
   return { counts, references: refs.length, unresolved, seconds: (performance.now() - t0) / 1000 };
 }
 

@@ -4,6 +4,13 @@
  * disk) on 127.0.0.1; reports resources/s and checks, through a $export, that no reference is unresolved.
  *
  *   npx tsx bench/ingest.ts [--patients 300] [--concurrency 4] [--compact-after 64mb]
+ *   npx tsx bench/ingest.ts --synthea ../shared/reference/synthea-sample [--concurrency 4]
+ *
+ * `--synthea DIR` loads real Synthea files instead (the shared hospital/practitioner Bundles first), with
+ * the importer as a user runs it (its own tokens from client credentials in the environment, stable ids,
+ * retries); the expected counts are the distinct fullUrls per type. Both modes report the server's CPU
+ * milliseconds per resource (utime + stime of the server process from /proc, so the figure does not depend
+ * on what else the machine runs) beside the wall-clock rate and the load average.
  *
  * `--compact-after` sets the server's COMPACT_AFTER (the journal size from which it writes a snapshot), to
  * measure an import during which the store compacts; the report lists the data directory's files after it.
@@ -19,6 +26,7 @@ import {
   cpuSeconds,
   runImporter,
   startServer,
+  syntheaCounts,
   writePopulation,
 } from './exchange-lib.js';
 import { stop } from './lib.js';
@@ -28,17 +36,19 @@ const { values } = parseArgs({
     patients: { type: 'string', default: '300' },
     concurrency: { type: 'string', default: '4' },
     'compact-after': { type: 'string' },
+    synthea: { type: 'string' },
   },
 });
 const work = mkdtempSync(path.join(tmpdir(), 'ccm-bench-ingest-'));
 try {
-  const expected = writePopulation(path.join(work, 'in'), Number(values.patients));
+  const input = values.synthea ? path.resolve(values.synthea) : path.join(work, 'in');
+  const expected = values.synthea ? syntheaCounts(input) : writePopulation(input, Number(values.patients));
   const dataDir = path.join(work, 'data');
   const compactAfter = values['compact-after'];
   const server = await startServer(dataDir, compactAfter ? { COMPACT_AFTER: compactAfter } : {});
   try {
     const cpu0 = cpuSeconds(server.child.pid);
-    const summary = await runImporter(server.base, [path.join(work, 'in')], Number(values.concurrency));
+    const summary = await runImporter(server.base, [input], Number(values.concurrency));
     const cpu1 = cpuSeconds(server.child.pid);
     // Journal and snapshot files right after the import (a snapshot means the store compacted during it).
     const files = Object.fromEntries(
@@ -55,7 +65,8 @@ try {
       // The machine is shared: the 1-minute load average says how much of it the run had.
       loadAverage1m: Math.round(loadavg()[0] * 100) / 100,
       engine: 'sqlite',
-      patients: Number(values.patients),
+      input: values.synthea ? `synthea files in ${values.synthea}` : 'generated Synthea-shaped population',
+      patients: values.synthea ? expected.Patient : Number(values.patients),
       concurrency: Number(values.concurrency),
       compactAfter: compactAfter ?? 'default (64mb)',
       expected: Object.values(expected).reduce((a, b) => a + b, 0),
@@ -64,6 +75,8 @@ try {
       serverCpuSeconds: serverCpu,
       // What one fully available core would do: the rate on a quiet machine, whatever the load now.
       resourcesPerServerCpuSecond: serverCpu ? Math.round(summary.resources / serverCpu) : null,
+      serverCpuMsPerResource:
+        serverCpu && summary.resources ? Math.round((serverCpu * 1e6) / summary.resources) / 1000 : null,
       storeFiles: files,
       references: check.references,
       unresolvedReferences: check.unresolved.length,

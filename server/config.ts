@@ -91,6 +91,8 @@ export interface Config {
   demoClients: boolean;
   /** SMART: lifetime of user-launch access tokens, seconds. */
   accessTokenSeconds: number;
+  /** SMART: lifetime of Backend Services (client_credentials) access tokens, seconds (at most 300). */
+  backendTokenSeconds: number;
   /** IANA time zone of the practice: CCM calendar months begin and end at local midnight there. */
   practiceTimezone: string;
   /** Key signing the dashboard session cookies; unset = generated once into DATA_DIR/session-secret. */
@@ -372,6 +374,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signingKeyFile: fileOf(env, 'SMART_SIGNING_KEY_FILE', problems),
     clientsFile: fileOf(env, 'SMART_CLIENTS_FILE', problems),
     accessTokenSeconds: integer(env, 'ACCESS_TOKEN_SECONDS', 3600, 60, 86400, problems),
+    backendTokenSeconds: integer(env, 'BACKEND_TOKEN_SECONDS', 300, 1, 300, problems),
     practiceTimezone: timezoneOf(env, problems),
     sessionSecret: sessionSecretOf(env, problems),
     chronicIndicatorCsv: fileOf(env, 'CHRONIC_INDICATOR_CSV', problems),

@@ -57,7 +57,11 @@ export async function discover(args: string[]): Promise<Source[]> {
 
 /** The whole text of a (possibly gzipped) file. */
 export async function readText(src: Source): Promise<string> {
-  const raw = await readFile(src.path);
+  return textOf(src, await readFile(src.path));
+}
+
+/** The text of a (possibly gzipped) file's bytes. */
+export function textOf(src: Source, raw: Buffer): string {
   return (src.gz ? gunzipSync(raw) : raw).toString('utf8');
 }
 

@@ -2,10 +2,12 @@
  * Units of import: each is one transaction Bundle sent in one request, so that it loads whole or not at
  * all (R4 http.html#transaction). A transaction Bundle is sent as is; a batch or collection Bundle becomes
  * a transaction (entries with an id are PUT to keep it, the others POSTed with their fullUrl so that
- * references to them are resolved); NDJSON lines are grouped into transactions of PUTs.
+ * references to them are resolved); creates with a urn:uuid fullUrl become PUTs to that uuid (stable-ids.ts);
+ * NDJSON lines are grouped into transactions of PUTs.
  */
 import type { Bundle, BundleEntry, FhirResource } from 'fhir/r4.js';
 import { ndjsonLines, type Source } from './sources.js';
+import { withStableIds } from './stable-ids.js';
 
 /** One transaction to send, and how to name its entries in messages. */
 export interface Unit {
@@ -39,7 +41,7 @@ export function bundleUnit(json: unknown): Unit {
   const entries = b.entry ?? [];
   const where = (i: number) =>
     `entry ${i}${entries[i]?.resource ? ` (${entries[i].resource?.resourceType})` : ''}`;
-  if (b.type === 'transaction') return { bundle: b, resources: entries.length, where };
+  if (b.type === 'transaction') return { bundle: withStableIds(b), resources: entries.length, where };
   if (b.type !== 'batch' && b.type !== 'collection') {
     throw new InputError(
       `Bundle.type ${JSON.stringify(b.type)}: only transaction, batch and collection Bundles are imported`,
@@ -52,7 +54,7 @@ export function bundleUnit(json: unknown): Unit {
     return { ...(e.fullUrl ? { fullUrl: e.fullUrl } : {}), resource, request: requestFor(resource) };
   });
   return {
-    bundle: { resourceType: 'Bundle', type: 'transaction', entry: converted },
+    bundle: withStableIds({ resourceType: 'Bundle', type: 'transaction', entry: converted }),
     resources: entries.length,
     where,
   };

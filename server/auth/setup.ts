@@ -31,6 +31,8 @@ export interface SmartConfig {
   demoClients?: boolean;
   /** ACCESS_TOKEN_SECONDS */
   accessTokenSeconds?: number;
+  /** BACKEND_TOKEN_SECONDS */
+  backendTokenSeconds?: number;
 }
 
 /** Everything createSmartAccess needs; the optional parts are for tests. */
@@ -66,6 +68,7 @@ export async function createSmartAccess(deps: SmartDeps): Promise<SmartAccess> {
   });
   const settings: SmartSettings = { ...DEFAULT_SETTINGS, ...deps.settings };
   if (deps.config.accessTokenSeconds) settings.accessTokenSeconds = deps.config.accessTokenSeconds;
+  if (deps.config.backendTokenSeconds) settings.backendTokenSeconds = deps.config.backendTokenSeconds;
   return {
     mode: 'smart',
     issuer: deps.config.baseUrl,

@@ -1,8 +1,9 @@
 /**
- * Acceptance: the importer (`npm run import`, scripts/import.ts, fhir-kit-client) loads a 300-patient
+ * Acceptance: the importer (`npm run import`, scripts/import.ts) loads a 300-patient
  * Synthea-shaped population of transaction Bundles (plain and gzipped), a collection Bundle, Synthea's
  * hospital bundle (loaded first: patient data refers to it conditionally) and NDJSON into a real server
- * process (SMART enforced: a Backend Services token, `--token`), with 0 unresolved references; a broken
+ * process (SMART enforced: the importer gets Backend Services tokens with client credentials from the
+ * environment), with 0 unresolved references; a broken
  * Bundle is never half loaded and its error names the file and the entry (R4 http.html#transaction).
  * References are checked on a Bulk Data $export of the result.
  */
@@ -16,7 +17,7 @@ import { gzipSync } from 'node:zlib';
 import type { Bundle, Condition, FhirResource, Patient } from 'fhir/r4.js';
 import { countByType, syntheaBundles } from '../helpers/synthea-bundles.js';
 import { ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
-import { bearer, getBackendToken } from '../helpers/smart-token.js';
+import { bearer, DEMO_EHR, getBackendToken } from '../helpers/smart-token.js';
 
 const PATIENTS = 300;
 let work: string;
@@ -36,10 +37,16 @@ function freePort(): Promise<number> {
 function runImport(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'scripts/import.ts', '--base', server.base, '--token', token, ...args],
+    ['--import', 'tsx', 'scripts/import.ts', '--base', server.base, ...args],
     {
       cwd: ROOT,
-      env: { ...process.env, NODE_OPTIONS: '' },
+      // The importer gets its own tokens with the demo EHR client's credentials (never on the command line).
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        FHIR_CLIENT_ID: DEMO_EHR.clientId,
+        FHIR_CLIENT_SECRET: DEMO_EHR.secret,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -200,11 +207,14 @@ test('a broken Bundle is not loaded at all and its error names the file and entr
   expect(run.code).toBe(1);
   const summary = JSON.parse(run.stdout) as {
     filesFailed: number;
-    errors: Array<{ file: string; at?: string; status?: number; message: string }>;
+    retries: number;
+    errors: Array<{ file: string; at?: string; entry?: number; status?: number; message: string }>;
   };
   expect(summary.filesFailed).toBe(2);
+  expect(summary.retries).toBe(0); // a 400 is final
   const broken = summary.errors.find((e) => e.file.endsWith('broken.json'));
   expect(broken?.at).toBe(`entry 5 (${String(bad.resourceType)})`);
+  expect(broken?.entry).toBe(5);
   expect(broken?.status).toBe(400);
   const line = summary.errors.find((e) => e.file.endsWith('lines.ndjson'));
   expect(line).toMatchObject({ at: 'line 2', message: 'not valid JSON' });
