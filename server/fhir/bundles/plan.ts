@@ -3,7 +3,7 @@
  * anything is written. POST gets a new id (or, with ifNoneExist, the single match: no create); PUT keeps
  * its URL id or resolves its criteria; DELETE resolves its criteria. Overlapping identities fail.
  */
-import { randomUUID } from 'node:crypto';
+import { newResourceId } from '../new-id.js';
 import type { StorageSession } from '../../storage/document-collection.js';
 import { badRequest } from '../outcomes.js';
 import type { ResourceDoc } from '../resource-store.js';
@@ -38,12 +38,12 @@ export async function planEntry(
     case 'PATCH':
       return { kind: 'patch', id: e.id as string };
     case 'POST': {
-      if (e.ifNoneExist === undefined) return { kind: 'create', id: randomUUID() };
+      if (e.ifNoneExist === undefined) return { kind: 'create', id: newResourceId() };
       const criteria = prepareCriteria(services, e.type, parseCriteriaString(e.ifNoneExist), 'c');
       const match = await matchOne(services, e.type, criteria.filter, session);
       return match.kind === 'one'
         ? { kind: 'matched', doc: match.doc }
-        : { kind: 'create', id: randomUUID(), claim: criteria.key };
+        : { kind: 'create', id: newResourceId(), claim: criteria.key };
     }
     case 'PUT': {
       if (e.id !== undefined) return { kind: 'update', id: e.id };

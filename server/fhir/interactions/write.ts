@@ -3,7 +3,7 @@
  * #cond-update, #delete, #3.1.0.7.1). Versions are decided by compare-and-set in the ResourceStore;
  * conditional creates that race are decided by a unique conditional key written in the same transaction.
  */
-import { randomUUID } from 'node:crypto';
+import { newResourceId } from '../new-id.js';
 import type { Resource } from 'fhir/r4.js';
 import {
   isDuplicateKeyError,
@@ -134,7 +134,7 @@ export async function conditionalCreateIn(
 ): Promise<Match | WriteResult> {
   const match = await matchOne(services, criteria.type, criteria.filter, session);
   if (match.kind === 'one') return match;
-  const id = randomUUID();
+  const id = newResourceId();
   await claimKey(services, session, criteria.key, id);
   return services.resources.put(criteria.type, id, resource, {
     method: 'POST',
@@ -151,7 +151,7 @@ export function conditionalUpdateTarget(match: Match, type: string, body: Resour
     }
     return match.doc._id;
   }
-  const id = body.id ?? randomUUID();
+  const id = body.id ?? newResourceId();
   checkId(id);
   return id;
 }
@@ -191,7 +191,7 @@ export async function createInteraction(
   const { id: _ignored, ...resource } = body; // http.html#create: the server ignores a client id.
   const ifNoneExist = req.headers['if-none-exist'];
   if (ifNoneExist === undefined) {
-    const r = await services.resources.put(type, randomUUID(), resource as Resource, { method: 'POST' });
+    const r = await services.resources.put(type, newResourceId(), resource as Resource, { method: 'POST' });
     return writeReply(services, req, type, r.doc, 201, `Created ${type}/${r.doc._id}`);
   }
   const criteria = prepareCriteria(services, type, parseCriteriaString(ifNoneExist), 'c');
