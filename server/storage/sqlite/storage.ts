@@ -200,6 +200,10 @@ export class SqliteStorage implements Storage {
       writer.pragma('busy_timeout = 5000');
       // a larger page cache: a group's pages stay in memory until its commit instead of spilling
       writer.pragma('cache_size = -32768');
+      // Each job's SAVEPOINT keeps the original of every page the job changes in a sub-journal, which SQLite
+      // otherwise spills to a temporary file past 64 KB: a transaction bundle wrote megabytes to it (a
+      // pwrite per page, more syscalls than the WAL itself). In memory it lives only until the RELEASE.
+      writer.pragma('temp_store = MEMORY');
       // checkpoints run in a worker thread (checkpointer.ts), never on the writer
       if (!ephemeral) writer.pragma('wal_autocheckpoint = 0');
       if (version < SCHEMA_VERSION) {
