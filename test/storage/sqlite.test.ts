@@ -61,6 +61,25 @@ describe('sqlite engine', () => {
     await storage.close();
   });
 
+  test('a write queued in the next turn of the event loop joins the group still open and shares its commit', async () => {
+    const storage = await openSqliteStorage({ dataDir: await freshDir() });
+    const repo = storage.repository(contractDeps());
+    await repo.put('Patient', 'warm', patient('warm'), { method: 'PUT' });
+    const before = storage.commits;
+    let second: Promise<unknown> | undefined;
+    await storage.transaction(async (tx) => {
+      await repo.put('Patient', 'first', patient('first'), { method: 'PUT', tx });
+      // queued by another request after this job has finished, before the group commits
+      setImmediate(() => {
+        second = repo.put('Patient', 'second', patient('second'), { method: 'PUT' });
+      });
+    });
+    await second;
+    expect(storage.commits - before).toBe(1);
+    expect((await repo.read('Patient', 'second'))?.vid).toBe(1);
+    await storage.close();
+  });
+
   test('writes survive close and reopen; the lock refuses a second open of the same directory', async () => {
     const dir = await freshDir();
     const storage = await openSqliteStorage({ dataDir: dir });

@@ -7,7 +7,8 @@
  *   own (`scan`).
  * - Writes are serialised through one queue. Jobs queued while a group runs join it (up to GROUP_MAX_JOBS
  *   or GROUP_MAX_MS of work): the group is one SQLite transaction, each job runs in its own SAVEPOINT (a
- *   failing job rolls back to it and fails alone), and the group commits once.
+ *   failing job rolls back to it and fails alone), and the group commits once. When the queue runs dry, the
+ *   group waits one turn of the event loop for writes other requests are about to queue before it commits.
  * - Durability is an application-level group commit: SQLite commits without fsync (synchronous=NORMAL, which
  *   in WAL mode keeps the file consistent across a power cut), then one fdatasync of the WAL on the thread
  *   pool covers every group committed before it started, and only then are their jobs acknowledged. The
@@ -332,12 +333,17 @@ export class SqliteStorage implements Storage {
     }
     const started = performance.now();
     const done: Array<{ job: Job; ok: boolean; value: unknown }> = [];
-    while (
-      this.queue.length > 0 &&
-      this.queue[0].kind === 'tx' &&
-      done.length < GROUP_MAX_JOBS &&
-      (done.length === 0 || performance.now() - started < GROUP_MAX_MS)
-    ) {
+    const room = () =>
+      done.length < GROUP_MAX_JOBS && (done.length === 0 || performance.now() - started < GROUP_MAX_MS);
+    for (;;) {
+      if (this.queue.length === 0 && done.length > 0 && room()) {
+        // Before committing, one turn of the event loop: writes that other requests are about to queue
+        // (their bodies parsed, checked and indexed meanwhile) join this group and share its commit, which
+        // costs about the same for one job as for many (it writes every page the group touched).
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (this.queue.length === 0) break;
+      }
+      if (this.queue.length === 0 || this.queue[0].kind !== 'tx' || !room()) break;
       const job = this.queue.shift() as Job;
       const state = new TxState(this);
       try {
