@@ -44,9 +44,20 @@ export function bindable(v: unknown): string | number | null {
   return JSON.stringify(v);
 }
 
-/** The column values of an entry in its table (after type, id, param). */
-export function entryValues(kind: EntryKind, entry: unknown): Array<string | number | null> {
-  if (kind === 'json') return [JSON.stringify(entry)];
+/** The row of an entry in its table: type, id, param, then its column values (one array, bound as is). */
+export function entryRow(
+  kind: EntryKind,
+  type: string,
+  id: string,
+  code: string,
+  entry: unknown,
+): Array<string | number | null> {
+  const row: Array<string | number | null> = [type, id, code];
+  if (kind === 'json') {
+    row.push(JSON.stringify(entry));
+    return row;
+  }
   const e = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
-  return ENTRY_TABLES[kind].columns.map((c) => bindable(e[c]));
+  for (const c of ENTRY_TABLES[kind].columns) row.push(bindable(e[c]));
+  return row;
 }

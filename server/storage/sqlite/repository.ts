@@ -4,6 +4,7 @@
  * decided inside the write transaction), search through to-sql.ts, history by key-set on (lu, key).
  * Long reads go in key-ordered chunks with a yield to the event loop between them.
  */
+import type { Statement } from 'better-sqlite3';
 import type { Resource } from 'fhir/r4.js';
 import type {
   FindOptions,
@@ -22,7 +23,7 @@ import type {
 } from '../repository.js';
 import { checkVersion, nextInstant, nextVersion, VersionConflict } from '../repository.js';
 import { withStoredResource } from '../stored-json.js';
-import { entryValues, kindOfEntry, kindOfParamType } from './entries.js';
+import { entryRow, kindOfEntry, kindOfParamType } from './entries.js';
 import { ENTRY_KINDS, ENTRY_TABLES, type EntryKind } from './schema.js';
 import type { SqliteStorage } from './storage.js';
 import { Params, whereToSql, type CompileContext } from './to-sql.js';
@@ -132,16 +133,22 @@ export class SqliteRepository implements ResourceRepository {
   }
 
   private putIn(tx: Tx, type: string, id: string, resource: Resource, opts: PutOptions): WriteResult {
-    const cur = this.currentRow(tx, type, id);
+    // A create of an id that must not exist yet (a new server id) reads nothing first: its INSERT fails on
+    // the primary key if `type/id` exists in any form, tombstones included, exactly as checkVersion would.
+    const blind = opts.mustNotExist === true && opts.ifMatch === undefined;
+    const cur = blind ? undefined : this.currentRow(tx, type, id);
     checkVersion(type, id, cur, opts);
     const { vid, lu, stored } = nextVersion(resource, id, cur, this.deps.clock());
     const index = this.deps.extract(stored);
     this.supersede(tx, type, id, cur);
-    this.writeCurrent(tx, type, { _id: id, vid, lu, resource: stored }, index, !cur);
+    const doc: ResourceDoc = { _id: id, vid, lu, resource: stored };
+    if (blind) this.insertNew(tx, type, doc, index);
+    else this.writeCurrent(tx, type, doc, index, !cur);
     this.addHistory(tx, type, id, { vid, lu, method: cur ? opts.method : 'POST' });
     // a resource that never existed has no index rows to delete
     this.writeIndex(tx, type, id, index.sp, index.comp, !cur);
-    const doc: ResourceDoc = { _id: id, vid, lu, resource: stored, sp: index.sp, comp: index.comp };
+    doc.sp = index.sp;
+    doc.comp = index.comp;
     return { doc, created: !cur || cur.deleted === 1 };
   }
 
@@ -179,6 +186,30 @@ export class SqliteRepository implements ResourceRepository {
       this.addHistory(tx, type, id, { ...h, resource: body });
     }
     if (live) this.writeIndex(tx, type, id, index.sp, index.comp, true);
+  }
+
+  /** Inserts the row of a resource that must not exist yet (VersionConflict when `type/id` is taken). */
+  private insertNew(tx: Tx, type: string, doc: ResourceDoc, index: SearchIndex): void {
+    const s = this.store.statements(tx);
+    try {
+      s.get(
+        `INSERT INTO resources (type, id, vid, lu, deleted, resource, sp, comp) VALUES (?, ?, ?, ?, 0, ?, ?, ?)`,
+      ).run(
+        type,
+        doc._id,
+        doc.vid,
+        doc.lu,
+        JSON.stringify(doc.resource),
+        JSON.stringify(index.sp),
+        JSON.stringify(index.comp),
+      );
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new VersionConflict(type, doc._id);
+      }
+      throw err;
+    }
+    s.get('INSERT OR IGNORE INTO types (type) VALUES (?)').run(type);
   }
 
   /** Inserts or replaces the row of the current version of `type/id` (`isNew`: records the type too). */
@@ -239,17 +270,39 @@ export class SqliteRepository implements ResourceRepository {
       for (const kind of ENTRY_KINDS) s.get(DELETE_ENTRIES[kind]).run(type, id);
       s.get('DELETE FROM comp WHERE type = ? AND id = ?').run(type, id);
     }
-    for (const code of Object.keys(sp)) {
+    let insert: Partial<Record<EntryKind, Statement>> = {};
+    if (this.insertsOf !== s) {
+      this.insertsOf = s;
+      this.inserts = insert;
+    } else insert = this.inserts;
+    for (const code in sp) {
       const entries = sp[code];
       if (!Array.isArray(entries)) continue;
-      const declared = kindOfParamType(this.deps.paramType(type, code));
+      const declared = this.kindOf(type, code);
       for (const entry of entries) {
         const kind = declared ?? kindOfEntry(entry);
-        s.get(INSERT_ENTRY[kind]).run(type, id, code, ...entryValues(kind, entry));
+        const statement = (insert[kind] ??= s.get(INSERT_ENTRY[kind]));
+        statement.run(entryRow(kind, type, id, code, entry));
       }
     }
-    for (const c of new Set(comp))
-      s.get('INSERT INTO comp (type, id, compartment) VALUES (?, ?, ?)').run(type, id, c);
+    if (comp.length > 0) {
+      const statement = s.get('INSERT INTO comp (type, id, compartment) VALUES (?, ?, ?)');
+      for (const c of comp.length > 1 ? new Set(comp) : comp) statement.run(type, id, c);
+    }
+  }
+
+  /** The insert statements of the entry tables on the writer (prepared once). */
+  private inserts: Partial<Record<EntryKind, Statement>> = {};
+  private insertsOf: unknown = null;
+  /** The entry table of each known parameter of each type (undefined: decided per entry). */
+  private readonly kinds = new Map<string, EntryKind | undefined>();
+
+  private kindOf(type: string, code: string): EntryKind | undefined {
+    const key = `${type}\u0000${code}`;
+    if (this.kinds.has(key)) return this.kinds.get(key);
+    const kind = kindOfParamType(this.deps.paramType(type, code));
+    this.kinds.set(key, kind);
+    return kind;
   }
 
   // ---------- reads ----------
