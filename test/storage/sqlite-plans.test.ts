@@ -58,3 +58,15 @@ test.each([
     for (const p of probes) expect(p).toMatch(/USING INDEX ix_\w+_type_id \(type=\? AND id=\?\)/);
   },
 );
+
+test.each([
+  ['Observation', [['code:text', 'heart']], 'ix_token_1', 't>? AND t<?'],
+  ['Observation', [['subject:identifier', 'http://example.org/mrn|123']], 'ix_reference_1', 'iv=?'],
+  ['Observation', [['value-quantity', '5.4|http://unitsofmeasure.org|mmol/L']], 'ix_quantity_1', 'n=?'],
+] as Array<[string, Array<[string, string]>, string, string]>)(
+  '%s %j reads the partial index %s',
+  async (type, q, index, constraint) => {
+    const detail = await plan(type, q);
+    expect(detail.some((d) => d.includes(`INDEX ${index} `) && d.includes(constraint))).toBe(true);
+  },
+);

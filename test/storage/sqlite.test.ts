@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
+import Database from 'better-sqlite3';
 import type { Resource } from 'fhir/r4.js';
 import { ALL, type Where } from '../../server/storage/repository.js';
 import { DB_FILE, openSqliteStorage, StoreCorruptError } from '../../server/storage/sqlite/index.js';
@@ -78,6 +79,38 @@ describe('sqlite engine', () => {
     expect(storage.commits - before).toBe(1);
     expect((await repo.read('Patient', 'second'))?.vid).toBe(1);
     await storage.close();
+  });
+
+  test('a store of schema version 1 opens upgraded: partial indexes, its data kept and searchable', async () => {
+    const dir = await freshDir();
+    const first = await openSqliteStorage({ dataDir: dir });
+    const repo1 = first.repository(contractDeps());
+    await repo1.put('Patient', 'v1-a', patient('v1-a'), { method: 'PUT' });
+    await first.close();
+    // the layout of version 1: full indexes where version 2 has partial ones
+    const db = new Database(join(dir, DB_FILE));
+    db.exec(`DROP INDEX ix_token_1; CREATE INDEX ix_token_1 ON ix_token ("type", "param", "t", id);
+      DROP INDEX ix_reference_1; CREATE INDEX ix_reference_1 ON ix_reference ("type", "param", "iv", id);
+      DROP INDEX ix_quantity_1; CREATE INDEX ix_quantity_1 ON ix_quantity ("type", "param", "n", "nlo", id);
+      PRAGMA user_version = 1;`);
+    db.close();
+    const warnings: string[] = [];
+    const storage = await openSqliteStorage({ dataDir: dir, warn: (m) => warnings.push(m) });
+    expect(warnings.join('\n')).toMatch(/from schema version 1 to 2/);
+    const repo = storage.repository(contractDeps());
+    expect((await repo.read('Patient', 'v1-a'))?.vid).toBe(1);
+    await repo.put('Patient', 'v1-b', patient('v1-b'), { method: 'PUT' });
+    expect(await repo.count('Patient', ALL)).toBe(2);
+    await storage.close();
+    const check = new Database(join(dir, DB_FILE), { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    const sql = (name: string) =>
+      (check.prepare('SELECT sql FROM sqlite_master WHERE name = ?').get(name) as { sql: string }).sql;
+    expect(sql('ix_token_1')).toMatch(/WHERE "t" IS NOT NULL$/);
+    expect(sql('ix_reference_1')).toMatch(/WHERE "iv" IS NOT NULL$/);
+    expect(sql('ix_quantity_1')).toMatch(/WHERE "n" IS NOT NULL$/);
+    expect(sql('ix_token_0')).not.toMatch(/WHERE/);
+    check.close();
   });
 
   test('writes survive close and reopen; the lock refuses a second open of the same directory', async () => {

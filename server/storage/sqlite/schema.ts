@@ -22,8 +22,11 @@ export type EntryKind = keyof typeof ENTRY_TABLES;
 
 export const ENTRY_KINDS = Object.keys(ENTRY_TABLES) as EntryKind[];
 
-/** The schema version stored in `PRAGMA user_version`. */
-export const SCHEMA_VERSION = 1;
+/**
+ * The schema version stored in `PRAGMA user_version`. 2: the indexes on columns most entries leave empty
+ * (token text, reference identifier, canonical quantity unit) are partial, without those entries.
+ */
+export const SCHEMA_VERSION = 2;
 
 /** Per-kind index definitions (beyond the (type, id) index every entry table has). */
 const ENTRY_INDEXES: Record<EntryKind, string[]> = {
@@ -36,6 +39,29 @@ const ENTRY_INDEXES: Record<EntryKind, string[]> = {
   uri: ['type, param, v'],
   json: ['type, param'],
 };
+
+/**
+ * Indexes that hold only the entries with a value in a column (`WHERE col IS NOT NULL`), by name: each
+ * search on that column compares it (`t >= ?`, `iv = ?`, `n = ?`), which SQLite takes as implying the
+ * condition, and the entries without a value (most: a coding without display, every reference by id, a
+ * unit outside UCUM) cost no insert into them.
+ */
+const PARTIAL: Record<string, string> = {
+  ix_token_1: 't',
+  ix_reference_1: 'iv',
+  ix_quantity_1: 'n',
+};
+
+/**
+ * The statements that bring a database of schema version `from` (1 or more, below SCHEMA_VERSION) to the
+ * version before `schemaSql()` completes it: version 1's full indexes that became partial are dropped, and
+ * `schemaSql()` creates them again as partial ones.
+ */
+export function upgradeSql(from: number): string {
+  const parts: string[] = [];
+  if (from < 2) for (const name of Object.keys(PARTIAL)) parts.push(`DROP INDEX IF EXISTS ${name}`);
+  return parts.length ? parts.join(';\n') + ';' : '';
+}
 
 /** The DDL, idempotent. */
 export function schemaSql(): string {
@@ -71,7 +97,9 @@ export function schemaSql(): string {
         .split(', ')
         .map((k) => `"${k}"`)
         .join(', ');
-      parts.push(`CREATE INDEX IF NOT EXISTS ${table}_${i} ON ${table} (${quoted}, id)`);
+      const name = `${table}_${i}`;
+      const where = PARTIAL[name] ? ` WHERE "${PARTIAL[name]}" IS NOT NULL` : '';
+      parts.push(`CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${quoted}, id)${where}`);
     });
   }
   return parts.join(';\n') + ';';

@@ -30,7 +30,7 @@ import { StoreUnavailableError } from '../store-unavailable.js';
 import { DirLock } from './dir-lock.js';
 import { isCorruption, mapWriteError, SqliteStoreError, StoreCorruptError } from './errors.js';
 import { SqliteRepository } from './repository.js';
-import { SCHEMA_VERSION, schemaSql } from './schema.js';
+import { SCHEMA_VERSION, schemaSql, upgradeSql } from './schema.js';
 
 /** The database file's name inside the data directory. */
 export const DB_FILE = 'ccm-fhir.sqlite';
@@ -208,7 +208,14 @@ export class SqliteStorage implements Storage {
       // checkpoints run in a worker thread (checkpointer.ts), never on the writer
       if (!ephemeral) writer.pragma('wal_autocheckpoint = 0');
       if (version < SCHEMA_VERSION) {
+        if (version > 0) {
+          warn(
+            `Upgrading ${file} from schema version ${version} to ${SCHEMA_VERSION} (some search indexes are ` +
+              'rebuilt: this may take a while on a large store)',
+          );
+        }
         writer.exec('BEGIN IMMEDIATE');
+        if (version > 0) writer.exec(upgradeSql(version));
         writer.exec(schemaSql());
         writer.pragma(`user_version = ${SCHEMA_VERSION}`);
         writer.exec('COMMIT');
