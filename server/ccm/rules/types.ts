@@ -151,7 +151,11 @@ export interface BehaviouralFamily {
   /** The base codes, by month of the episode (`any`: no episode). */
   bases: Array<TimedCode & { episode: 'any' | 'first' | 'later' }>;
   /** The add-on: its first unit from `firstUnitMinutes[base code]`, then one per further `blockMinutes`. */
-  addOn?: BillingCode & { firstUnitMinutes: Record<string, number>; blockMinutes: number; cap: number | null };
+  addOn?: BillingCode & {
+    firstUnitMinutes: Record<string, number>;
+    blockMinutes: number;
+    cap: number | null;
+  };
   /** A code for a month that reaches no base code (G2214), reportable from its threshold. */
   shortMonth?: TimedCode;
   /** The gates of the family's month, in report order. */
