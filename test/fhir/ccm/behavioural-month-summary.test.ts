@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { CarePlan, Extension } from 'fhir/r4.js';
 import request from 'supertest';
+import { MONTH_SUMMARY_DEFINITION } from '../../../server/ccm/fhir/operation-definitions.js';
 import { CS } from '../../../server/ccm/vocabulary.js';
 import { CcmScenario, DR_A } from '../../helpers/ccm-scenarios.js';
 import { param, params, putAll, type Param } from '../../helpers/ccm-load.js';
@@ -117,5 +118,13 @@ describe('BHI and CoCM months through HTTP', () => {
     expect(evidence).toHaveLength(2);
     const plans = params(param(cocm, 'evidence'), 'care-plan').map((e) => e.valueReference?.reference);
     expect(plans).toEqual(['CarePlan/bh-2-cocm-plan']);
+  });
+
+  test('the OperationDefinition documents one programme-summary per programme, with the BHI/CoCM parts', () => {
+    const p = MONTH_SUMMARY_DEFINITION.parameter?.find((x) => x.name === 'programme-summary');
+    expect(p?.max).toBe('*');
+    expect(p?.part?.map((x) => x.name)).toEqual(
+      expect.arrayContaining(['family', 'episode', 'counted-minutes', 'billed-with-apcm', 'note', 'missing']),
+    );
   });
 });
