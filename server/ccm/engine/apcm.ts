@@ -83,7 +83,7 @@ function gate(name: GateResult['name'], reasons: string[]): GateResult {
 }
 
 /** The QMB coverage in force during part of the month, if any (unknown counts as not a QMB). */
-function qmbDuring(record: PatientRecord, month: MonthRange): QmbRecord | undefined {
+export function qmbDuring(record: PatientRecord, month: MonthRange): QmbRecord | undefined {
   return record.qmb.find(
     (q) => (q.start === undefined || q.start < month.end) && (q.end === undefined || q.end >= month.start),
   );
@@ -95,7 +95,7 @@ export function apcmLevel(rules: BillingRules, chronicGroups: number, qmb: boole
 }
 
 /** The record as APCM sees it: its marked plans only and no CareTeam assignment (the plan author decides). */
-function apcmView(record: PatientRecord): PatientRecord {
+export function apcmView(record: PatientRecord): PatientRecord {
   return { ...record, careTeams: [], carePlans: apcmPlans(record) };
 }
 

@@ -276,7 +276,7 @@ function definition(
 export const ELIGIBILITY_DEFINITION = definition(
   'ccm-eligibility',
   'CCM eligibility',
-  'Whether the patient has two or more distinct chronic conditions (CCM eligible), with consent and care-plan status and a reason for every unmet requirement.',
+  'Whether the patient has two or more distinct chronic conditions (CCM eligible), with consent and care-plan status and a reason for every unmet requirement; beside it APCM: eligible when alive, the level today, its consent and plan.',
   'instance',
   [
     out('patient', 'Reference', 1, '1', 'The patient'),
@@ -308,6 +308,16 @@ export const ELIGIBILITY_DEFINITION = definition(
     out('reason', '', 0, '*', 'One per unmet requirement', [
       out('requirement', 'code', 1, '1', 'patient-alive | chronic-conditions | consent | care-plan'),
       out('text', 'string', 1, '1', 'Reason'),
+    ]),
+    out('apcm', '', 1, '1', 'APCM (G0556-G0558): any living patient may enrol; the level today', [
+      out('eligible', 'boolean', 1, '1', 'Alive (APCM has no condition minimum)'),
+      out('level', 'Coding', 1, '1', 'The level the attested conditions and QMB status give this month'),
+      out('level-reason', 'string', 1, '1', 'Why that level'),
+      out('consent-status', 'code', 1, '1', 'Of the consent naming APCM'),
+      out('consent', 'Reference', 0, '1', 'The consent naming APCM'),
+      out('care-plan', 'Reference', 0, '*', 'The APCM care plan in effect this month'),
+      out('coverage', 'Reference', 0, '1', 'The QMB Coverage'),
+      out('missing', 'string', 0, '*', 'What enrolment still needs'),
     ]),
   ],
 );

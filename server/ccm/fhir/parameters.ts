@@ -246,5 +246,17 @@ export function eligibilityParameters(e: Eligibility, asOf: string): Parameters 
   parameter.push({ name: 'care-plan', part: plan });
   for (const u of e.unmet)
     parameter.push({ name: 'reason', part: [code('requirement', u.requirement), str('text', u.reason)] });
+  const a = e.apcm;
+  const apcm: P[] = [
+    bool('eligible', a.eligible),
+    { name: 'level', valueCoding: billingCoding(a.level) },
+    str('level-reason', a.levelReason),
+    code('consent-status', a.consent.status),
+  ];
+  if (a.consent.consent) apcm.push(refP('consent', a.consent.consent.ref));
+  for (const p of a.marker?.plans ?? []) apcm.push(refP('care-plan', p.ref));
+  if (a.qmb) apcm.push(refP('coverage', a.qmb.ref));
+  apcm.push(...a.unmet.map((u) => str('missing', u)));
+  parameter.push({ name: 'apcm', part: apcm });
   return { resourceType: 'Parameters', parameter };
 }
