@@ -145,10 +145,11 @@ describe('the Synthea sample', () => {
     for (const { patient } of all) {
       const answer = await eligibility(patient.id as string);
       if (isDead(patient)) {
-        expect([patient.id, answer.eligible]).toEqual([patient.id, false]);
+        expect([patient.id, answer.eligible, answer.apcmEligible]).toEqual([patient.id, false, false]);
         expect(answer.requirements).toContain('patient-alive');
       } else {
         expect(answer.requirements).not.toContain('patient-alive');
+        expect([patient.id, answer.apcmEligible]).toEqual([patient.id, true]);
       }
     }
   });
