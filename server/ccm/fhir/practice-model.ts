@@ -135,13 +135,14 @@ export class PracticeModel {
   private readonly conditions: TypeView<ConditionRecord>;
   private readonly consents: TypeView<ConsentRecord>;
   private readonly plans: TypeView<CarePlanRecord>;
-  /** Billing-practitioner assignments ("Who bills"), one array per CareTeam. */
-  private readonly teams: TypeView<CareTeamRecord[]>;
+  /**
+   * Per CareTeam: its billing-practitioner assignments ("Who bills") and its behavioural-health roles (CoCM),
+   * read by one view so that CareTeams are loaded once.
+   */
+  private readonly teams: TypeView<{ billing: CareTeamRecord[]; bh: TeamRoleRecord[] }>;
   private readonly entries: TypeView<TimeEntryRecord>;
   /** CoCM time entries of the months before (an episode's first month has none in the lookback). */
   private readonly episodes: TypeView<TimeEntryRecord>;
-  /** Behavioural-health care-team roles (CoCM), one array per CareTeam. */
-  private readonly bhTeams: TypeView<TeamRoleRecord[]>;
   /** Encounters coded as TCM/RPM/RTM services (their minutes never count). */
   private readonly services_: TypeView<OtherServiceRecord>;
   private readonly visits: TypeView<VisitRecord>;
@@ -193,19 +194,9 @@ export class PracticeModel {
       forPatient(
         (t: CareTeam) => t.subject?.reference,
         (t) => {
-          const members = careTeamRecord(t, tz);
-          return members.length > 0 ? members : undefined;
-        },
-      ),
-      mark,
-    );
-    this.bhTeams = new TypeView(
-      'CareTeam',
-      forPatient(
-        (t: CareTeam) => t.subject?.reference,
-        (t) => {
-          const members = bhTeamRecords(t, tz);
-          return members.length > 0 ? members : undefined;
+          const billing = careTeamRecord(t, tz);
+          const bh = bhTeamRecords(t, tz);
+          return billing.length + bh.length > 0 ? { billing, bh } : undefined;
         },
       ),
       mark,
@@ -275,7 +266,6 @@ export class PracticeModel {
       this.consents,
       this.plans,
       this.teams,
-      this.bhTeams,
       this.entries,
       this.episodes,
       this.services_,
@@ -293,7 +283,6 @@ export class PracticeModel {
     await this.consents.load(s, codeIn('category', [CATEGORY.consent]));
     await this.plans.load(s, codeIn('category', [CATEGORY.carePlan]));
     await this.teams.load(s, codeIn('status', ['active', 'inactive', 'suspended']));
-    await this.bhTeams.load(s, codeIn('status', ['active', 'inactive', 'suspended']));
     await this.coverages.load(s, codeIn('status', ['active']));
     await step();
     const lo = Math.min(entriesFrom, ctx.month.start) - 2 * DAY;
@@ -382,8 +371,8 @@ export class PracticeModel {
         conditions: this.conditions.valuesOf(patient),
         consents: this.consents.valuesOf(patient),
         carePlans: this.plans.valuesOf(patient),
-        careTeams: this.teams.valuesOf(patient).flat(),
-        bhTeam: this.bhTeams.valuesOf(patient).flat(),
+        careTeams: this.teams.valuesOf(patient).flatMap((t) => t.billing),
+        bhTeam: this.teams.valuesOf(patient).flatMap((t) => t.bh),
         timeEntries: withEpisodes(this.entries.valuesOf(patient), this.episodes.valuesOf(patient)),
         otherServices: this.services_.valuesOf(patient),
         visits: this.visits.valuesOf(patient),

@@ -22,7 +22,7 @@ const MONTH = '2026-03';
 const NOW = new Date('2026-04-02T15:00:00Z');
 const CM = 'Practitioner/bh-cm';
 const PSY = 'Practitioner/psy-c';
-const KINDS = ['ccm', 'apcm', 'bhi', 'cocm', 'ccm+bhi', 'apcm+bhi'] as const;
+const KINDS = ['ccm', 'apcm', 'bhi', 'cocm', 'ccm+bhi', 'apcm+bhi', 'cocm-later'] as const;
 type Kind = (typeof KINDS)[number];
 
 /** The scenario of one kind for a patient (its Patient resource left out: the official one is stored). */
@@ -40,7 +40,11 @@ function scenario(id: string, kind: Kind): FhirResource[] {
   if (ccm) {
     s.consent({ at: '2026-01-05T10:00:00-05:00', id: `${id}-ccm-consent` });
     s.carePlan({ start: '2026-01-05T11:00:00-05:00', id: `${id}-ccm-plan` });
-    s.time({ start: '2026-03-03T10:00:00-05:00', minutes: 25, id: `${id}-ccm-time` });
+    const minutes = kind === 'ccm' ? 45 : 25;
+    s.time({ start: '2026-03-03T10:00:00-05:00', minutes, id: `${id}-ccm-time` });
+    // CY2026 RPM treatment management by the same nurse inside the CCM entry: 45 - 10 = 35 min, no 99439
+    if (kind === 'ccm')
+      s.service({ start: '2026-03-03T10:05:00-05:00', minutes: 10, code: '99470', id: `${id}-rpm` });
   }
   if (apcm) {
     s.consent({ at: '2026-01-05T10:00:00-05:00', programmes: ['apcm'], id: `${id}-apcm-consent` });
@@ -53,7 +57,7 @@ function scenario(id: string, kind: Kind): FhirResource[] {
       id: `${id}-apcm-time`,
     });
   }
-  if (bhi || kind === 'cocm') {
+  if (bhi || kind.startsWith('cocm')) {
     const programme = bhi ? 'bhi' : 'cocm';
     s.condition('F32.1', { id: dep });
     s.consent({ at: '2026-01-06T10:00:00-05:00', programmes: [programme], id: `${id}-${programme}-consent` });
@@ -66,6 +70,17 @@ function scenario(id: string, kind: Kind): FhirResource[] {
     if (programme === 'cocm') {
       s.bhTeam({ who: CM, role: 'bh-care-manager', start: '2026-01-06', id: `${id}-team-cm` });
       s.bhTeam({ who: PSY, role: 'psychiatric-consultant', start: '2026-01-06', id: `${id}-team-psy` });
+    }
+    // a later month of the episode: CoCM time in January (the report must load the 6 months before)
+    if (kind === 'cocm-later') {
+      s.time({
+        start: '2026-01-20T10:00:00-05:00',
+        minutes: 40,
+        programme,
+        who: CM,
+        role: 'bh-care-manager',
+        id: `${id}-cocm-january`,
+      });
     }
     s.time({
       start: '2026-03-12T10:00:00-04:00',
@@ -163,6 +178,7 @@ describe('the billing report on the official R4 example patients, every programm
         cocm: ['99492'],
         'ccm+bhi': ['99490', '99484'],
         'apcm+bhi': ['G0557', 'G0570'],
+        'cocm-later': ['99493'],
       };
       expect([p.id, codes]).toEqual([p.id, isDead(p) ? [] : expected[kindOf.get(`Patient/${p.id}`) as Kind]]);
     }
