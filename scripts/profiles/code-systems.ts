@@ -117,7 +117,7 @@ const CODE_SYSTEMS: CodeSystemSource[] = [
       [
         'psychiatric-consultant',
         'Psychiatric consultant',
-        "The CoCM psychiatric consultant (a CareTeam role); this time counts toward no care management code.",
+        'The CoCM psychiatric consultant (a CareTeam role); this time counts toward no care management code.',
       ],
     ]),
   },
