@@ -160,6 +160,12 @@ describe('the billing report on the official R4 example patients, every programm
       };
     expect(reported).toEqual(summed);
     expect(param(totals, 'billable-patients').valueInteger).toBe(billable);
+    const failures = params(totals, 'gate-failures').map(
+      (g) => `${param(g, 'programme').valueCode}:${param(g, 'name').valueCode}`,
+    );
+    expect(failures).toEqual(
+      expect.arrayContaining(['ccm:consent', 'apcm:element-furnished', 'cocm:cocm-team']),
+    );
     // not vacuous: every programme bills for some living example patient
     for (const code of ['99490', 'G0557', 'G0570', '99484', '99492'])
       expect(Object.keys(summed)).toContain(code);
@@ -222,5 +228,16 @@ describe('the billing report on the official R4 example patients, every programm
     const apcm = view.lines.find((l) => l.code === 'G0557');
     expect(apcm?.evidence).toMatch(/CarePlan\/.*-apcm-plan/);
     expect(view.billable).toBe(patients.filter((p) => !isDead(p)).length);
+    // gate failures come from the deceased only: a patient reported only for APCM, BHI or CoCM is not listed
+    // as failing CCM's gates
+    const deadNames = new Set(
+      built.report.summaries
+        .filter((s) => patients.some((p) => isDead(p) && `Patient/${p.id}` === s.patient))
+        .map((s) => s.name ?? s.patient),
+    );
+    expect(view.gateFailures.length).toBeGreaterThan(0);
+    for (const row of view.gateFailures)
+      expect([row.patient, deadNames.has(row.patient)]).toEqual([row.patient, true]);
+    expect(new Set(view.gateFailures.map((r) => r.gate))).toEqual(new Set(['patient-alive']));
   });
 });

@@ -323,6 +323,20 @@ describe('BHI beside CCM and APCM', () => {
     expect(r.warnings.some((w) => w.kind === 'overlap')).toBe(true);
   });
 
+  test('a care manager is clinical staff: 20 min of bh-care-manager time under CCM bill 99490 (not 99491)', () => {
+    const s = new CcmScenario()
+      .condition('E11.9', { attested: true })
+      .condition('I10', { attested: true })
+      .consent({ at: '2026-01-05T10:00:00-05:00' })
+      .carePlan({ start: '2026-01-05T11:00:00-05:00' })
+      .visit({ at: '2025-12-10T09:00:00-05:00' })
+      .time({ start: '2026-03-10T10:00:00-04:00', minutes: 20, who: CM, role: 'bh-care-manager' })
+      .time({ start: '2026-03-11T10:00:00-04:00', minutes: 15, role: 'billing-practitioner' });
+    const r = evaluate(s);
+    expect(r.family?.id).toBe('99490');
+    expect(r.lines.map((l) => `${l.code}×${l.units}`)).toEqual(['99490×1']);
+  });
+
   test('a BHI-only plan is not a CCM care plan (gate 3 of CCM fails without one)', () => {
     const s = bhPatient();
     s.condition('E11.9', { attested: true }).condition('I10', { attested: true });
