@@ -109,6 +109,16 @@ const CODE_SYSTEMS: CodeSystemSource[] = [
       ],
       ['billing-practitioner', 'Billing practitioner', "The billing practitioner's own time."],
       ['non-clinical-staff', 'Non-clinical staff', 'Non-clinical staff; this time never counts toward CCM.'],
+      [
+        'bh-care-manager',
+        'Behavioral health care manager',
+        'Clinical staff acting as the behavioral health care manager: counts as clinical-staff time, and toward CoCM.',
+      ],
+      [
+        'psychiatric-consultant',
+        'Psychiatric consultant',
+        'The CoCM psychiatric consultant (a CareTeam role); this time counts toward no care management code.',
+      ],
     ]),
   },
   {
@@ -116,7 +126,8 @@ const CODE_SYSTEMS: CodeSystemSource[] = [
     valueSet: VS.program,
     name: 'CcmProgram',
     title: 'Care management programmes',
-    description: 'The care management programme a block of time belongs to.',
+    description:
+      'The care management programme a block of time belongs to (Encounter.serviceType), or that a CarePlan or Consent names (category).',
     concepts: exactly(Object.values(PROGRAM), [
       ['ccm', 'Chronic Care Management', 'Chronic Care Management for two or more chronic conditions.'],
       ['pcm', 'Principal Care Management', 'Principal Care Management for one high-risk condition.'],
@@ -124,6 +135,12 @@ const CODE_SYSTEMS: CodeSystemSource[] = [
       ['tcm', 'Transitional Care Management', 'Transitional care management after a discharge.'],
       ['rpm', 'Remote Physiologic Monitoring', 'Remote physiologic monitoring treatment management.'],
       ['apcm', 'Advanced Primary Care Management', 'Advanced primary care management services.'],
+      [
+        'cocm',
+        'Psychiatric Collaborative Care Model',
+        'Psychiatric collaborative care management (CoCM) with a behavioral health care manager and a psychiatric consultant.',
+      ],
+      ['rtm', 'Remote Therapeutic Monitoring', 'Remote therapeutic monitoring treatment management.'],
     ]),
   },
   {

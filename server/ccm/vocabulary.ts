@@ -114,11 +114,17 @@ export const ACTIVITY = [
   'other',
 ] as const;
 
-/** Codes of CS.timeRole. Non-clinical staff time never counts. */
+/**
+ * Codes of CS.timeRole. Non-clinical staff time never counts. A behavioural-health care manager is clinical
+ * staff whose time also counts toward CoCM; a psychiatric consultant's time counts toward no code (CoCM needs
+ * one on the care team: CareTeam.participant.role, server/ccm/README.md).
+ */
 export const TIME_ROLE = {
   clinicalStaff: 'clinical-staff',
   billingPractitioner: 'billing-practitioner',
   nonClinical: 'non-clinical-staff',
+  bhCareManager: 'bh-care-manager',
+  psychiatricConsultant: 'psychiatric-consultant',
 } as const;
 
 /** Codes of CS.program. */
@@ -129,6 +135,8 @@ export const PROGRAM = {
   tcm: 'tcm',
   rpm: 'rpm',
   apcm: 'apcm',
+  cocm: 'cocm',
+  rtm: 'rtm',
 } as const;
 
 /**

@@ -131,6 +131,10 @@ function carePlanOf(
         coding: [{ system: 'http://hl7.org/fhir/us/core/CodeSystem/careplan-category', code: 'assess-plan' }],
       },
       { coding: [{ system: CS.category, code: CATEGORY.carePlan }], text: 'CCM comprehensive care plan' },
+      // the programme markers: pcm lets the plan address one condition (ccm-cp-2); apcm, bhi, cocm are kept
+      ...[...new Set(d.programmes ?? [])]
+        .filter((code) => code !== 'ccm')
+        .map((code) => ({ coding: [{ system: CS.program, code }] })),
     ],
     title: 'Comprehensive CCM care plan',
     ...(d.prognosis ? { description: d.prognosis } : {}),

@@ -131,6 +131,9 @@ export function draftFromPlan(plan: CarePlan, goals: Goal[], tasks: Task[]): Pla
   const review = (plan.note ?? []).find((n) => n.text.startsWith(REVIEW_NOTE));
   const next = (plan.extension ?? []).find((e) => e.url === EXTENSION.nextReview)?.valueDate ?? '';
   return {
+    programmes: (plan.category ?? []).flatMap((cc) =>
+      (cc.coding ?? []).flatMap((c) => (c.system === CS.program && c.code ? [c.code] : [])),
+    ),
     addresses: (plan.addresses ?? []).flatMap((r) => {
       const m = /^Condition\/(.+)$/.exec(r.reference ?? '');
       return m ? [m[1]] : [];

@@ -87,10 +87,30 @@ function actionsOf(body: FormBody, prefix: string): ActionDraft[] {
     .filter((a) => a.text || a.due);
 }
 
+/** Programme markers a revised plan keeps (the form carries them as hidden `programme-keep` fields). */
+const KEPT_PROGRAMMES = new Set(['apcm', 'bhi', 'cocm']);
+
+/** The programmes a form declares: `pcm` when chosen, and the kept markers of the stored plan. */
+function programmesOf(body: FormBody): string[] {
+  const kept = fieldList(body, 'programme-keep').filter((p) => KEPT_PROGRAMMES.has(p));
+  return [...(field(body, 'programme') === 'pcm' ? ['pcm'] : []), ...kept];
+}
+
+/**
+ * How many conditions the problem list needs by the programmes the plan declares (ccm-rules.md gate 3 and
+ * ccm-cp-2): CCM two or more; PCM, BHI or CoCM one; APCM any number.
+ */
+export function conditionsNeeded(programmes: string[] | undefined): number {
+  const p = programmes ?? [];
+  if (p.includes('apcm')) return 0;
+  return p.some((x) => x === 'pcm' || x === 'bhi' || x === 'cocm') ? 1 : 2;
+}
+
 /** The draft a form body describes (unchecked). */
 export function draftFromForm(body: FormBody): PlanDraft {
   const medicationId = field(body, 'medication-id');
   return {
+    programmes: programmesOf(body),
     addresses: fieldList(body, 'addresses'),
     prognosis: field(body, 'prognosis'),
     goals: goalsOf(body),
@@ -154,7 +174,14 @@ export function checkDraft(d: PlanDraft, rules: DraftRules): string[] {
   const unknown = d.addresses.filter((id) => !rules.conditions.has(id));
   if (unknown.length)
     out.push(`The problem list names conditions that are not this patient's: ${unknown.join(', ')}.`);
-  if (d.addresses.length < 2) out.push('Problem list: choose at least two chronic conditions.');
+  const needed = conditionsNeeded(d.programmes);
+  if (d.addresses.length < needed) {
+    out.push(
+      needed === 2
+        ? 'Problem list: choose at least two chronic conditions (or choose PCM for a plan of one condition).'
+        : 'Problem list: choose the condition the plan is for.',
+    );
+  }
   if (d.goals.length === 0) out.push('Goals: add at least one measurable goal.');
   d.goals.forEach((g, i) => out.push(...goalProblems(g, i + 1, rules.today)));
   out.push(...actionProblems(d.symptoms, 'Symptom management', rules));

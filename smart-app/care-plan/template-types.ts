@@ -80,6 +80,12 @@ export interface ActionDraft {
 
 /** The whole editable plan. */
 export interface PlanDraft {
+  /**
+   * The programmes the plan declares (CS.program codes in CarePlan.category): `pcm` for a PCM plan (one
+   * condition is enough, ccm-cp-2); `apcm`, `bhi`, `cocm` markers of a stored plan are kept when it is revised.
+   * Absent or empty: a CCM plan (two or more conditions).
+   */
+  programmes?: string[];
   /** Ids of the Conditions the plan addresses (the problem list). */
   addresses: string[];
   prognosis: string;

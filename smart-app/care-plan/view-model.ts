@@ -125,6 +125,8 @@ export function editView(
       checked: chosen.has(p.id),
       note: p.chronic ? `chronic: ${p.groupName}` : `not counted as a CCM chronic condition (${p.groupName})`,
     })),
+    pcm: (d.programmes ?? []).includes('pcm'),
+    keptProgrammes: (d.programmes ?? []).filter((x) => x === 'apcm' || x === 'bhi' || x === 'cocm'),
     prognosis: d.prognosis,
     goals: goalRows(d),
     symptoms: actionRows(data, d.symptoms, 'symptom', 'Symptom management'),

@@ -12,6 +12,8 @@ import {
   carePlanRecord,
   conditionRecord,
   consentRecord,
+  bhTeamRecords,
+  otherServiceRecord,
   qmbRecord,
   timeEntryRecord,
   visitRecord,
@@ -56,8 +58,12 @@ export function buildRecord(patientId: string, r: PatientResources, tz: string):
   record.consents = r.consents.flatMap((c) => consentRecord(c, tz) ?? []);
   record.carePlans = r.carePlans.flatMap((c) => carePlanRecord(c, tz) ?? []);
   record.careTeams = r.careTeams.flatMap((t) => careTeamRecord(t, tz));
+  record.bhTeam = r.careTeams.flatMap((t) => bhTeamRecords(t, tz));
   record.timeEntries = r.encounters.flatMap((e) => timeEntryRecord(e, tz) ?? []);
   record.visits = r.encounters.flatMap((e) => visitRecord(e, tz) ?? []);
+  record.otherServices = r.encounters.flatMap((e) =>
+    timeEntryRecord(e, tz) ? [] : (otherServiceRecord(e, tz) ?? []),
+  );
   record.qmb = (r.coverages ?? []).flatMap((c) => qmbRecord(c, tz) ?? []);
   return record;
 }

@@ -38,6 +38,11 @@ export interface ProgrammeView {
 /** A month as the Time screen shows it. */
 export interface MonthView {
   programme: ProgrammeView;
+  /**
+   * BHI and CoCM months beside it (each with its marker plan or work this month): `BHI 99484`, `CoCM 99493`,
+   * billable, the codes reached, what is missing.
+   */
+  behavioural: Array<ProgrammeView & { lines: string[] }>;
   countedSeconds: number;
   familyId?: string;
   lines: Array<{ code: string; units: number }>;
@@ -134,10 +139,43 @@ function programmeFromEngine(s: MonthSummary): ProgrammeView {
   };
 }
 
+/** `BHI`, `CoCM`. */
+const bhLabel = (code: string) => (code === 'cocm' ? 'CoCM' : code.toUpperCase());
+
+/** The BHI and CoCM lines of a month from `$ccm-month-summary`. */
+function behaviouralFromParameters(ps: Parameters): MonthView['behavioural'] {
+  return all(ps, 'programme-summary')
+    .filter((p) => ['bhi', 'cocm'].includes(part(p, 'programme')?.valueCode ?? ''))
+    .map((p) => {
+      const code = part(p, 'programme')?.valueCode ?? '';
+      const lines = parts(p, 'line').map((l) => part(l, 'code')?.valueCoding?.code ?? '');
+      const apcm = part(p, 'billed-with-apcm')?.valueCoding?.code;
+      return {
+        code,
+        label: `${bhLabel(code)} ${lines[0] ?? apcm ?? ''}`.trim(),
+        billable: part(p, 'billable')?.valueBoolean === true,
+        missing: parts(p, 'missing').flatMap((m) => part(m, 'reason')?.valueString ?? []),
+        lines: apcm ? [`${apcm} (with APCM)`] : lines,
+      };
+    });
+}
+
+/** The BHI and CoCM lines of a month from the engine. */
+function behaviouralFromEngine(s: MonthSummary): MonthView['behavioural'] {
+  return s.behavioural.map((b) => ({
+    code: b.programme,
+    label: `${bhLabel(b.programme)} ${b.lines[0]?.code ?? b.billedWithApcm ?? ''}`.trim(),
+    billable: b.billable,
+    missing: b.gates.flatMap((g) => g.reasons),
+    lines: b.billedWithApcm ? [`${b.billedWithApcm} (with APCM)`] : b.lines.map((l) => l.code),
+  }));
+}
+
 /** MonthView from `$ccm-month-summary`. */
 export function monthFromParameters(ps: Parameters): MonthView {
   return {
     programme: programmeFromParameters(ps),
+    behavioural: behaviouralFromParameters(ps),
     countedSeconds: all(ps, 'counted-seconds')[0]?.valueInteger ?? 0,
     familyId: all(ps, 'family')[0]?.valueCode,
     lines: all(ps, 'line').map((l) => ({
@@ -158,6 +196,7 @@ export function monthFromParameters(ps: Parameters): MonthView {
 export function monthFromEngine(s: MonthSummary): MonthView {
   return {
     programme: programmeFromEngine(s),
+    behavioural: behaviouralFromEngine(s),
     countedSeconds: s.countedSeconds,
     familyId: s.family?.id,
     lines: s.lines.map((l) => ({ code: l.code, units: l.units })),

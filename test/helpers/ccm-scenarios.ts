@@ -16,6 +16,8 @@ import type {
 } from 'fhir/r4.js';
 import { revokedConsent } from '../../smart-app/ccm/resources.js';
 import {
+  bhTeamRecords,
+  otherServiceRecord,
   careTeamRecord,
   carePlanRecord,
   conditionRecord,
@@ -45,7 +47,12 @@ export const DR_B = 'Practitioner/dr-b';
 export const NURSE = 'Practitioner/nurse-n';
 export const ALL_ELEMENTS = Object.values(CONSENT_ELEMENT);
 
-type Role = 'clinical-staff' | 'billing-practitioner' | 'non-clinical-staff';
+type Role =
+  | 'clinical-staff'
+  | 'billing-practitioner'
+  | 'non-clinical-staff'
+  | 'bh-care-manager'
+  | 'psychiatric-consultant';
 
 /** Options of a time entry. */
 export interface TimeOptions {
@@ -224,8 +231,10 @@ export class CcmScenario {
     end?: string;
     id?: string;
     author?: string;
-    /** Programmes declared in CarePlan.category (`apcm`: the APCM marker). */
+    /** Programmes declared in CarePlan.category (`apcm`, `bhi`, `cocm`: the programme markers). */
     programmes?: string[];
+    /** Conditions the plan addresses (`Condition/id`). */
+    addresses?: string[];
   }): this {
     const extension: Extension[] = [];
     if (o.copy !== null) {
@@ -252,6 +261,7 @@ export class CcmScenario {
       subject: { reference: this.patientRef },
       period: { start: o.start, ...(o.end ? { end: o.end } : {}) },
       author: { reference: o.author ?? DR_A },
+      ...(o.addresses ? { addresses: o.addresses.map((reference) => ({ reference })) } : {}),
     };
     this.resources.push(p);
     return this;
@@ -277,6 +287,48 @@ export class CcmScenario {
       ],
     };
     this.resources.push(t);
+    return this;
+  }
+
+  /**
+   * A CareTeam naming `who` in a behavioural-health role (CS.timeRole `bh-care-manager` or
+   * `psychiatric-consultant`) from `start` (to `end`).
+   */
+  bhTeam(o: { who: string; role: Role; start: string; end?: string; id?: string }): this {
+    const t: CareTeam = {
+      resourceType: 'CareTeam',
+      id: o.id ?? nextId(`${this.patientId}-bhteam`),
+      status: 'active',
+      subject: { reference: this.patientRef },
+      participant: [
+        {
+          role: [{ coding: [{ system: CS.timeRole, code: o.role }] }],
+          member: { reference: o.who },
+          period: { start: o.start, ...(o.end ? { end: o.end } : {}) },
+        },
+      ],
+    };
+    this.resources.push(t);
+    return this;
+  }
+
+  /**
+   * A service billed elsewhere: an Encounter (class VR, no CCM programme) coded with a CPT code, e.g. RPM 99470,
+   * by `who` (the nurse by default) for `minutes` from `start`.
+   */
+  service(o: { start: string; minutes: number; code: string; who?: string; id?: string }): this {
+    const start = Date.parse(o.start);
+    const e: Encounter = {
+      resourceType: 'Encounter',
+      id: o.id ?? nextId(`${this.patientId}-service`),
+      status: 'finished',
+      class: { system: SYSTEM.actCode, code: 'VR' },
+      type: [{ coding: [{ system: SYSTEM.cpt, code: o.code }] }],
+      subject: { reference: this.patientRef },
+      participant: [{ individual: { reference: o.who ?? NURSE } }],
+      period: { start: o.start, end: new Date(start + o.minutes * 60000).toISOString() },
+    };
+    this.resources.push(e);
     return this;
   }
 
@@ -364,12 +416,17 @@ export class CcmScenario {
       } else if (res.resourceType === 'Condition') r.conditions.push(conditionRecord(res, tz));
       else if (res.resourceType === 'Consent') push(r.consents, consentRecord(res, tz));
       else if (res.resourceType === 'CarePlan') push(r.carePlans, carePlanRecord(res, tz));
-      else if (res.resourceType === 'CareTeam') r.careTeams.push(...careTeamRecord(res, tz));
-      else if (res.resourceType === 'Coverage') push(r.qmb, qmbRecord(res, tz));
+      else if (res.resourceType === 'CareTeam') {
+        r.careTeams.push(...careTeamRecord(res, tz));
+        r.bhTeam?.push(...bhTeamRecords(res, tz));
+      } else if (res.resourceType === 'Coverage') push(r.qmb, qmbRecord(res, tz));
       else if (res.resourceType === 'Encounter') {
         const t = timeEntryRecord(res, tz);
         if (t) r.timeEntries.push(t);
-        else push(r.visits, visitRecord(res, tz));
+        else {
+          push(r.visits, visitRecord(res, tz));
+          push(r.otherServices ?? [], otherServiceRecord(res, tz));
+        }
       }
     }
     return r;

@@ -85,7 +85,7 @@ describe('form fields', () => {
 
   test('an empty form asks for the problem list, a goal, an intervention and the review date', () => {
     expect(checkDraft(draftFromForm({}), RULES)).toEqual([
-      'Problem list: choose at least two chronic conditions.',
+      'Problem list: choose at least two chronic conditions (or choose PCM for a plan of one condition).',
       'Goals: add at least one measurable goal.',
       'Interventions: add at least one intervention.',
       'Next review: enter a date as YYYY-MM-DD.',

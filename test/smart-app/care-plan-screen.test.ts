@@ -125,7 +125,9 @@ describe('care plan screen', () => {
     const res = await post('', form);
     expect(res.status).toBe(422);
     const html = await res.text();
-    expect(html).toContain('Problem list: choose at least two chronic conditions.');
+    expect(html).toContain(
+      'Problem list: choose at least two chronic conditions (or choose PCM for a plan of one condition).',
+    );
     expect(html).toContain('Goals: add at least one measurable goal.');
   });
 

@@ -48,4 +48,30 @@ describe('the programme line of the Time screen', () => {
     });
     expect(monthFromEngine(s).programme.label).toBe('CCM 99490');
   });
+
+  test('a BHI month beside CCM: its own line, the same from the server and from the app', () => {
+    const s = enrolled().time({ start: '2026-03-10T09:00:00-04:00', minutes: 25 });
+    s.condition('F32.1', { id: `${s.patientId}-dep` });
+    s.consent({ at: '2026-01-06T10:00:00-05:00', programmes: ['bhi'] });
+    s.carePlan({
+      start: '2026-01-06T11:00:00-05:00',
+      programmes: ['bhi'],
+      addresses: [`Condition/${s.patientId}-dep`],
+    });
+    s.time({ start: '2026-03-11T09:00:00-04:00', minutes: 22, programme: 'bhi' });
+    const m = summary(s);
+    const fromServer = monthFromParameters(monthSummaryParameters(m) as Parameters);
+    expect(fromServer.behavioural).toEqual(monthFromEngine(m).behavioural);
+    expect(fromServer.behavioural).toEqual([
+      { code: 'bhi', label: 'BHI 99484', billable: true, missing: [], lines: ['99484'] },
+    ]);
+    expect(fromServer.programme.label).toBe('CCM 99490');
+  });
+
+  test('BHI time without its plan: the line says what is missing', () => {
+    const s = enrolled().time({ start: '2026-03-11T09:00:00-04:00', minutes: 22, programme: 'bhi' });
+    const view = monthFromParameters(monthSummaryParameters(summary(s)) as Parameters).behavioural;
+    expect(view[0].billable).toBe(false);
+    expect(view[0].missing.join('\n')).toMatch(/No BHI \(99484\) plan in effect/);
+  });
 });

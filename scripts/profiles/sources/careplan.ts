@@ -26,10 +26,13 @@ const marked = (code: string) =>
 
 /**
  * How many conditions the plan addresses, by the programme it declares (ccm-rules.md, gates 2 and 3): CCM (the
- * default when no programme is marked) two or more; PCM at least its one condition; an APCM plan any number (the
- * month's attested conditions set the APCM level, and a level-1 plan may address none).
+ * default when no programme is marked) two or more; PCM at least its one condition; a BHI or CoCM plan at least
+ * the behavioural-health condition the practitioner judges to warrant it ("BHI and CoCM"); an APCM plan any
+ * number (the month's attested conditions set the APCM level, and a level-1 plan may address none).
  */
-const ADDRESSED_BY_PROGRAMME = `addresses.count() >= 2 or ${marked(PROGRAM.apcm)} or (addresses.exists() and ${marked(PROGRAM.pcm)})`;
+const ADDRESSED_BY_PROGRAMME =
+  `addresses.count() >= 2 or ${marked(PROGRAM.apcm)} or (addresses.exists() and ` +
+  `(${marked(PROGRAM.pcm)} or ${marked(PROGRAM.bhi)} or ${marked(PROGRAM.cocm)}))`;
 
 /** The constraints of the profile, in snapshot order. */
 const DIFFERENTIAL: ElementDefinition[] = [
@@ -39,7 +42,7 @@ const DIFFERENTIAL: ElementDefinition[] = [
       inv('ccm-cp-1', 'The plan addresses distinct Conditions', 'addresses.reference.isDistinct()'),
       inv(
         'ccm-cp-2',
-        'A CCM care plan addresses two or more conditions, a PCM plan at least one, an APCM plan any number',
+        'A CCM care plan addresses two or more conditions, a PCM, BHI or CoCM plan at least one, an APCM plan any number',
         ADDRESSED_BY_PROGRAMME,
       ),
     ],

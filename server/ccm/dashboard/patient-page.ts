@@ -4,7 +4,8 @@
  */
 import type { FhirServices } from '../../fhir/services.js';
 import type { EngineContext } from '../engine/context.js';
-import { evaluateMonth } from '../engine/month-summary.js';
+import { evaluateMonth, monthLines, type MonthSummary } from '../engine/month-summary.js';
+import { evidenceByProgramme } from '../report/evidence.js';
 import { loadPatientRecord } from '../fhir/patient-loader.js';
 import { minSec } from './view-model.js';
 
@@ -16,9 +17,10 @@ export interface PatientPage {
   family: string;
   counted: string;
   consent: string;
-  lines: Array<{ code: string; units: number }>;
+  /** Every programme's lines, with the programme and the evidence behind each. */
+  lines: Array<{ code: string; units: number; programme: string; evidence: string }>;
   seconds: Array<{ programme: string; staff: string; practitioner: string; excluded: string }>;
-  gates: Array<{ name: string; passed: boolean; reasons: string }>;
+  gates: Array<{ name: string; passed: boolean; reasons: string; programme: string }>;
   groups: Array<{ name: string; icd10?: string; attested: boolean }>;
   evidence: string[];
 }
@@ -32,6 +34,7 @@ export async function patientPage(
   const record = await loadPatientRecord(services, id, ctx.tz);
   if (!record) return null;
   const s = evaluateMonth(record, ctx);
+  const lineEvidence = evidenceByProgramme(s);
   const evidence = [
     ...s.timeEntries.map((e) => `${e.ref} (${e.programme}, ${e.role}, ${minSec(e.seconds)})`),
     ...s.excluded.map((x) => `${x.entry.ref} excluded: ${x.reason}`),
@@ -42,19 +45,39 @@ export async function patientPage(
   return {
     name: s.name ?? s.patient,
     month: s.month,
-    billable: s.billable ? 'yes' : 'no',
+    billable: monthLines(s).length > 0 ? 'yes' : 'no',
     family: s.family?.id ?? 'none',
     counted: minSec(s.countedSeconds),
     consent: s.consent.status,
-    lines: s.lines.map((l) => ({ code: l.code, units: l.units })),
+    lines: monthLines(s).map((l) => ({
+      code: l.code,
+      units: l.units,
+      programme: l.programme,
+      evidence: (lineEvidence.get(l.programme) ?? []).join(', '),
+    })),
     seconds: [...s.seconds.entries()].map(([programme, sec]) => ({
       programme,
       staff: minSec(sec['clinical-staff']),
       practitioner: minSec(sec['billing-practitioner']),
       excluded: minSec(sec.excluded),
     })),
-    gates: s.gates.map((g) => ({ name: g.name, passed: g.passed, reasons: g.reasons.join('; ') })),
+    gates: [{ programme: s.programme as string, gates: s.gates }, ...otherGates(s)].flatMap((p) =>
+      p.gates.map((g) => ({
+        name: g.name,
+        passed: g.passed,
+        reasons: g.reasons.join('; '),
+        programme: p.programme,
+      })),
+    ),
     groups: s.conditions.groups.map((g) => ({ name: g.name, icd10: g.icd10, attested: g.attested })),
     evidence,
   };
+}
+
+/** The gates of the month's APCM, BHI and CoCM evaluations. */
+function otherGates(s: MonthSummary): Array<{ programme: string; gates: MonthSummary['gates'] }> {
+  return [
+    ...(s.apcm ? [{ programme: 'apcm', gates: s.apcm.gates }] : []),
+    ...s.behavioural.map((b) => ({ programme: b.programme as string, gates: b.gates })),
+  ];
 }

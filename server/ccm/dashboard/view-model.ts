@@ -5,9 +5,10 @@
  */
 import type { EngineContext } from '../engine/context.js';
 import { evaluateEligibility } from '../engine/eligibility.js';
-import type { MonthSummary } from '../engine/month-summary.js';
+import { monthLines, type MonthSummary } from '../engine/month-summary.js';
 import type { PatientRecord } from '../engine/record.js';
-import type { PracticeReport } from '../report/practice-report.js';
+import { evidenceByProgramme } from '../report/evidence.js';
+import { billsAnything, programmeGates, type PracticeReport } from '../report/practice-report.js';
 import { shiftMonth } from '../time/zone.js';
 
 /** A bar chart's data. */
@@ -31,6 +32,9 @@ export interface DashboardView {
   billable: number;
   reported: number;
   totals: Row[];
+  /** One row per patient and billable code of every programme, with the evidence behind it. */
+  lines: Row[];
+  lineCount: number;
   minutesChart: ChartData;
   codesChart: ChartData;
   closeToThreshold: Row[];
@@ -94,18 +98,45 @@ function closeRows(summaries: MonthSummary[], month: string): Row[] {
     }));
 }
 
-/** Failed gates, one row per patient and gate. */
+/** Programme labels of the tables. */
+const PROGRAMME_LABEL: Record<string, string> = {
+  ccm: 'CCM',
+  pcm: 'PCM',
+  apcm: 'APCM',
+  bhi: 'BHI',
+  cocm: 'CoCM',
+};
+
+/** Failed gates, one row per patient, programme and gate. */
 function gateRows(summaries: MonthSummary[], month: string): Row[] {
   return summaries.flatMap((s) =>
-    s.gates
-      .filter((g) => !g.passed)
-      .map((g) => ({
-        patient: s.name ?? s.patient,
-        gate: g.name,
-        reason: g.reasons.join('; '),
-        link: patientLink(s.patient, month),
-      })),
+    programmeGates(s).flatMap((p) =>
+      p.gates
+        .filter((g) => !g.passed)
+        .map((g) => ({
+          patient: s.name ?? s.patient,
+          gate: g.name,
+          reason: g.reasons.join('; '),
+          programme: PROGRAMME_LABEL[p.programme] ?? p.programme,
+          link: patientLink(s.patient, month),
+        })),
+    ),
   );
+}
+
+/** Billable lines of every programme, one row per patient and code, with the evidence behind the line. */
+function lineRows(summaries: MonthSummary[], month: string): Row[] {
+  return summaries.flatMap((s) => {
+    const evidence = evidenceByProgramme(s);
+    return monthLines(s).map((l) => ({
+      patient: s.name ?? s.patient,
+      programme: PROGRAMME_LABEL[l.programme] ?? l.programme,
+      code: l.code,
+      units: String(l.units),
+      evidence: (evidence.get(l.programme) ?? []).join(', '),
+      link: patientLink(s.patient, month),
+    }));
+  });
 }
 
 /** Patients with two or more chronic conditions and no consent in force. */
@@ -141,6 +172,7 @@ export function dashboardView(
 ): DashboardView {
   const eligible = eligibleRows(records, report, ctx, now);
   const gates = gateRows(report.summaries, report.month);
+  const lines = lineRows(report.summaries, report.month);
   return {
     month: report.month,
     previousMonth: shiftMonth(report.month, -1),
@@ -148,13 +180,15 @@ export function dashboardView(
     timezone: report.timezone,
     rulesVersion: report.rulesVersion,
     enrolled: report.summaries.filter(isEnrolled).length,
-    billable: report.summaries.filter((s) => s.billable).length,
+    billable: report.summaries.filter(billsAnything).length,
     reported: report.summaries.length,
     totals: report.totals.map((t) => ({
       code: t.code,
       units: String(t.units),
       patients: String(t.patients),
     })),
+    lines: lines.slice(0, MAX_ROWS),
+    lineCount: lines.length,
     minutesChart: minutesChart(report.summaries),
     codesChart: {
       label: 'Patients',

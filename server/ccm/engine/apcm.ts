@@ -17,6 +17,7 @@ import { carePlanFinding, type CarePlanFinding } from './care-plan.js';
 import type { ConditionsFinding } from './conditions.js';
 import { consentFinding, type ConsentFinding } from './consent.js';
 import type { EngineContext } from './context.js';
+import { episodeOf } from './behavioural.js';
 import type { BillingLine } from './families.js';
 import { patientAliveGate, qualifyingVisits, type GateResult } from './gates.js';
 import { APCM, apcmMarker, apcmPlans, type ApcmMarker } from './programme-marker.js';
@@ -27,7 +28,7 @@ import {
   type TimeEntryRecord,
   type VisitRecord,
 } from './record.js';
-import type { TimeTally } from './time.js';
+import { countedSecondsOf, secondsOfRoles, type TimeTally } from './time.js';
 
 /** One APCM element furnished in the month and the time entry that records it. */
 export interface FurnishedElement {
@@ -82,7 +83,7 @@ function gate(name: GateResult['name'], reasons: string[]): GateResult {
 }
 
 /** The QMB coverage in force during part of the month, if any (unknown counts as not a QMB). */
-function qmbDuring(record: PatientRecord, month: MonthRange): QmbRecord | undefined {
+export function qmbDuring(record: PatientRecord, month: MonthRange): QmbRecord | undefined {
   return record.qmb.find(
     (q) => (q.start === undefined || q.start < month.end) && (q.end === undefined || q.end >= month.start),
   );
@@ -94,7 +95,7 @@ export function apcmLevel(rules: BillingRules, chronicGroups: number, qmb: boole
 }
 
 /** The record as APCM sees it: its marked plans only and no CareTeam assignment (the plan author decides). */
-function apcmView(record: PatientRecord): PatientRecord {
+export function apcmView(record: PatientRecord): PatientRecord {
   return { ...record, careTeams: [], carePlans: apcmPlans(record) };
 }
 
@@ -245,19 +246,6 @@ function noConflict(
   return gate('no-conflict', reasons);
 }
 
-/** Whether CoCM time was recorded in the 6 months before the month (an episode's first month has none). */
-function cocmBefore(record: PatientRecord, programme: string, ctx: EngineContext): boolean {
-  const from = monthRange(shiftMonth(ctx.month.month, -6), ctx.tz).start;
-  return record.timeEntries.some(
-    (e) =>
-      e.programme === programme &&
-      e.status === 'finished' &&
-      e.start !== undefined &&
-      e.start >= from &&
-      e.start < ctx.month.start,
-  );
-}
-
 /** The behavioural-health add-ons of the month (CY2026): lines, and the reason each other one does not bill. */
 function behaviouralAddOns(
   record: PatientRecord,
@@ -280,7 +268,7 @@ function behaviouralAddOns(
 /** CoCM add-ons follow the episode (first month: none in the 6 months before); BHI has no episode. */
 function episodeMatches(addOn: ApcmBehaviouralAddOn, record: PatientRecord, ctx: EngineContext): boolean {
   if (!addOn.episode) return true;
-  return (addOn.episode === 'first') === !cocmBefore(record, addOn.programme, ctx);
+  return addOn.episode === episodeOf(record, addOn.programme, ctx);
 }
 
 /** Why an add-on does not bill, or undefined when it does. */
@@ -300,8 +288,10 @@ function addOnRefusal(
   if (by.length > 0) {
     return `${label}: ${addOn.programme.toUpperCase()} work by ${by.map((w) => w ?? 'a practitioner not identified').join(', ')}, not by the APCM practitioner ${summary.practitioner}`;
   }
+  // the mirrored code's minutes: the time of the roles that count toward it (CoCM: care manager, practitioner)
+  const family = ctx.rules.behavioural.families.find((f) => f.programme === addOn.programme);
   const seconds = inputs.tally.byProgramme.get(addOn.programme);
-  const counted = seconds ? seconds['clinical-staff'] + seconds['billing-practitioner'] : 0;
+  const counted = family ? secondsOfRoles(seconds, family.countedRoles) : countedSecondsOf(seconds);
   if (ctx.rules.apcm.addOnsNeedMirroredTime && counted < addOn.mirroredThresholdMinutes * 60) {
     return (
       `${label}: ${Math.floor(counted / 60)} full minutes of ${addOn.programme.toUpperCase()} time, under the ` +

@@ -6,6 +6,7 @@
  */
 import type { MonthRange } from '../time/zone.js';
 import { carePlanFinding } from './care-plan.js';
+import { isCcmPlan } from './programme-marker.js';
 import { practitionerOf, type CareTeamRecord, type PatientRecord } from './record.js';
 
 /** Who bills a month and which resource says so. */
@@ -61,7 +62,7 @@ export function lastChangeAway(
     assignment.source === 'care-team'
       ? record.careTeams.map((t) => ({ who: t.practitioner, ref: t.ref, start: t.start }))
       : record.carePlans
-          .filter((p) => p.status === 'active' || p.status === 'completed')
+          .filter((p) => (p.status === 'active' || p.status === 'completed') && isCcmPlan(p))
           .map((p) => ({ who: p.author, ref: p.ref, start: p.periodStart ?? p.created }));
   let latest: ChangeAway | undefined;
   for (const o of others) {

@@ -5,6 +5,7 @@
  * revised in that month (EXTENSION.substantialRevision).
  */
 import type { MonthRange } from '../time/zone.js';
+import { isCcmPlan } from './programme-marker.js';
 import type { CarePlanRecord } from './record.js';
 
 /** The care-plan picture of a month. */
@@ -25,8 +26,9 @@ function overlaps(p: CarePlanRecord, month: MonthRange): boolean {
   return p.periodEnd === undefined || p.periodEnd >= month.start;
 }
 
-/** The care-plan finding of a month. */
-export function carePlanFinding(plans: CarePlanRecord[], month: MonthRange): CarePlanFinding {
+/** The care-plan finding of a month (plans marked only for BHI or CoCM are not CCM care plans). */
+export function carePlanFinding(all: CarePlanRecord[], month: MonthRange): CarePlanFinding {
+  const plans = all.filter(isCcmPlan);
   const dated = plans.filter((p) => overlaps(p, month));
   const candidates = dated
     .filter((p) => IN_EFFECT.has(p.status))

@@ -47,15 +47,16 @@ function day(ms: number | undefined, tz: string): string {
   return new Date(ms).toLocaleDateString('en-CA', { timeZone: tz });
 }
 
-/** The programme a consent is looked for: CCM (covering PCM) or APCM. */
-export type ConsentProgramme = 'ccm' | 'apcm';
+/** The programme a consent is looked for: CCM (covering PCM), APCM, BHI or CoCM. */
+export type ConsentProgramme = 'ccm' | 'apcm' | 'bhi' | 'cocm';
 
 /**
  * Whether a consent covers a programme (ccm-rules.md gate 1): a consent naming no programme, or naming CCM or
- * PCM, is a CCM consent and covers CCM and PCM; APCM is covered only by a consent naming it.
+ * PCM, is a CCM consent and covers CCM and PCM; APCM, BHI and CoCM are covered only by a consent naming each
+ * [decision: a BHI consent does not cover CoCM, nor the reverse].
  */
 export function consentCovers(c: Pick<ConsentRecord, 'programmes'>, programme: ConsentProgramme): boolean {
-  if (programme === 'apcm') return c.programmes.includes('apcm');
+  if (programme !== 'ccm') return c.programmes.includes(programme);
   return c.programmes.length === 0 || c.programmes.includes('ccm') || c.programmes.includes('pcm');
 }
 
@@ -175,7 +176,7 @@ export function consentFinding(
   tz: string,
   programme: ConsentProgramme = 'ccm',
 ): ConsentFinding {
-  const label = programme.toUpperCase();
+  const label = programme === 'cocm' ? 'CoCM' : programme.toUpperCase();
   const assignment = assignedPractitioner(record, month);
   const usable = record.consents
     .filter(

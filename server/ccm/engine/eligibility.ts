@@ -3,9 +3,13 @@
  * more distinct chronic conditions expected to last 12 months or more that place the patient at significant
  * risk, each with an ICD-10-CM code for claims. Consent and the care plan are reported beside it, with a
  * reason for every requirement not yet met, so a clinician sees what to do next. A deceased patient is
- * never eligible.
+ * never eligible. APCM ("APCM") is reported beside it: any living patient may be enrolled (no condition
+ * minimum); the level the attested conditions and QMB status give today, the APCM consent and plan.
  */
-import type { BillingRules } from '../rules/types.js';
+import type { ApcmLevel, BillingRules } from '../rules/types.js';
+import { apcmLevel, apcmView, qmbDuring } from './apcm.js';
+import { apcmMarker, type ApcmMarker } from './programme-marker.js';
+import type { QmbRecord } from './record.js';
 import type { MonthRange } from '../time/zone.js';
 import { carePlanFinding, type CarePlanFinding } from './care-plan.js';
 import { chronicGroups, type ConditionsFinding } from './conditions.js';
@@ -19,6 +23,20 @@ export interface UnmetRequirement {
   reason: string;
 }
 
+/** APCM for a patient today: who may enrol, at which level, and what enrolment still needs. */
+export interface ApcmEligibility {
+  /** Alive: APCM has no condition minimum (level 1 covers 0-1 conditions). */
+  eligible: boolean;
+  level: ApcmLevel;
+  levelReason: string;
+  qmb?: QmbRecord;
+  consent: ConsentFinding;
+  /** The APCM plan in effect this month, if any. */
+  marker?: ApcmMarker;
+  /** What enrolment still needs (alive, a consent naming APCM, an APCM care plan). */
+  unmet: string[];
+}
+
 /** The eligibility of a patient. */
 export interface Eligibility {
   patient: string;
@@ -27,6 +45,41 @@ export interface Eligibility {
   consent: ConsentFinding;
   carePlan: CarePlanFinding;
   unmet: UnmetRequirement[];
+  apcm: ApcmEligibility;
+}
+
+/** APCM today: the level from the usable attested conditions and QMB status, the APCM consent and plan. */
+function apcmEligibility(
+  record: PatientRecord,
+  ctx: EngineContext,
+  usable: number,
+  dead: UnmetRequirement[],
+  monthSoFar: MonthRange,
+): ApcmEligibility {
+  const qmb = qmbDuring(record, ctx.month);
+  const level = apcmLevel(ctx.rules, usable, qmb !== undefined) as ApcmLevel;
+  const consent = consentFinding(apcmView(record), monthSoFar, ctx.rules, ctx.tz, 'apcm');
+  const marker = apcmMarker(record, ctx.month);
+  const unmet = [
+    ...dead.map((d) => d.reason),
+    ...(consent.status === 'accepted' || consent.status === 'revoked-this-month' ? [] : consent.problems),
+    ...(marker
+      ? []
+      : [
+          `No APCM care plan (category ccm-program#apcm) in effect in ${ctx.month.month}: it marks APCM months`,
+        ]),
+  ];
+  return {
+    eligible: dead.length === 0,
+    level,
+    levelReason:
+      `${usable} attested chronic condition(s); ` +
+      `${qmb ? `a Qualified Medicare Beneficiary (${qmb.ref})` : 'not recorded as a Qualified Medicare Beneficiary'}: ${level.description}`,
+    ...(qmb ? { qmb } : {}),
+    consent,
+    ...(marker ? { marker } : {}),
+    unmet,
+  };
 }
 
 /** How many chronic groups make a patient CCM-eligible (the non-complex CCM family's minimum). */
@@ -68,12 +121,8 @@ function deathReasons(record: PatientRecord, now: number): UnmetRequirement[] {
 export function evaluateEligibility(record: PatientRecord, ctx: EngineContext, now: number): Eligibility {
   const month: MonthRange = ctx.month;
   const conditions = chronicGroups(record.conditions, ctx.classifier, ctx.rules, now, now + 1);
-  const consent = consentFinding(
-    record,
-    { ...month, end: Math.max(month.start, now + 1) },
-    ctx.rules,
-    ctx.tz,
-  );
+  const monthSoFar = { ...month, end: Math.max(month.start, now + 1) };
+  const consent = consentFinding(record, monthSoFar, ctx.rules, ctx.tz);
   const carePlan = carePlanFinding(record.carePlans, month);
   const needed = minimumGroups(ctx.rules);
   const requireCode = ctx.rules.chronicConditions.requireClaimCode;
@@ -89,5 +138,6 @@ export function evaluateEligibility(record: PatientRecord, ctx: EngineContext, n
     consent,
     carePlan,
     unmet,
+    apcm: apcmEligibility(record, ctx, usable, dead, monthSoFar),
   };
 }

@@ -34,7 +34,9 @@ import type {
   ConditionRecord,
   ConsentRecord,
   DeathRecord,
+  OtherServiceRecord,
   QmbRecord,
+  TeamRoleRecord,
   TimeEntryRecord,
   VisitRecord,
 } from './record.js';
@@ -164,6 +166,60 @@ export function careTeamRecord(t: CareTeam, tz: string): CareTeamRecord[] {
       },
     ];
   });
+}
+
+const BH_TEAM_ROLES: readonly string[] = [TIME_ROLE.bhCareManager, TIME_ROLE.psychiatricConsultant];
+
+/**
+ * The behavioural-health members of a CareTeam (CS.timeRole `bh-care-manager`, `psychiatric-consultant` in
+ * participant.role; CoCM needs both), each with its participant.period (else the team's). Empty for other teams.
+ */
+export function bhTeamRecords(t: CareTeam, tz: string): TeamRoleRecord[] {
+  if (t.status === 'entered-in-error' || t.status === 'proposed') return [];
+  return (t.participant ?? []).flatMap((p) => {
+    const who = p.member?.reference;
+    const roles = (p.role ?? []).flatMap((r) =>
+      (r.coding ?? []).flatMap((c) =>
+        c.system === CS.timeRole && c.code && BH_TEAM_ROLES.includes(c.code) ? [c.code] : [],
+      ),
+    );
+    if (!who) return [];
+    const period = p.period ?? t.period;
+    return roles.map((role) => ({
+      ref: `CareTeam/${t.id}`,
+      status: t.status ?? 'active',
+      practitioner: who,
+      role,
+      start: instantOf(period?.start, tz),
+      end: endInstantOf(period?.end, tz),
+    }));
+  });
+}
+
+/**
+ * An Encounter that is not a CCM time entry, coded with CPT/HCPCS types and a finished period, as a possible
+ * service billed elsewhere (TCM/RPM/RTM, decided by the rules in force), else undefined.
+ */
+export function otherServiceRecord(e: Encounter, tz: string): OtherServiceRecord | undefined {
+  if (e.class?.code === TIME_ENTRY_CLASS && codeIn(e.serviceType, CS.program)) return undefined;
+  const codes = (e.type ?? []).flatMap((t) =>
+    (t.coding ?? []).flatMap((c) =>
+      (c.system === SYSTEM.cpt || c.system === SYSTEM.hcpcs) && c.code ? [`${c.system}|${c.code}`] : [],
+    ),
+  );
+  const start = instantOf(e.period?.start, tz);
+  const end = instantOf(e.period?.end, tz);
+  if (codes.length === 0 || start === undefined || end === undefined || end <= start) return undefined;
+  return {
+    ref: `Encounter/${e.id}`,
+    status: e.status,
+    codes,
+    participants: (e.participant ?? []).flatMap((p) =>
+      p.individual?.reference ? [p.individual.reference] : [],
+    ),
+    start,
+    end,
+  };
 }
 
 /** A CCM CarePlan as a record, or undefined for other care plans. */

@@ -8,7 +8,7 @@
  * the add-on's cap. Seconds are never rounded up.
  */
 import type { BillingRules, CodeFamily } from '../rules/types.js';
-import type { ProgrammeSeconds } from './time.js';
+import { secondsOfRoles, type ProgrammeSeconds } from './time.js';
 
 /** One billable line. */
 export interface BillingLine {
@@ -50,7 +50,8 @@ function nonComplexFamily(
 ): FamilyChoice | undefined {
   const personal = familyOf(rules, programme, 'personal');
   const staff = familyOf(rules, programme, 'staff');
-  const practitionerOnly = seconds['clinical-staff'] === 0 && seconds['billing-practitioner'] > 0;
+  const practitionerOnly =
+    seconds['clinical-staff'] + seconds['bh-care-manager'] === 0 && seconds['billing-practitioner'] > 0;
   if (personal && practitionerOnly) {
     const reached = familySeconds(personal, seconds) >= baseSeconds(personal);
     if (reached || !staff || !rules.familyFallbacks.personalUnderThreshold) {
@@ -108,10 +109,7 @@ export function chooseFamily(
 
 /** Seconds that count toward a family (its counted roles). */
 export function familySeconds(family: CodeFamily, seconds: ProgrammeSeconds): number {
-  return family.countedRoles.reduce(
-    (sum, role) => sum + (role === 'non-clinical-staff' ? 0 : seconds[role]),
-    0,
-  );
+  return secondsOfRoles(seconds, family.countedRoles);
 }
 
 /** The billable lines of a family for a number of counted seconds (full blocks only, add-on capped). */

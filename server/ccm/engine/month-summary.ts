@@ -5,6 +5,12 @@
  */
 import { codeSystemUri } from '../rules/billing-rules.js';
 import { evaluateApcm, type ApcmSummary } from './apcm.js';
+import {
+  behaviouralPreludes,
+  evaluateBehavioural,
+  withApcmAddOns,
+  type BehaviouralSummary,
+} from './behavioural.js';
 import type { CodeFamily } from '../rules/types.js';
 import { carePlanFinding, type CarePlanFinding } from './care-plan.js';
 import { chronicGroups, type ConditionsFinding } from './conditions.js';
@@ -23,6 +29,7 @@ import {
 } from './gates.js';
 import type { PatientRecord, TimeEntryRecord, VisitRecord } from './record.js';
 import {
+  countedSecondsOf,
   entriesInMonth,
   tallyTime,
   type ProgrammeSeconds,
@@ -60,6 +67,8 @@ export interface MonthSummary {
   warnings: TimeWarning[];
   /** The APCM month, present when the month carries the APCM marker (programme-marker.ts). */
   apcm?: ApcmSummary;
+  /** The BHI and CoCM months: each programme with its marker or work recorded this month. */
+  behavioural: BehaviouralSummary[];
 }
 
 /** The gates in the rules' order. */
@@ -105,15 +114,16 @@ function initiationLine(
 export function evaluateMonth(record: PatientRecord, ctx: EngineContext): MonthSummary {
   const inMonth = entriesInMonth(record.timeEntries, ctx.month);
   const consent = consentFinding(record, ctx.month, ctx.rules, ctx.tz);
+  const preludes = behaviouralPreludes(record, ctx, inMonth);
   const tally = tallyTime(inMonth, consent, ctx.rules, {
     death: record.death,
     roleToPractitioner: record.roleToPractitioner,
+    consents: Object.fromEntries(preludes.map((p) => [p.family.programme, p.consent])),
+    otherServices: record.otherServices,
   });
   const ccm = tally.byProgramme.get('ccm') as ProgrammeSeconds;
   const pcm = tally.byProgramme.get('pcm');
-  const ccmCounted = ccm['clinical-staff'] + ccm['billing-practitioner'];
-  const programme =
-    ccmCounted === 0 && pcm && pcm['clinical-staff'] + pcm['billing-practitioner'] > 0 ? 'pcm' : 'ccm';
+  const programme = countedSecondsOf(ccm) === 0 && countedSecondsOf(pcm) > 0 ? 'pcm' : 'ccm';
   const seconds = programme === 'ccm' ? ccm : (pcm as ProgrammeSeconds);
   const carePlan = carePlanFinding(record.carePlans, ctx.month);
   const mdm = tally.counted.some(
@@ -141,8 +151,14 @@ export function evaluateMonth(record: PatientRecord, ctx: EngineContext): MonthS
     conditions,
     ccmPractitioner: consent.practitioner,
   });
+  const behavioural = withApcmAddOns(
+    evaluateBehavioural(record, ctx, preludes, inMonth, tally),
+    apcm,
+    ctx.rules,
+  );
   return {
     ...(apcm ? { apcm } : {}),
+    behavioural,
     patient: record.patient,
     ...(record.name ? { name: record.name } : {}),
     month: ctx.month.month,
@@ -166,4 +182,18 @@ export function evaluateMonth(record: PatientRecord, ctx: EngineContext): MonthS
     excluded: tally.excluded,
     warnings: tally.warnings,
   };
+}
+
+/** One billable line of a month and the programme whose work it bills. */
+export interface ProgrammeLine extends BillingLine {
+  programme: string;
+}
+
+/** Every billable line of a month: CCM/PCM (with G0506), then APCM (with its add-ons), then BHI and CoCM. */
+export function monthLines(s: MonthSummary): ProgrammeLine[] {
+  return [
+    ...s.lines.map((l) => ({ ...l, programme: s.programme })),
+    ...(s.apcm?.lines ?? []).map((l) => ({ ...l, programme: 'apcm' })),
+    ...s.behavioural.flatMap((b) => b.lines.map((l) => ({ ...l, programme: b.programme }))),
+  ];
 }

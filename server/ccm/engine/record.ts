@@ -65,9 +65,10 @@ export interface CarePlanRecord {
   revisions: number[];
   addresses: string[];
   /**
-   * The programmes the plan declares (CS.program codes in CarePlan.category). `apcm` is the APCM marker: the
-   * months the plan's period overlaps (status active or completed) are APCM months with its author as the
-   * practitioner (server/ccm/README.md).
+   * The programmes the plan declares (CS.program codes in CarePlan.category). `apcm`, `bhi` and `cocm` are
+   * programme markers: the months the plan's period overlaps (status active or completed) are months of that
+   * programme with its author as the practitioner (server/ccm/README.md). A plan marked only `bhi`/`cocm` is
+   * not a CCM/PCM care plan.
    */
   programmes: string[];
 }
@@ -86,6 +87,28 @@ export interface CareTeamRecord {
   /** The member, as given (`Practitioner/x` or `PractitionerRole/y`). */
   practitioner: string;
   /** participant.period (else CareTeam.period). */
+  start?: number;
+  end?: number;
+}
+
+/**
+ * A CareTeam member in a behavioural-health role (CS.timeRole `bh-care-manager` or `psychiatric-consultant`
+ * in CareTeam.participant.role): CoCM needs both on the team during the month (ccm-rules.md, "BHI and CoCM").
+ */
+export interface TeamRoleRecord extends CareTeamRecord {
+  role: string;
+}
+
+/**
+ * An Encounter billed as another service (a CPT/HCPCS type code; not a CCM time entry): when its code is one of
+ * the rules' TCM/RPM/RTM codes, its period is time counted toward that service (ccm-rules.md, "Other programmes").
+ */
+export interface OtherServiceRecord {
+  ref: string;
+  status: string;
+  /** `system|code` of every CPT/HCPCS Encounter.type coding. */
+  codes: string[];
+  participants: string[];
   start?: number;
   end?: number;
 }
@@ -150,6 +173,10 @@ export interface PatientRecord {
   visits: VisitRecord[];
   /** Qualified Medicare Beneficiary coverages (APCM level G0558); none recorded means not a QMB. */
   qmb: QmbRecord[];
+  /** Behavioural-health care-team roles (CoCM); absent in records built before BHI/CoCM existed. */
+  bhTeam?: TeamRoleRecord[];
+  /** Encounters coded as TCM/RPM/RTM services (their minutes never count here); absent when not loaded. */
+  otherServices?: OtherServiceRecord[];
   /** PractitionerRole/x → Practitioner/y, for comparing practitioners named either way. */
   roleToPractitioner: Record<string, string>;
 }
@@ -165,6 +192,8 @@ export function emptyRecord(patient: string): PatientRecord {
     timeEntries: [],
     visits: [],
     qmb: [],
+    bhTeam: [],
+    otherServices: [],
     roleToPractitioner: {},
   };
 }

@@ -7,6 +7,7 @@ import type { Coding, Parameters, ParametersParameter, Reference } from 'fhir/r4
 import type { GroupFinding } from '../engine/conditions.js';
 import type { Eligibility } from '../engine/eligibility.js';
 import type { ApcmSummary } from '../engine/apcm.js';
+import type { BehaviouralSummary } from '../engine/behavioural.js';
 import type { BillingLine } from '../engine/families.js';
 import type { GateResult } from '../engine/gates.js';
 import type { MonthSummary } from '../engine/month-summary.js';
@@ -65,6 +66,7 @@ function secondsParams(s: MonthSummary): P[] {
     part: [
       code('programme', programme),
       int('clinical-staff', sec['clinical-staff']),
+      ...(sec['bh-care-manager'] > 0 ? [int('bh-care-manager', sec['bh-care-manager'])] : []),
       int('billing-practitioner', sec['billing-practitioner']),
       int('excluded', sec.excluded),
     ],
@@ -127,7 +129,50 @@ export function monthSummaryParameters(s: MonthSummary): Parameters {
   parameter.push(...s.warnings.map(warningParam));
   parameter.push(evidenceParam(s));
   if (s.apcm) parameter.push(apcmParam(s.apcm));
+  parameter.push(...s.behavioural.map(behaviouralParam));
   return { resourceType: 'Parameters', parameter };
+}
+
+/**
+ * A BHI or CoCM month (present when the month carries the programme's marker or work under it): the family,
+ * time, lines, what is missing (one `missing` per reason of a failed gate), the gates, notes and evidence.
+ */
+export function behaviouralParam(b: BehaviouralSummary): P {
+  const part: P[] = [
+    code('programme', b.programme),
+    code('family', b.family.id),
+    bool('billable', b.billable),
+  ];
+  part.push(code('consent-status', b.consent.status));
+  if (b.practitioner) part.push(refP('billing-practitioner', b.practitioner));
+  if (b.episode) part.push(code('episode', b.episode));
+  part.push(
+    int('counted-seconds', b.countedSeconds),
+    int('counted-minutes', Math.floor(b.countedSeconds / 60)),
+  );
+  part.push(...b.lines.map(lineParam));
+  if (b.billedWithApcm)
+    part.push({
+      name: 'billed-with-apcm',
+      valueCoding: billingCoding({ code: b.billedWithApcm, system: 'hcpcs' }),
+    });
+  for (const g of b.gates)
+    for (const r of g.reasons) part.push({ name: 'missing', part: [code('gate', g.name), str('reason', r)] });
+  part.push(...b.gates.map(gateParam));
+  part.push(...b.notes.map((n) => str('note', n)));
+  part.push({ name: 'evidence', part: behaviouralEvidence(b) });
+  return { name: 'programme-summary', part };
+}
+
+/** The evidence references of a BHI or CoCM month. */
+function behaviouralEvidence(b: BehaviouralSummary): P[] {
+  const evidence: P[] = b.timeEntries.map((e) => refP('time-entry', e));
+  for (const p of b.marker?.plans ?? []) evidence.push(refP('care-plan', p.ref));
+  if (b.consent.consent) evidence.push(refP('consent', b.consent.consent.ref));
+  for (const c of b.conditions) evidence.push(refP('condition', c.ref));
+  if (b.initiatingVisit) evidence.push(refP('initiating-visit', b.initiatingVisit.ref));
+  for (const t of new Set(b.team.map((x) => x.ref))) evidence.push(refP('care-team', t));
+  return evidence;
 }
 
 /**
@@ -201,5 +246,17 @@ export function eligibilityParameters(e: Eligibility, asOf: string): Parameters 
   parameter.push({ name: 'care-plan', part: plan });
   for (const u of e.unmet)
     parameter.push({ name: 'reason', part: [code('requirement', u.requirement), str('text', u.reason)] });
+  const a = e.apcm;
+  const apcm: P[] = [
+    bool('eligible', a.eligible),
+    { name: 'level', valueCoding: billingCoding(a.level) },
+    str('level-reason', a.levelReason),
+    code('consent-status', a.consent.status),
+  ];
+  if (a.consent.consent) apcm.push(refP('consent', a.consent.consent.ref));
+  for (const p of a.marker?.plans ?? []) apcm.push(refP('care-plan', p.ref));
+  if (a.qmb) apcm.push(refP('coverage', a.qmb.ref));
+  apcm.push(...a.unmet.map((u) => str('missing', u)));
+  parameter.push({ name: 'apcm', part: apcm });
   return { resourceType: 'Parameters', parameter };
 }

@@ -22,6 +22,8 @@ import {
   conditionRecord,
   consentRecord,
   deathOf,
+  bhTeamRecords,
+  otherServiceRecord,
   qmbRecord,
   timeEntryRecord,
   visitRecord,
@@ -42,6 +44,8 @@ export function roleRefs(record: PatientRecord): string[] {
   const add = (r?: string) => r?.startsWith('PractitionerRole/') && refs.add(r);
   record.timeEntries.forEach((e) => add(e.individual));
   record.visits.forEach((v) => v.participants.forEach(add));
+  record.otherServices?.forEach((v) => v.participants.forEach(add));
+  record.bhTeam?.forEach((t) => add(t.practitioner));
   record.consents.forEach((c) => add(c.practitioner));
   record.careTeams.forEach((t) => add(t.practitioner));
   record.carePlans.forEach((p) => add(p.author));
@@ -81,12 +85,15 @@ export async function loadPatientRecord(
   record.consents = consents.flatMap((c) => consentRecord(c, tz) ?? []);
   record.carePlans = plans.flatMap((p) => carePlanRecord(p, tz) ?? []);
   record.careTeams = teams.flatMap((t) => careTeamRecord(t, tz));
+  record.bhTeam = teams.flatMap((t) => bhTeamRecords(t, tz));
   record.qmb = coverages.flatMap((c) => qmbRecord(c, tz) ?? []);
   for (const e of encounters) {
     const entry = timeEntryRecord(e, tz);
     if (entry) record.timeEntries.push(entry);
     const visit = entry ? undefined : visitRecord(e, tz);
     if (visit) record.visits.push(visit);
+    const service = entry ? undefined : otherServiceRecord(e, tz);
+    if (service) record.otherServices?.push(service);
   }
   const roles = roleRefs(record).map((r) => r.slice('PractitionerRole/'.length));
   if (roles.length > 0) {

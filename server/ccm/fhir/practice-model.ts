@@ -19,6 +19,8 @@ import type {
 import type { FhirServices } from '../../fhir/services.js';
 import type { EngineContext } from '../engine/context.js';
 import {
+  bhTeamRecords,
+  otherServiceRecord,
   careTeamRecord,
   carePlanRecord,
   conditionRecord,
@@ -34,13 +36,15 @@ import type {
   ConditionRecord,
   ConsentRecord,
   DeathRecord,
+  OtherServiceRecord,
   QmbRecord,
   PatientRecord,
+  TeamRoleRecord,
   TimeEntryRecord,
   VisitRecord,
 } from '../engine/record.js';
 import { monthOf, monthRange, shiftMonth } from '../time/zone.js';
-import { CATEGORY, VISIT_CLASS } from '../vocabulary.js';
+import { CATEGORY, PROGRAM, VISIT_CLASS } from '../vocabulary.js';
 import { displayName } from './patient-loader.js';
 import { TypeView } from './read-model.js';
 import { ALL, type Where } from '../../storage/repository.js';
@@ -118,15 +122,29 @@ function patientFacts(p: Patient, tz: string): { name?: string; death?: DeathRec
   return { ...(name ? { name } : {}), ...(death ? { death } : {}) };
 }
 
+/** The month's time entries and the earlier CoCM entries of the episode lookback, each once. */
+function withEpisodes(entries: TimeEntryRecord[], episodes: TimeEntryRecord[]): TimeEntryRecord[] {
+  if (episodes.length === 0) return entries;
+  const seen = new Set(entries.map((e) => e.ref));
+  return [...entries, ...episodes.filter((e) => !seen.has(e.ref))];
+}
+
 /** Every patient's records, kept in memory and refreshed from the store. */
 export class PracticeModel {
   private readonly patients: TypeView<{ name?: string; death?: DeathRecord }>;
   private readonly conditions: TypeView<ConditionRecord>;
   private readonly consents: TypeView<ConsentRecord>;
   private readonly plans: TypeView<CarePlanRecord>;
-  /** Billing-practitioner assignments ("Who bills"), one array per CareTeam. */
-  private readonly teams: TypeView<CareTeamRecord[]>;
+  /**
+   * Per CareTeam: its billing-practitioner assignments ("Who bills") and its behavioural-health roles (CoCM),
+   * read by one view so that CareTeams are loaded once.
+   */
+  private readonly teams: TypeView<{ billing: CareTeamRecord[]; bh: TeamRoleRecord[] }>;
   private readonly entries: TypeView<TimeEntryRecord>;
+  /** CoCM time entries of the months before (an episode's first month has none in the lookback). */
+  private readonly episodes: TypeView<TimeEntryRecord>;
+  /** Encounters coded as TCM/RPM/RTM services (their minutes never count). */
+  private readonly services_: TypeView<OtherServiceRecord>;
   private readonly visits: TypeView<VisitRecord>;
   /** Qualified Medicare Beneficiary coverages (APCM level G0558). */
   private readonly coverages: TypeView<QmbRecord>;
@@ -176,8 +194,9 @@ export class PracticeModel {
       forPatient(
         (t: CareTeam) => t.subject?.reference,
         (t) => {
-          const members = careTeamRecord(t, tz);
-          return members.length > 0 ? members : undefined;
+          const billing = careTeamRecord(t, tz);
+          const bh = bhTeamRecords(t, tz);
+          return billing.length + bh.length > 0 ? { billing, bh } : undefined;
         },
       ),
       mark,
@@ -186,6 +205,21 @@ export class PracticeModel {
     this.entries = new TypeView(
       'Encounter',
       forPatient(subject, (e) => timeEntryRecord(e, tz)),
+      mark,
+      (v) => v.start,
+    );
+    this.episodes = new TypeView(
+      'Encounter',
+      forPatient(subject, (e) => {
+        const entry = timeEntryRecord(e, tz);
+        return entry?.programme === PROGRAM.cocm ? entry : undefined;
+      }),
+      mark,
+      (v) => v.start,
+    );
+    this.services_ = new TypeView(
+      'Encounter',
+      forPatient(subject, (e) => (timeEntryRecord(e, tz) ? undefined : otherServiceRecord(e, tz))),
       mark,
       (v) => v.start,
     );
@@ -233,6 +267,8 @@ export class PracticeModel {
       this.plans,
       this.teams,
       this.entries,
+      this.episodes,
+      this.services_,
       this.visits,
       this.coverages,
       this.roles,
@@ -252,6 +288,22 @@ export class PracticeModel {
     const lo = Math.min(entriesFrom, ctx.month.start) - 2 * DAY;
     const hi = ctx.month.end + 2 * DAY;
     await this.entries.load(s, startsIn('date', lo, hi), [lo, hi]);
+    await step();
+    // CoCM entries of the episode lookback (the first month of an episode has none in it)
+    const episodeFrom =
+      monthRange(shiftMonth(ctx.month.month, -ctx.rules.behavioural.episodeLookbackMonths), this.tz).start -
+      2 * DAY;
+    const episodeFilter: Where = {
+      kind: 'and',
+      of: [startsIn('date', episodeFrom, hi), codeIn('service-type', [PROGRAM.cocm])],
+    };
+    await this.episodes.load(s, episodeFilter, [episodeFrom, hi]);
+    const serviceCodes = Object.values(ctx.rules.otherServices.codes).flat();
+    const serviceFilter: Where = {
+      kind: 'and',
+      of: [startsIn('date', lo, hi), codeIn('type', serviceCodes)],
+    };
+    await this.services_.load(s, serviceFilter, [lo, hi]);
     await step();
     // the bulk filter matches visit codes without their system; the engine checks the system
     const visitCodes = [...[...ctx.visitCodes].map((c) => c.split('|')[1]), ...ctx.rules.apcm.tcm.codes];
@@ -319,8 +371,10 @@ export class PracticeModel {
         conditions: this.conditions.valuesOf(patient),
         consents: this.consents.valuesOf(patient),
         carePlans: this.plans.valuesOf(patient),
-        careTeams: this.teams.valuesOf(patient).flat(),
-        timeEntries: this.entries.valuesOf(patient),
+        careTeams: this.teams.valuesOf(patient).flatMap((t) => t.billing),
+        bhTeam: this.teams.valuesOf(patient).flatMap((t) => t.bh),
+        timeEntries: withEpisodes(this.entries.valuesOf(patient), this.episodes.valuesOf(patient)),
+        otherServices: this.services_.valuesOf(patient),
         visits: this.visits.valuesOf(patient),
         qmb: this.coverages.valuesOf(patient),
         roleToPractitioner: this.roleToPractitioner,

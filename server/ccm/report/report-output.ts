@@ -7,10 +7,11 @@
  */
 import type { Bundle, Parameters, ParametersParameter } from 'fhir/r4.js';
 import { toCsv } from '../csv.js';
-import type { MonthSummary } from '../engine/month-summary.js';
+import { monthLines, type MonthSummary } from '../engine/month-summary.js';
 import { billingCoding, monthSummaryParameters } from '../fhir/parameters.js';
 import { codeSystemUri } from '../rules/billing-rules.js';
-import type { PracticeReport } from './practice-report.js';
+import { evidenceByProgramme } from './evidence.js';
+import { billsAnything, programmeGates, type PracticeReport } from './practice-report.js';
 
 /** The totals entry of the Bundle. */
 export function totalsParameters(r: PracticeReport): Parameters {
@@ -19,7 +20,7 @@ export function totalsParameters(r: PracticeReport): Parameters {
     { name: 'timezone', valueString: r.timezone },
     { name: 'rules-version', valueString: r.rulesVersion },
     { name: 'patients', valueInteger: r.summaries.length },
-    { name: 'billable-patients', valueInteger: r.summaries.filter((s) => s.billable).length },
+    { name: 'billable-patients', valueInteger: r.summaries.filter(billsAnything).length },
   ];
   for (const t of r.totals) {
     parameter.push({
@@ -35,6 +36,7 @@ export function totalsParameters(r: PracticeReport): Parameters {
     parameter.push({
       name: 'gate-failures',
       part: [
+        { name: 'programme', valueCode: g.programme },
         { name: 'name', valueCode: g.gate },
         { name: 'patients', valueInteger: g.patients },
       ],
@@ -74,47 +76,64 @@ export const CSV_HEADER = [
   'counted_minutes',
   'gate',
   'reason',
+  'programme',
+  'evidence',
 ] as const;
 
 export type Cell = string | number | null;
 
-/** The rows of one patient. */
+/** The rows of one patient: a line per billable code of every programme, with the programme and its evidence. */
 export function patientRows(s: MonthSummary): Cell[][] {
-  const sec = s.seconds.get(s.programme) ?? { 'clinical-staff': 0, 'billing-practitioner': 0, excluded: 0 };
+  const evidence = evidenceByProgramme(s);
   const common = (
     rowType: string,
+    programme: string,
     system: string,
     code: string,
     units: Cell,
     gate: string,
     reason: string,
-  ): Cell[] => [
-    rowType,
-    s.patient,
-    s.name ?? '',
-    s.month,
-    system,
-    code,
-    units,
-    null,
-    s.family?.id ?? '',
-    s.practitioner ?? '',
-    sec['clinical-staff'],
-    sec['billing-practitioner'],
-    sec.excluded,
-    s.countedSeconds,
-    Math.floor(s.countedSeconds / 60),
-    gate,
-    reason,
-  ];
-  const rows = s.lines.map((l) => common('line', codeSystemUri(l.system), l.code, l.units, '', ''));
-  for (const g of s.gates)
-    if (!g.passed) rows.push(common('gate-failure', '', '', null, g.name, g.reasons.join('; ')));
+  ): Cell[] => {
+    const ccm = programme === s.programme;
+    const b = s.behavioural.find((x) => x.programme === programme);
+    const sec = s.seconds.get(programme);
+    const counted = ccm ? s.countedSeconds : (b?.countedSeconds ?? null);
+    const family = ccm ? (s.family?.id ?? '') : (b?.family.id ?? (programme === 'apcm' ? 'apcm' : ''));
+    const practitioner = ccm ? s.practitioner : programme === 'apcm' ? s.apcm?.practitioner : b?.practitioner;
+    return [
+      rowType,
+      s.patient,
+      s.name ?? '',
+      s.month,
+      system,
+      code,
+      units,
+      null,
+      family,
+      practitioner ?? '',
+      sec ? sec['clinical-staff'] + sec['bh-care-manager'] : null,
+      sec ? sec['billing-practitioner'] : null,
+      sec ? sec.excluded : null,
+      counted,
+      counted === null ? null : Math.floor(counted / 60),
+      gate,
+      reason,
+      programme,
+      rowType === 'line' ? (evidence.get(programme) ?? []).join(' ') : '',
+    ];
+  };
+  const rows = monthLines(s).map((l) =>
+    common('line', l.programme, codeSystemUri(l.system), l.code, l.units, '', ''),
+  );
+  for (const f of programmeGates(s))
+    for (const g of f.gates)
+      if (!g.passed)
+        rows.push(common('gate-failure', f.programme, '', '', null, g.name, g.reasons.join('; ')));
   if (rows.length === 0) {
     const why = s.next
       ? `${Math.ceil(s.next.secondsToGo / 60)} more minute(s) needed for ${s.next.code}`
       : 'no billable time';
-    rows.push(common('no-billable-time', '', '', null, '', why));
+    rows.push(common('no-billable-time', s.programme, '', '', null, '', why));
   }
   return rows;
 }
@@ -137,6 +156,8 @@ export function totalRows(r: PracticeReport): Cell[][] {
     null,
     null,
     null,
+    '',
+    '',
     '',
     '',
   ]);

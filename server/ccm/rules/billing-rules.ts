@@ -5,9 +5,17 @@
  * first day of the month.
  */
 import { CONSENT_ELEMENT, CONSENT_METHOD, SYSTEM, TIME_EXCLUSION } from '../vocabulary.js';
-import type { ApcmBehaviouralAddOn, ApcmRules, BillingRules, CodeFamily } from './types.js';
+import type {
+  ApcmBehaviouralAddOn,
+  ApcmRules,
+  BehaviouralRules,
+  BillingRules,
+  CodeFamily,
+  OtherServices,
+} from './types.js';
 
-const STAFF_AND_PRACTITIONER = ['clinical-staff', 'billing-practitioner'] as const;
+/** Clinical staff (a behavioural-health care manager is clinical staff too) and the billing practitioner. */
+const STAFF_AND_PRACTITIONER = ['clinical-staff', 'bh-care-manager', 'billing-practitioner'] as const;
 
 /** The code families of CY2025-CY2026 (ccm-rules.md, "Codes"). */
 const FAMILIES_2025: CodeFamily[] = [
@@ -169,6 +177,77 @@ const BH_ADD_ONS_2026: ApcmBehaviouralAddOn[] = [
   { code: 'G0570', system: 'hcpcs', mirrors: '99484', programme: 'bhi', mirroredThresholdMinutes: 20 },
 ];
 
+/**
+ * BHI and CoCM (ccm-rules.md, "Time-based codes", "BHI and CoCM"): 99484 from 20 full minutes of clinical
+ * staff or practitioner time; CoCM by the behavioural-health care manager (and practitioner) under the CPT time
+ * rule — 99492 in the first month of an episode (no CoCM in the 6 months before) from 36 of its 70 minutes, 99493
+ * later from 31 of 60, +99494 from 86 (with 99492) or 76 (with 99493) minutes and every 30 more, G2214 from 16
+ * minutes when neither base code is reached. 99484 with CoCM by the same practitioner conflicts (gate 5).
+ */
+function behavioural2025(): BehaviouralRules {
+  const gates = ['patient-alive', 'consent', 'behavioural-condition', 'initiating-visit'] as const;
+  return {
+    families: [
+      {
+        id: '99484',
+        programme: 'bhi',
+        description: 'General behavioural-health integration, clinical staff time (as 99490)',
+        countedRoles: [...STAFF_AND_PRACTITIONER],
+        bases: [{ code: '99484', system: 'cpt', thresholdMinutes: 20, episode: 'any' }],
+        gates: [...gates, 'one-practitioner', 'no-conflict'],
+        teamRoles: [],
+      },
+      {
+        id: 'cocm',
+        programme: 'cocm',
+        description:
+          'Psychiatric collaborative care: the behavioural-health care manager (and practitioner), CPT time rule',
+        countedRoles: ['bh-care-manager', 'billing-practitioner'],
+        bases: [
+          { code: '99492', system: 'cpt', thresholdMinutes: 36, nominalMinutes: 70, episode: 'first' },
+          { code: '99493', system: 'cpt', thresholdMinutes: 31, nominalMinutes: 60, episode: 'later' },
+        ],
+        addOn: {
+          code: '99494',
+          system: 'cpt',
+          firstUnitMinutes: { '99492': 86, '99493': 76 },
+          blockMinutes: 30,
+          cap: null,
+        },
+        shortMonth: { code: 'G2214', system: 'hcpcs', thresholdMinutes: 16, nominalMinutes: 30 },
+        gates: [...gates, 'cocm-team', 'one-practitioner', 'no-conflict'],
+        teamRoles: ['bh-care-manager', 'psychiatric-consultant'],
+      },
+    ],
+    episodeLookbackMonths: 6,
+    initiatingVisitLookbackMonths: 12,
+    // [decision] "any mental, behavioural or substance-use condition": ICD-10-CM chapter 5 (F01-F99)
+    conditionIcd10Prefixes: ['F'],
+    conflicts: [['bhi', 'cocm']],
+  };
+}
+
+/** TCM, RPM and RTM codes of CY2025 (ccm-rules.md, "Other programmes: exclusions only"). */
+const OTHER_SERVICES_2025: OtherServices = {
+  codes: {
+    tcm: ['99495', '99496'],
+    rpm: ['99453', '99454', '99457', '99458'],
+    rtm: ['98975', '98976', '98977', '98978', '98980', '98981'],
+  },
+};
+
+/**
+ * CY2026 adds RPM 99445 (2-15 days of device data) and 99470 (first 10 minutes of treatment management), RTM
+ * 98984-98986 (2-15 days) and 98979 (first 10 minutes) [FairPath, Rimidi, AAPC 2025].
+ */
+const OTHER_SERVICES_2026: OtherServices = {
+  codes: {
+    tcm: OTHER_SERVICES_2025.codes.tcm,
+    rpm: [...OTHER_SERVICES_2025.codes.rpm, '99445', '99470'],
+    rtm: [...OTHER_SERVICES_2025.codes.rtm, '98984', '98985', '98986', '98979'],
+  },
+};
+
 /** Everything but the version label and date, shared by the CY2025 and CY2026 entries. */
 function cy2025Body(): Omit<BillingRules, 'version' | 'effective' | 'source'> {
   return {
@@ -194,15 +273,21 @@ function cy2025Body(): Omit<BillingRules, 'version' | 'effective' | 'source'> {
     initiatingVisit: { lookbackMonths: 12, cptRange: ['99202', '99215'], hcpcs: ['G0438', 'G0439', 'G0402'] },
     conflictingProgrammes: ['pcm', 'apcm'],
     exclusions: [...TIME_EXCLUSION],
-    neverCountedRoles: ['non-clinical-staff'],
+    neverCountedRoles: ['non-clinical-staff', 'psychiatric-consultant'],
     apcm: apcm2025(),
+    behavioural: behavioural2025(),
+    otherServices: OTHER_SERVICES_2025,
   };
 }
 
-/** CY2026: CY2025 plus the APCM behavioural-health add-ons. */
+/** CY2026: CY2025 plus the APCM behavioural-health add-ons and the new RPM/RTM codes. */
 function cy2026Body(): Omit<BillingRules, 'version' | 'effective' | 'source'> {
   const body = cy2025Body();
-  return { ...body, apcm: { ...body.apcm, behaviouralAddOns: BH_ADD_ONS_2026 } };
+  return {
+    ...body,
+    apcm: { ...body.apcm, behaviouralAddOns: BH_ADD_ONS_2026 },
+    otherServices: OTHER_SERVICES_2026,
+  };
 }
 
 /** Every rules entry, oldest first. */
@@ -217,7 +302,7 @@ export const BILLING_RULES: readonly BillingRules[] = [
     version: 'cms-pfs-cy2026',
     effective: '2026-01-01',
     source:
-      'CY2026 Physician Fee Schedule (CCM, PCM and APCM values unchanged from CY2025; APCM behavioural-health add-ons G0568-G0570 new); CMS MLN909188',
+      'CY2026 Physician Fee Schedule (CCM, PCM, APCM, BHI and CoCM values unchanged from CY2025; APCM behavioural-health add-ons G0568-G0570 and RPM 99445/99470, RTM 98979/98984-98986 new); CMS MLN909188',
     ...cy2026Body(),
   },
 ];

@@ -5,11 +5,17 @@
  */
 
 /** A time role (CS.timeRole code). */
-export type TimeRoleCode = 'clinical-staff' | 'billing-practitioner' | 'non-clinical-staff';
+export type TimeRoleCode =
+  | 'clinical-staff'
+  | 'billing-practitioner'
+  | 'non-clinical-staff'
+  | 'bh-care-manager'
+  | 'psychiatric-consultant';
 
 /**
- * The gates of every month, in the order they are reported. `element-furnished` and `one-practitioner` are
- * APCM's own (ccm-rules.md, "APCM").
+ * The gates of every month, in the order they are reported. `element-furnished` is APCM's own,
+ * `one-practitioner` APCM's, BHI's and CoCM's (ccm-rules.md, "APCM"), `behavioural-condition` and `cocm-team`
+ * BHI's and CoCM's ("BHI and CoCM").
  */
 export type GateName =
   | 'patient-alive'
@@ -19,7 +25,9 @@ export type GateName =
   | 'initiating-visit'
   | 'no-conflict'
   | 'element-furnished'
-  | 'one-practitioner';
+  | 'one-practitioner'
+  | 'behavioural-condition'
+  | 'cocm-team';
 
 /** A billing code: CPT or HCPCS Level II. */
 export interface BillingCode {
@@ -84,7 +92,7 @@ export interface ApcmBehaviouralAddOn {
   system: 'hcpcs';
   /** The code it mirrors (99484, 99492, 99493), never billed for the same work. */
   mirrors: string;
-  /** The CS.program code whose time is that work (`bhi`; CoCM has no programme code yet). */
+  /** The CS.program code whose time is that work (`bhi` or `cocm`). */
   programme: string;
   /** The mirrored code's threshold in minutes, used when `needsMirroredTime` is on. */
   mirroredThresholdMinutes: number;
@@ -116,6 +124,73 @@ export interface ApcmRules {
   behaviouralAddOns: ApcmBehaviouralAddOn[];
   /** Whether an add-on needs its mirrored code's minutes (unsettled; default the mirrored threshold). */
   addOnsNeedMirroredTime: boolean;
+}
+
+/** A time-based code reportable from `thresholdMinutes` whole minutes in the month. */
+export interface TimedCode extends BillingCode {
+  thresholdMinutes: number;
+  /**
+   * The code's nominal time when it differs from the threshold (CoCM follows the CPT time rule: a unit once
+   * its midpoint is passed, so 70 nominal minutes are reportable from 36).
+   */
+  nominalMinutes?: number;
+}
+
+/**
+ * A behavioural-health family (ccm-rules.md, "Time-based codes", "BHI and CoCM"): general BHI (99484) or
+ * CoCM (99492 first month of an episode, 99493 later months, +99494, G2214 for a short month).
+ */
+export interface BehaviouralFamily {
+  /** `99484` or `cocm`. */
+  id: string;
+  /** The CS.program code whose time it bills; a consent and the marker plan must name it. */
+  programme: 'bhi' | 'cocm';
+  description: string;
+  /** Roles whose time counts toward the thresholds. */
+  countedRoles: TimeRoleCode[];
+  /** The base codes, by month of the episode (`any`: no episode). */
+  bases: Array<TimedCode & { episode: 'any' | 'first' | 'later' }>;
+  /** The add-on: its first unit from `firstUnitMinutes[base code]`, then one per further `blockMinutes`. */
+  addOn?: BillingCode & {
+    firstUnitMinutes: Record<string, number>;
+    blockMinutes: number;
+    cap: number | null;
+  };
+  /** A code for a month that reaches no base code (G2214), reportable from its threshold. */
+  shortMonth?: TimedCode;
+  /** The gates of the family's month, in report order. */
+  gates: GateName[];
+  /** Care-team roles (CS.timeRole, CareTeam.participant.role) the month needs (CoCM: care manager, consultant). */
+  teamRoles: TimeRoleCode[];
+}
+
+/** BHI and CoCM (ccm-rules.md, "BHI and CoCM" and gates 1, 4, 5). */
+export interface BehaviouralRules {
+  families: BehaviouralFamily[];
+  /** An episode's first month has no CoCM time in this many months before it. */
+  episodeLookbackMonths: number;
+  /** Initiating visit: the patient seen by the practitioner within this many months before the programme began. */
+  initiatingVisitLookbackMonths: number;
+  /**
+   * ICD-10-CM prefixes of a mental, behavioural or substance-use condition (the claim code of a condition the
+   * marker plan addresses): chapter 5, F01-F99 [decision].
+   */
+  conditionIcd10Prefixes: string[];
+  /** Programmes that cannot both bill in a month by the same practitioner (99484 with CoCM). */
+  conflicts: Array<[string, string]>;
+}
+
+/**
+ * Services billed outside these programmes whose minutes never count toward them (ccm-rules.md, "Other
+ * programmes: exclusions only"), by programme: their CPT codes as dated data.
+ */
+export interface OtherServices {
+  /**
+   * programme (CS.program code) → the CPT codes billed for it. An Encounter coded with one of them claims its
+   * period for its participants: their minutes in it count toward no programme here. They conflict with none
+   * (APCM-TCM apart, which `apcm.tcm` decides).
+   */
+  codes: Record<'tcm' | 'rpm' | 'rtm', string[]>;
 }
 
 /** A dated set of billing rules. */
@@ -152,4 +227,8 @@ export interface BillingRules {
   neverCountedRoles: TimeRoleCode[];
   /** APCM (from CY2025). */
   apcm: ApcmRules;
+  /** BHI and CoCM. */
+  behavioural: BehaviouralRules;
+  /** TCM, RPM and RTM: exclusions only (the CY2026 RPM/RTM codes are new). */
+  otherServices: OtherServices;
 }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { CcmScenario, enrolled } from '../../helpers/ccm-scenarios.js';
 import { lineCodes, param, params, putAll, type Param } from '../../helpers/ccm-load.js';
+import { readCsv } from '../../helpers/csv-read.js';
 import { makeTestApp, type TestApp } from '../../helpers/test-app.js';
 import { ccmOf, warmCcm } from '../../../server/ccm/setup.js';
 
@@ -20,37 +21,6 @@ const carol = new CcmScenario('rp-carol', { family: 'O"Brien, Carol', given: '=S
   .time({ start: '2026-03-05T10:00:00-05:00', minutes: 30 });
 const dave = enrolled('rp-dave').time({ start: '2026-03-05T10:00:00-05:00', minutes: 12 });
 const erin = new CcmScenario('rp-erin').condition('E11.9').condition('I10');
-
-/** A spreadsheet-like CSV reader written for this test (RFC 4180), independent of the server's. */
-function readCsv(text: string): string[][] {
-  expect(text.charCodeAt(0)).toBe(0xfeff);
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let inQuotes = false;
-  for (let i = 1; i < text.length; i++) {
-    const c = text[i];
-    if (inQuotes && c === '"' && text[i + 1] === '"') {
-      cell += '"';
-      i++;
-    } else if (c === '"') {
-      inQuotes = !inQuotes;
-    } else if (!inQuotes && c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (!inQuotes && c === '\r' && text[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else {
-      cell += c;
-    }
-  }
-  expect(cell).toBe('');
-  return rows;
-}
 
 beforeAll(async () => {
   t = await makeTestApp({ clock: () => new Date('2026-04-02T12:00:00Z') });

@@ -32,12 +32,15 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-/** $ccm-eligibility of a patient: eligible, and the requirements it names. */
-async function eligibility(id: string): Promise<{ eligible: boolean; requirements: string[] }> {
+/** $ccm-eligibility of a patient: eligible (CCM and APCM), and the requirements it names. */
+async function eligibility(
+  id: string,
+): Promise<{ eligible: boolean; apcmEligible: boolean; requirements: string[] }> {
   const res = await request(t.app).get(`/fhir/Patient/${encodeURIComponent(id)}/$ccm-eligibility`);
   expect(res.status).toBe(200);
   return {
     eligible: param(res.body, 'eligible').valueBoolean === true,
+    apcmEligible: param(param(res.body, 'apcm'), 'eligible').valueBoolean === true,
     requirements: params(res.body, 'reason').map((r) => param(r, 'requirement').valueCode as string),
   };
 }
@@ -82,7 +85,7 @@ describe('the synthetic practice (scripts/generate)', () => {
       expect([r.patient, evaluateEligibility(r, engine, NOW.getTime()).eligible]).toEqual([r.patient, false]);
       if (evaluateEligibility(aliveAndAttested(r), engine, NOW.getTime()).eligible) wouldBeEligible++;
       const answer = await eligibility(r.patient.slice('Patient/'.length));
-      expect([r.patient, answer.eligible]).toEqual([r.patient, false]);
+      expect([r.patient, answer.eligible, answer.apcmEligible]).toEqual([r.patient, false, false]);
       expect(answer.requirements).toContain('patient-alive');
     }
     expect(wouldBeEligible).toBeGreaterThan(0);
@@ -109,7 +112,7 @@ describe('the official R4 example patients (hl7.fhir.r4.examples)', () => {
     await storeAll(t.services, resources);
     for (const p of patients) {
       const answer = await eligibility(p.id as string);
-      expect([p.id, answer.eligible]).toEqual([p.id, !isDead(p)]);
+      expect([p.id, answer.eligible, answer.apcmEligible]).toEqual([p.id, !isDead(p), !isDead(p)]);
       if (isDead(p)) expect(answer.requirements).toContain('patient-alive');
     }
   });
@@ -142,10 +145,11 @@ describe('the Synthea sample', () => {
     for (const { patient } of all) {
       const answer = await eligibility(patient.id as string);
       if (isDead(patient)) {
-        expect([patient.id, answer.eligible]).toEqual([patient.id, false]);
+        expect([patient.id, answer.eligible, answer.apcmEligible]).toEqual([patient.id, false, false]);
         expect(answer.requirements).toContain('patient-alive');
       } else {
         expect(answer.requirements).not.toContain('patient-alive');
+        expect([patient.id, answer.apcmEligible]).toEqual([patient.id, true]);
       }
     }
   });

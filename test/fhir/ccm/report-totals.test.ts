@@ -44,15 +44,22 @@ function reportTotals(totals: { parameter?: Param[] }): Totals {
   return out;
 }
 
+/** Every line of a summary: the CCM/PCM lines and each programme-summary's (APCM, BHI, CoCM). */
+function linesOf(s: { parameter?: Param[] }): Param[] {
+  return [s, ...params(s, 'programme-summary')].flatMap((o) => params(o, 'line'));
+}
+
 /** The same totals summed from per-patient month summaries (a patient counts once per code). */
 function summed(summaries: Array<{ parameter?: Param[] }>): Totals {
   const out: Totals = {};
   for (const s of summaries) {
-    for (const line of params(s, 'line')) {
+    const seen = new Set<string>();
+    for (const line of linesOf(s)) {
       const code = param(line, 'code').valueCoding?.code as string;
       const t0 = (out[code] ??= { units: 0, patients: 0 });
       t0.units += param(line, 'units').valueInteger ?? 0;
-      t0.patients += 1;
+      if (!seen.has(code)) t0.patients += 1;
+      seen.add(code);
     }
   }
   return out;
@@ -76,7 +83,7 @@ describe.each(MONTHS)('the synthetic practice, %s', (month) => {
     }
     const expected = summed(summaries);
     expect(reportTotals(totals)).toEqual(expected);
-    const billable = summaries.filter((s) => params(s, 'line').length > 0).length;
+    const billable = summaries.filter((s) => linesOf(s).length > 0).length;
     expect(param(totals, 'billable-patients').valueInteger).toBe(billable);
     // Not vacuous: the generated practice bills in every month it covers.
     expect(Object.keys(expected).length).toBeGreaterThan(0);

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
-import { ACTIVITY, CS, VS } from '../../../server/ccm/vocabulary.js';
+import { ACTIVITY, CS, TIME_ROLE, VS } from '../../../server/ccm/vocabulary.js';
 import { makeTestApp, type TestApp } from '../../helpers/test-app.js';
 import { FHIR_JSON } from './helpers.js';
 
@@ -52,7 +52,7 @@ describe('ValueSet/$expand', () => {
 
   test('instance level on the stored copy, and POST with Parameters', async () => {
     const inst = await get('/fhir/ValueSet/ccm-time-role/$expand');
-    expect(inst.body.expansion.total).toBe(3);
+    expect(inst.body.expansion.total).toBe(Object.keys(TIME_ROLE).length);
     const posted = await request(t.app)
       .post('/fhir/ValueSet/$expand')
       .set('content-type', FHIR_JSON)

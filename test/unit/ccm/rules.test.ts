@@ -40,11 +40,11 @@ describe('rules by effective date', () => {
       f.minChronicGroups,
     ]);
     expect(rows).toEqual([
-      ['99490', 20, '99439', 20, 2, 'clinical-staff+billing-practitioner', 2],
+      ['99490', 20, '99439', 20, 2, 'clinical-staff+bh-care-manager+billing-practitioner', 2],
       ['99491', 30, '99437', 30, null, 'billing-practitioner', 2],
-      ['99487', 60, '99489', 30, null, 'clinical-staff+billing-practitioner', 2],
+      ['99487', 60, '99489', 30, null, 'clinical-staff+bh-care-manager+billing-practitioner', 2],
       ['99424', 30, '99425', 30, null, 'billing-practitioner', 1],
-      ['99426', 30, '99427', 30, null, 'clinical-staff+billing-practitioner', 1],
+      ['99426', 30, '99427', 30, null, 'clinical-staff+bh-care-manager+billing-practitioner', 1],
     ]);
     const r = rulesFor('2026-03');
     expect(r?.initiation).toEqual({ code: 'G0506', system: 'hcpcs' });
@@ -57,7 +57,7 @@ describe('rules by effective date', () => {
       'no-conflict',
     ]);
     expect(r?.complex.mdmLevels).toEqual(['moderate', 'high']);
-    expect(r?.neverCountedRoles).toEqual(['non-clinical-staff']);
+    expect(r?.neverCountedRoles).toEqual(['non-clinical-staff', 'psychiatric-consultant']);
   });
 });
 
@@ -90,6 +90,7 @@ describe('family choice and its fallbacks, as data', () => {
   };
   const sec = (staff: number, practitioner: number) => ({
     'clinical-staff': staff * 60,
+    'bh-care-manager': 0,
     'billing-practitioner': practitioner * 60,
     excluded: 0,
   });

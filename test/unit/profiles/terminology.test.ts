@@ -138,6 +138,8 @@ describe('the server terminology', () => {
       [CS.timeRole, 'clinical-staff'],
       [CS.timeRole, 'billing-practitioner'],
       [CS.timeRole, 'non-clinical-staff'],
+      [CS.timeRole, 'bh-care-manager'],
+      [CS.timeRole, 'psychiatric-consultant'],
     ]);
   });
 
