@@ -11,7 +11,7 @@
  * refusal is a reason. All numbers come from `rules.apcm`.
  */
 import type { ApcmBehaviouralAddOn, ApcmLevel, BillingRules } from '../rules/types.js';
-import { monthOf, monthRange, shiftMonth, type MonthRange } from '../time/zone.js';
+import type { MonthRange } from '../time/zone.js';
 import { SYSTEM } from '../vocabulary.js';
 import { carePlanFinding, type CarePlanFinding } from './care-plan.js';
 import type { ConditionsFinding } from './conditions.js';
@@ -19,7 +19,7 @@ import { consentFinding, type ConsentFinding } from './consent.js';
 import type { EngineContext } from './context.js';
 import { episodeOf } from './behavioural.js';
 import type { BillingLine } from './families.js';
-import { patientAliveGate, qualifyingVisits, type GateResult } from './gates.js';
+import { patientAliveGate, latestVisitWithin, type GateResult } from './gates.js';
 import { APCM, apcmMarker, apcmPlans, type ApcmMarker } from './programme-marker.js';
 import {
   practitionerOf,
@@ -112,14 +112,8 @@ function initiatingVisit(
     ]);
   }
   const months = ctx.rules.apcm.initiatingVisitLookbackMonths;
-  const firstMonth = monthOf(startedAt, ctx.tz);
-  const fromMonth = shiftMonth(firstMonth, -months);
-  const from = monthRange(fromMonth, ctx.tz).start;
-  const to = monthRange(firstMonth, ctx.tz).end;
-  const seen = qualifyingVisits(record, practitioner, ctx).filter(
-    (v) => (v.start as number) >= from && (v.start as number) < to,
-  );
-  if (seen.length > 0) return { ...gate('initiating-visit', []), visit: seen[seen.length - 1] };
+  const { visit, fromMonth, firstMonth } = latestVisitWithin(record, practitioner, startedAt, months, ctx);
+  if (visit) return { ...gate('initiating-visit', []), visit };
   const { cptRange, hcpcs } = ctx.rules.initiatingVisit;
   return gate('initiating-visit', [
     `No visit (E/M ${cptRange[0]}-${cptRange[1]}, AWV or IPPE ${hcpcs.join('/')}) by ${practitioner} from ` +

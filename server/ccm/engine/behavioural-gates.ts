@@ -4,11 +4,10 @@
  * 99484 with CoCM by the same practitioner. Each failure is a reason.
  */
 import type { BehaviouralFamily, GateName } from '../rules/types.js';
-import { monthOf, monthRange, shiftMonth } from '../time/zone.js';
 import { SYSTEM } from '../vocabulary.js';
 import type { ConsentFinding } from './consent.js';
 import type { EngineContext } from './context.js';
-import { qualifyingVisits, type GateResult } from './gates.js';
+import { latestVisitWithin, type GateResult } from './gates.js';
 import { programmeMarker, type ProgrammeMarker } from './programme-marker.js';
 import {
   practitionerOf,
@@ -97,14 +96,8 @@ export function visitGate(
     ]);
   }
   const months = ctx.rules.behavioural.initiatingVisitLookbackMonths;
-  const firstMonth = monthOf(startedAt, ctx.tz);
-  const fromMonth = shiftMonth(firstMonth, -months);
-  const from = monthRange(fromMonth, ctx.tz).start;
-  const to = monthRange(firstMonth, ctx.tz).end;
-  const seen = qualifyingVisits(record, practitioner, ctx).filter(
-    (v) => (v.start as number) >= from && (v.start as number) < to,
-  );
-  if (seen.length > 0) return { ...gate('initiating-visit', []), visit: seen[seen.length - 1] };
+  const { visit, fromMonth, firstMonth } = latestVisitWithin(record, practitioner, startedAt, months, ctx);
+  if (visit) return { ...gate('initiating-visit', []), visit };
   const { cptRange, hcpcs } = ctx.rules.initiatingVisit;
   return gate('initiating-visit', [
     `No initiating visit (E/M ${cptRange[0]}-${cptRange[1]}, AWV or IPPE ${hcpcs.join('/')}) by ${practitioner} ` +

@@ -115,6 +115,27 @@ export function qualifyingVisits(
     .sort((a, b) => (a.start as number) - (b.start as number));
 }
 
+/**
+ * The practitioner's latest qualifying visit from `lookbackMonths` months before the month `startedAt` falls in
+ * to the end of that month (the initiating-visit window of CCM, APCM, BHI and CoCM), with the window's months.
+ */
+export function latestVisitWithin(
+  record: PatientRecord,
+  practitioner: string,
+  startedAt: number,
+  lookbackMonths: number,
+  ctx: EngineContext,
+): { visit?: VisitRecord; fromMonth: string; firstMonth: string } {
+  const firstMonth = monthOf(startedAt, ctx.tz);
+  const fromMonth = shiftMonth(firstMonth, -lookbackMonths);
+  const from = monthRange(fromMonth, ctx.tz).start;
+  const to = monthRange(firstMonth, ctx.tz).end;
+  const seen = qualifyingVisits(record, practitioner, ctx).filter(
+    (v) => (v.start as number) >= from && (v.start as number) < to,
+  );
+  return { visit: seen[seen.length - 1], fromMonth, firstMonth };
+}
+
 /** Gate 4: an E/M, AWV or IPPE visit by the billing practitioner within the year before CCM started. */
 export function initiatingVisitGate(
   record: PatientRecord,
@@ -126,17 +147,18 @@ export function initiatingVisitGate(
       'Cannot check the initiating visit: no consent naming the billing practitioner',
     ]);
   }
-  const firstMonth = monthOf(consent.startedAt, ctx.tz);
-  const from = monthRange(shiftMonth(firstMonth, -ctx.rules.initiatingVisit.lookbackMonths), ctx.tz).start;
-  const to = monthRange(firstMonth, ctx.tz).end;
-  const visits = qualifyingVisits(record, consent.practitioner, ctx).filter(
-    (v) => (v.start as number) >= from && (v.start as number) < to,
+  const { visit, fromMonth, firstMonth } = latestVisitWithin(
+    record,
+    consent.practitioner,
+    consent.startedAt,
+    ctx.rules.initiatingVisit.lookbackMonths,
+    ctx,
   );
-  if (visits.length > 0) return { ...gate('initiating-visit', []), visit: visits[visits.length - 1] };
+  if (visit) return { ...gate('initiating-visit', []), visit };
   const { cptRange, hcpcs } = ctx.rules.initiatingVisit;
   return gate('initiating-visit', [
     `No initiating visit (E/M ${cptRange[0]}-${cptRange[1]}, AWV or IPPE ${hcpcs.join('/')}) by ${consent.practitioner} ` +
-      `from ${shiftMonth(firstMonth, -ctx.rules.initiatingVisit.lookbackMonths)} to ${firstMonth} (CCM started ${firstMonth})`,
+      `from ${fromMonth} to ${firstMonth} (CCM started ${firstMonth})`,
   ]);
 }
 
