@@ -10,6 +10,7 @@ import { engineContext } from '../../server/ccm/engine/context.js';
 import { evaluateMonth } from '../../server/ccm/engine/month-summary.js';
 import { monthSummaryParameters } from '../../server/ccm/fhir/parameters.js';
 import { monthFromEngine, monthFromParameters } from '../../smart-app/ccm/view-model.js';
+import { AppViews } from '../../smart-app/views.js';
 import { CcmScenario, enrolled, TZ } from '../helpers/ccm-scenarios.js';
 
 const classifier = new ConditionClassifier();
@@ -37,6 +38,16 @@ describe('the programme line of the Time screen', () => {
     expect(fromServer.billable).toBe(false);
     expect(fromServer.missing).toHaveLength(1);
     expect(fromServer.missing[0]).toContain('a CCM consent does not cover APCM');
+  });
+
+  test("the Time screen's view renders the APCM line and what is missing from $ccm-month-summary", () => {
+    const s = summary(apcmWithoutApcmConsent());
+    const month = monthFromParameters(monthSummaryParameters(s) as Parameters);
+    const html = new AppViews().template('time')({ month: '2026-03', summary: month, entries: [] });
+    const line = /<p class="programme">([\s\S]*?)<\/p>/.exec(html)?.[1] ?? '';
+    expect(line.replace(/<[^>]+>/g, '')).toBe('Programme: APCM G0557 (not billable yet)');
+    const missing = /<ul class="programme-missing"[^>]*>([\s\S]*?)<\/ul>/.exec(html)?.[1] ?? '';
+    expect(missing).toContain('a CCM consent does not cover APCM');
   });
 
   test('a CCM month: CCM and the documented family, nothing listed as missing', () => {
