@@ -8,7 +8,7 @@
  * written or read, the bundles are read as before. `loadR4Definitions({ full: true })` (the profile build)
  * always reads the bundles whole.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type {
@@ -20,6 +20,8 @@ import type {
   StructureDefinition,
   ValueSet,
 } from 'fhir/r4.js';
+
+import { writeJsonCache } from './json-cache.js';
 
 const require = createRequire(import.meta.url);
 
@@ -115,15 +117,8 @@ function writeCache(d: R4Definitions): void {
     valueSets: [...d.valueSets.values()].map(trimmed),
     codeSystems: [...d.codeSystems.values()].map(trimmed),
   };
-  const file = cacheFile();
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(tmp, JSON.stringify(c));
-    renameSync(tmp, file); // atomic: a concurrent reader sees the old file or the new one
-  } catch {
-    // a read-only node_modules: every start reads the bundles
-  }
+  // a read-only node_modules: every start reads the bundles
+  writeJsonCache(cacheFile(), c);
 }
 
 function assemble(

@@ -19,7 +19,7 @@ import { consentFinding, type ConsentFinding } from './consent.js';
 import type { EngineContext } from './context.js';
 import { episodeOf } from './behavioural.js';
 import type { BillingLine } from './families.js';
-import { patientAliveGate, latestVisitWithin, type GateResult } from './gates.js';
+import { patientAliveGate, latestVisitWithin, workers, type GateResult } from './gates.js';
 import { APCM, apcmMarker, apcmPlans, type ApcmMarker } from './programme-marker.js';
 import {
   practitionerOf,
@@ -157,19 +157,6 @@ function onePractitioner(record: PatientRecord, marker: ApcmMarker, inMonth: Tim
     );
   }
   return gate('one-practitioner', reasons);
-}
-
-/** The practitioners of a programme's finished work this month (`undefined` for staff work under nobody known). */
-function workers(
-  record: PatientRecord,
-  entries: TimeEntryRecord[],
-  staffUnder: string | undefined,
-): Set<string | undefined> {
-  return new Set(
-    entries.map((e) =>
-      e.role === 'billing-practitioner' ? practitionerOf(record, e.individual) : staffUnder,
-    ),
-  );
 }
 
 /** TCM by the practitioner this month: TCM visits (rules' codes) or TCM time by them. */

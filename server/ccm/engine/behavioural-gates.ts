@@ -7,7 +7,7 @@ import type { BehaviouralFamily, GateName } from '../rules/types.js';
 import { SYSTEM } from '../vocabulary.js';
 import type { ConsentFinding } from './consent.js';
 import type { EngineContext } from './context.js';
-import { latestVisitWithin, type GateResult } from './gates.js';
+import { latestVisitWithin, workers, type GateResult } from './gates.js';
 import { programmeMarker, type ProgrammeMarker } from './programme-marker.js';
 import {
   practitionerOf,
@@ -125,19 +125,6 @@ export function teamGate(
         `ccm-time-role#${role}): ${labelOf(family)} needs a behavioural-health care manager and a psychiatric consultant`,
     );
   return { gate: gate('cocm-team', reasons), team };
-}
-
-/** The practitioners of a programme's work (`undefined` for staff work under nobody known). */
-function workers(
-  record: PatientRecord,
-  entries: TimeEntryRecord[],
-  staffUnder: string | undefined,
-): Set<string | undefined> {
-  return new Set(
-    entries.map((e) =>
-      e.role === 'billing-practitioner' ? practitionerOf(record, e.individual) : staffUnder,
-    ),
-  );
 }
 
 /** Gate: one practitioner per month (one author of the marker plans; no practitioner time by another). */

@@ -98,6 +98,19 @@ export function carePlanGate(found: CarePlanFinding): GateResult {
   return gate('care-plan', found.problems);
 }
 
+/** The practitioners of a programme's work (`undefined` for staff work under nobody known). */
+export function workers(
+  record: PatientRecord,
+  entries: TimeEntryRecord[],
+  staffUnder: string | undefined,
+): Set<string | undefined> {
+  return new Set(
+    entries.map((e) =>
+      e.role === 'billing-practitioner' ? practitionerOf(record, e.individual) : staffUnder,
+    ),
+  );
+}
+
 /** The qualifying initiating visits of the billing practitioner, oldest first. */
 export function qualifyingVisits(
   record: PatientRecord,

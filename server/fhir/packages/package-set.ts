@@ -10,18 +10,11 @@
  * - A canonical with a version (`url|6.1.0`) names that version; without one it names the newest version
  *   loaded (R4 references.html#canonical).
  */
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Resource } from 'fhir/r4.js';
+import { writeJsonCache } from '../json-cache.js';
 import { readTgz } from './tgz.js';
 
 /** The packages/ folder of this checkout: the IG packages that ship with the project. */
@@ -142,14 +135,7 @@ function cachedManifest(file: string, cacheDir: string | undefined): Manifest {
     // not cached yet
   }
   const manifest = readManifest(file);
-  try {
-    mkdirSync(cacheDir, { recursive: true });
-    const tmp = `${cached}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(manifest));
-    renameSync(tmp, cached);
-  } catch {
-    // a read-only cache: read the archive each start
-  }
+  writeJsonCache(cached, manifest); // when the cache is read-only, the archive is read at each start
   return manifest;
 }
 
