@@ -10,7 +10,16 @@
  * - References inside a mirrored record are rewritten to the linked ccm-fhir ids when known, else to a
  *   logical reference by the same identifier (references.html#logical), never left pointing at the EHR.
  */
-import type { Identifier, Meta, Patient, Practitioner, Provenance, Reference, Resource } from 'fhir/r4.js';
+import type {
+  Extension,
+  Identifier,
+  Meta,
+  Patient,
+  Practitioner,
+  Provenance,
+  Reference,
+  Resource,
+} from 'fhir/r4.js';
 
 /** RFC 8693 §2.1 grant type of the token exchange. */
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -63,10 +72,14 @@ export function escapeSearchValue(value: string): string {
   return value.replace(/[\\|,$]/g, (c) => `\\${c}`);
 }
 
+/** The token `system|value` of an identifier search, escaped but not percent-encoded (search.html#token). */
+export function identifierToken(identifier: Identifier): string {
+  return `${escapeSearchValue(identifier.system ?? '')}|${escapeSearchValue(identifier.value ?? '')}`;
+}
+
 /** The query `identifier=system|value`, escaped and percent-encoded (search.html#token). */
 export function identifierQuery(identifier: Identifier): string {
-  const token = `${escapeSearchValue(identifier.system ?? '')}|${escapeSearchValue(identifier.value ?? '')}`;
-  return `identifier=${encodeURIComponent(token)}`;
+  return `identifier=${encodeURIComponent(identifierToken(identifier))}`;
 }
 
 /** The conditional URL `Type?identifier=system|value` (http.html#cond-update, bundle request.url). */
@@ -265,6 +278,27 @@ export function mirrorProvenance(input: MirrorProvenanceInput): Provenance {
     ],
     entity: input.sources.map((reference) => ({ role: 'source', what: { reference } })),
   };
+}
+
+/**
+ * A refreshed mirror merged over the ccm-fhir resource it links to: the mirror's elements win; elements only
+ * ccm-fhir has are kept (e.g. a clinician's attestation on a Condition), and so are identifiers of other
+ * systems (another EHR's link) and extensions with other URLs. No id and no meta but the mirror's.
+ */
+export function mergeMirror<T extends Resource>(existing: Resource, mirror: T): T {
+  const { id: _id, meta: _meta, ...kept } = existing as Resource & Record<string, unknown>;
+  void _id;
+  void _meta;
+  const out = { ...kept, ...mirror } as T & { identifier?: Identifier[]; extension?: Extension[] };
+  const old = existing as { identifier?: Identifier[]; extension?: Extension[] };
+  const m = mirror as { identifier?: Identifier[]; extension?: Extension[] };
+  const systems = new Set((m.identifier ?? []).map((i) => i.system));
+  const ids = [...(m.identifier ?? []), ...(old.identifier ?? []).filter((i) => !systems.has(i.system))];
+  if (ids.length > 0) out.identifier = ids;
+  const urls = new Set((m.extension ?? []).map((e) => e.url));
+  const exts = [...(m.extension ?? []), ...(old.extension ?? []).filter((e) => !urls.has(e.url))];
+  if (exts.length > 0) out.extension = exts;
+  return out;
 }
 
 /** JSON of a resource without `id` and `meta` with keys sorted: equal for a mirror that did not change. */
