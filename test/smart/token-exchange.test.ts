@@ -111,7 +111,7 @@ describe('token exchange: the happy path', () => {
       token_type: 'Bearer',
       ehr_patient: 'demo-patient-1',
       iss: ehr.base,
-      scope: 'patient/*.cruds user/Practitioner.rs user/Provenance.c',
+      scope: 'patient/*.cruds user/Practitioner.rs',
     });
     expect(body.expires_in).toBeLessThanOrEqual(3600);
     expect(body.patient).not.toBe('demo-patient-1');
@@ -157,8 +157,16 @@ describe('token exchange: the happy path', () => {
     const narrow = await exchange(ccm, { ...(await validInput()), scope: 'patient/Condition.rs' });
     expect(narrow.status).toBe(200);
     expect(narrow.body.scope).toBe('patient/Condition.rs');
-    const wide = await exchange(ccm, { ...(await validInput()), scope: 'user/*.cruds system/*.cruds' });
+    const wide = await exchange(ccm, {
+      ...(await validInput()),
+      scope: 'user/*.cruds system/*.cruds user/Provenance.c',
+    });
     expectError(wide, 'invalid_scope');
+    const mixed = await exchange(ccm, {
+      ...(await validInput()),
+      scope: 'patient/*.rs user/Provenance.c user/Patient.rs',
+    });
+    expect(mixed.body.scope).toBe('patient/*.rs');
   });
 
   it('announces the grant type in the SMART configuration', async () => {
