@@ -5,6 +5,8 @@
  * refused before any redirect, so the app never sends a user to an unknown authorization server.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { CcmClient } from './ehr/exchange.js';
 
 /** The app's registration at one issuer. */
 export interface IssuerClient {
@@ -18,6 +20,11 @@ export interface IssuerClient {
   scope: string;
   /** A label for the standalone launch page. */
   name: string;
+  /**
+   * Whether the monthly note may be written back to this EHR as a DocumentReference (`write_back`; default
+   * false). ccm-fhir's own issuer configuration, when its token exchange says, has the last word.
+   */
+  writeBack?: boolean;
 }
 
 /**
@@ -57,6 +64,8 @@ function parseEntry(raw: unknown, i: number): IssuerClient {
   if (!secret && !jwk) throw new IssuerConfigError(`${where} needs client_secret or private_jwk`);
   if (jwk && (typeof jwk.kid !== 'string' || !['RS384', 'ES384'].includes(jwk.alg)))
     throw new IssuerConfigError(`${where}.private_jwk needs a kid and alg RS384 or ES384`);
+  if (e.write_back !== undefined && typeof e.write_back !== 'boolean')
+    throw new IssuerConfigError(`${where}.write_back must be true or false`);
   return {
     iss: normaliseIss(e.iss),
     clientId: e.client_id,
@@ -64,7 +73,51 @@ function parseEntry(raw: unknown, i: number): IssuerClient {
     ...(jwk && !secret ? { privateJwk: jwk } : {}),
     scope: typeof e.scope === 'string' && e.scope.trim() ? e.scope.trim() : DEFAULT_SCOPE,
     name: typeof e.name === 'string' && e.name ? e.name : normaliseIss(e.iss),
+    ...(typeof e.write_back === 'boolean' ? { writeBack: e.write_back } : {}),
   };
+}
+
+/**
+ * The app's own credential at this ccm-fhir (`"ccm_fhir": {client_id, private_jwk | private_jwk_file,
+ * scope?}`), used for the token exchange when another EHR launches the app; undefined when absent.
+ * `baseDir` resolves a relative `private_jwk_file`.
+ */
+export function parseCcmClient(text: string, baseDir = '.'): CcmClient | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new IssuerConfigError('not valid JSON');
+  }
+  const raw = (doc as { ccm_fhir?: unknown }).ccm_fhir;
+  if (raw === undefined) return undefined;
+  const e = (raw ?? {}) as Record<string, unknown>;
+  if (typeof e.client_id !== 'string' || e.client_id === '')
+    throw new IssuerConfigError('ccm_fhir.client_id is required');
+  let jwk = e.private_jwk as CcmClient['privateJwk'] | undefined;
+  if (!jwk && typeof e.private_jwk_file === 'string') {
+    try {
+      jwk = JSON.parse(
+        readFileSync(path.resolve(baseDir, e.private_jwk_file), 'utf8'),
+      ) as CcmClient['privateJwk'];
+    } catch {
+      throw new IssuerConfigError('ccm_fhir.private_jwk_file cannot be read as a JWK');
+    }
+  }
+  if (!jwk || typeof jwk.kid !== 'string' || !['RS384', 'ES384'].includes(jwk.alg))
+    throw new IssuerConfigError(
+      'ccm_fhir needs private_jwk (or private_jwk_file) with a kid and alg RS384 or ES384',
+    );
+  return {
+    clientId: e.client_id,
+    privateJwk: jwk,
+    ...(typeof e.scope === 'string' && e.scope.trim() ? { scope: e.scope.trim() } : {}),
+  };
+}
+
+/** The ccm-fhir credential of a clients file, if any. */
+export function loadCcmClient(file: string | undefined): CcmClient | undefined {
+  return file ? parseCcmClient(readFileSync(file, 'utf8'), path.dirname(file)) : undefined;
 }
 
 /** Parses the clients file's text: `{"issuers": [{iss, client_id, client_secret | private_jwk, scope?, name?}]}`. */
@@ -77,7 +130,10 @@ export function parseIssuerClients(text: string): IssuerClient[] {
   }
   const list = (doc as { issuers?: unknown }).issuers;
   if (!Array.isArray(list)) throw new IssuerConfigError('expected {"issuers": [...]}');
-  return list.map(parseEntry);
+  const issuers = list.map(parseEntry);
+  if ((doc as { ccm_fhir?: { private_jwk_file?: unknown } }).ccm_fhir?.private_jwk_file === undefined)
+    parseCcmClient(text);
+  return issuers;
 }
 
 /** The issuers the app accepts: the clients file's, plus this server with the demo client when enabled. */

@@ -6,7 +6,7 @@
 import type { Router } from 'express';
 import type { Logger } from 'pino';
 import { clinicianApp } from './app.js';
-import { loadIssuerClients } from './issuers.js';
+import { loadCcmClient, loadIssuerClients } from './issuers.js';
 
 /** The server settings the app reads (a subset of server/config.ts Config). */
 export interface ClinicianAppConfig {
@@ -33,6 +33,8 @@ export function clinicianAppOf(
     }),
     frameAncestors: c.smartAppFrameAncestors,
     sessionMinutes: c.smartAppSessionMinutes,
+    ownIss: c.baseUrl,
+    ccmClient: loadCcmClient(c.smartAppClientsFile),
     timeZone: deps.practiceTimezone ?? c.practiceTimezone ?? 'America/New_York',
     clock: deps.clock,
     logger,
