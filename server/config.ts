@@ -7,6 +7,7 @@ import path from 'node:path';
 import { readUsersFile } from './auth/users-file.js';
 import { isValidTimeZone } from './ccm/time/zone.js';
 import { parseIssuerClients } from '../smart-app/issuers.js';
+import { ehrIssuersFileOf } from './ccm/ehr-link/issuers.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -106,6 +107,8 @@ export interface Config {
   ccmRequireAttestation: boolean;
   /** Clinician app: per-issuer client registrations (`{"issuers": [...]}`, see smart-app/issuers.ts). */
   smartAppClientsFile?: string;
+  /** EHR_ISSUERS_FILE: the trusted EHR issuers (server/ccm/ehr-link/issuers.ts; README "Linking EHRs"). */
+  ehrIssuersFile?: string;
   /** Clinician app: CSP frame-ancestors sources allowed to frame the app (EHR iframes); default 'self'. */
   smartAppFrameAncestors: string;
   /** Clinician app: minutes a launch session lives without use. */
@@ -381,6 +384,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ccmRequireAttestation: bool(env, 'CCM_REQUIRE_ATTESTATION', true, problems),
     smartAppClientsFile: appClientsFileOf(env, problems),
     smartAppFrameAncestors: frameAncestorsOf(env, problems),
+    ehrIssuersFile: ehrIssuersFileOf(env, problems),
     smartAppSessionMinutes: integer(env, 'SMART_APP_SESSION_MINUTES', 480, 5, 7 * 24 * 60, problems),
     rateLimits: rateLimitsOf(env, problems),
     searchSnapshotsPerClient: integer(env, 'SEARCH_SNAPSHOTS_PER_CLIENT', 10, 1, 10_000, problems),

@@ -21,7 +21,9 @@ export const DEMO_CLIENTS_FILE = path.join(
 );
 
 export type AuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
-export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+/** RFC 8693 §2.1: the token exchange of an EHR's id_token (server/auth/token-exchange.ts). */
+export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials' | typeof TOKEN_EXCHANGE;
 
 /** A registration as written in a clients file. */
 export interface ClientRegistration {
@@ -59,7 +61,12 @@ const METHODS: readonly AuthMethod[] = [
   'client_secret_post',
   'private_key_jwt',
 ];
-const GRANTS: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
+const GRANTS: readonly GrantType[] = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  TOKEN_EXCHANGE,
+];
 
 /** Checks one registration and fills in `{origin}`; throws naming the client and the problem. */
 export function toClient(r: ClientRegistration, origin: string): Client {

@@ -6,6 +6,7 @@
  */
 import type { Request, Response } from 'express';
 import { ASSERTION_ALGS } from './client-assertion.js';
+import { TOKEN_EXCHANGE } from './clients.js';
 import type { SmartAccess } from './smart-access.js';
 
 /** The SMART capabilities this server really supports (conformance.html "Capabilities"). */
@@ -53,6 +54,11 @@ const SCOPES_SUPPORTED = [
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
 const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'];
 
+/** The grant types offered: the token exchange only when an EHR issuer is trusted (RFC 8693). */
+function grantTypes(smart: SmartAccess): string[] {
+  return smart.ehrLink ? [...GRANT_TYPES, TOKEN_EXCHANGE] : GRANT_TYPES;
+}
+
 /** The smart-configuration document. */
 export function smartConfiguration(smart: SmartAccess): Record<string, unknown> {
   return {
@@ -62,7 +68,7 @@ export function smartConfiguration(smart: SmartAccess): Record<string, unknown> 
     token_endpoint: `${smart.authBase}/token`,
     introspection_endpoint: `${smart.authBase}/introspect`,
     revocation_endpoint: `${smart.authBase}/revoke`,
-    grant_types_supported: GRANT_TYPES,
+    grant_types_supported: grantTypes(smart),
     response_types_supported: ['code'],
     token_endpoint_auth_methods_supported: AUTH_METHODS,
     token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGS],
@@ -84,7 +90,7 @@ export function openidConfiguration(smart: SmartAccess): Record<string, unknown>
     id_token_signing_alg_values_supported: [smart.keys.alg],
     scopes_supported: SCOPES_SUPPORTED,
     claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'fhirUser'],
-    grant_types_supported: GRANT_TYPES,
+    grant_types_supported: grantTypes(smart),
     token_endpoint_auth_methods_supported: AUTH_METHODS,
     token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGS],
     code_challenge_methods_supported: ['S256'],

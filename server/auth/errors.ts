@@ -6,7 +6,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 
-/** Error codes of RFC 6749 §4.1.2.1 / §5.2 and RFC 7009. */
+/** Error codes of RFC 6749 §4.1.2.1 / §5.2, RFC 7009 and RFC 8693 §2.2.2 (`invalid_target`). */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -16,6 +16,7 @@ export type OAuthErrorCode =
   | 'unsupported_response_type'
   | 'unsupported_token_type'
   | 'invalid_scope'
+  | 'invalid_target'
   | 'access_denied'
   | 'server_error'
   | 'temporarily_unavailable';

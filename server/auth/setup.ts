@@ -4,6 +4,9 @@
  * and the practice users and browser sessions given by the caller.
  */
 import type { JSONWebKeySet } from 'jose';
+import { appClientRegistration, loadAppClientKey } from '../ccm/ehr-link/app-client.js';
+import { IssuerKeys } from '../ccm/ehr-link/id-token.js';
+import { loadEhrIssuers, type EhrIssuer } from '../ccm/ehr-link/issuers.js';
 import type { Storage } from '../storage/repository.js';
 import { loadClientRegistry, type ClientRegistration } from './clients.js';
 import { jwksFetcher } from './jwks-fetch.js';
@@ -33,6 +36,8 @@ export interface SmartConfig {
   accessTokenSeconds?: number;
   /** BACKEND_TOKEN_SECONDS */
   backendTokenSeconds?: number;
+  /** EHR_ISSUERS_FILE */
+  ehrIssuersFile?: string;
 }
 
 /** Everything createSmartAccess needs; the optional parts are for tests. */
@@ -47,6 +52,16 @@ export interface SmartDeps {
   extraClients?: ClientRegistration[];
   settings?: Partial<SmartSettings>;
   fetchJwks?: (url: string) => Promise<JSONWebKeySet>;
+  /** Trusted EHR issuers (else read from config.ehrIssuersFile). */
+  ehrIssuers?: EhrIssuer[];
+}
+
+/** The token exchange's trusted issuers and the app's exchange client, when any issuer is trusted. */
+async function ehrLinkOf(deps: SmartDeps, clock: () => Date): Promise<SmartAccess['ehrLink']> {
+  const issuers =
+    deps.ehrIssuers ?? (deps.config.ehrIssuersFile ? loadEhrIssuers(deps.config.ehrIssuersFile) : []);
+  if (issuers.length === 0) return undefined;
+  return { issuers, keys: new IssuerKeys(clock), appClient: await loadAppClientKey(deps.store) };
 }
 
 /** Builds the SMART mode (`access` of createApp). */
@@ -60,11 +75,13 @@ export async function createSmartAccess(deps: SmartDeps): Promise<SmartAccess> {
       store: deps.store,
       dataDir: deps.config.dataDir,
     }));
+  const ehrLink = await ehrLinkOf(deps, clock);
   const clients = loadClientRegistry({
     origin,
     demoClients: deps.config.demoClients ?? false,
     file: deps.config.clientsFile,
-    extra: deps.extraClients,
+    // The in-process app's exchange client (its client_id is reserved: it replaces a file's entry).
+    extra: [...(ehrLink ? [appClientRegistration(ehrLink.appClient)] : []), ...(deps.extraClients ?? [])],
   });
   const settings: SmartSettings = { ...DEFAULT_SETTINGS, ...deps.settings };
   if (deps.config.accessTokenSeconds) settings.accessTokenSeconds = deps.config.accessTokenSeconds;
@@ -83,5 +100,6 @@ export async function createSmartAccess(deps: SmartDeps): Promise<SmartAccess> {
     settings,
     clock,
     fetchJwks: deps.fetchJwks ?? jwksFetcher(clock),
+    ...(ehrLink ? { ehrLink } : {}),
   };
 }

@@ -6,6 +6,9 @@
  */
 import type { Request, Response } from 'express';
 import type { JSONWebKeySet } from 'jose';
+import type { AppClientKey } from '../ccm/ehr-link/app-client.js';
+import type { IssuerKeys } from '../ccm/ehr-link/id-token.js';
+import type { EhrIssuer } from '../ccm/ehr-link/issuers.js';
 import type { ClientRegistry } from './clients.js';
 import type { SigningKeys } from './keys.js';
 import type { TtlStore } from './ttl-store.js';
@@ -63,6 +66,15 @@ export const DEFAULT_SETTINGS: SmartSettings = {
   onlineSeconds: 12 * 3600,
 };
 
+/** The trusted EHRs of the token exchange (#18, EHR_ISSUERS_FILE) and the app's own exchange client. */
+export interface EhrLinkAccess {
+  issuers: EhrIssuer[];
+  /** Their id_token signing keys, cached. */
+  keys: IssuerKeys;
+  /** The in-process clinician app's credential (server/ccm/ehr-link/app-client.ts). */
+  appClient: AppClientKey;
+}
+
 /** The SMART mode. */
 export interface SmartAccess {
   mode: 'smart';
@@ -83,6 +95,8 @@ export interface SmartAccess {
   clock: () => Date;
   /** Fetches a client's JWK Set from its registered URL. */
   fetchJwks(url: string): Promise<JSONWebKeySet>;
+  /** The token exchange of EHR id_tokens; absent when no EHR issuer is trusted. */
+  ehrLink?: EhrLinkAccess;
 }
 
 /** How createApp guards /fhir. */

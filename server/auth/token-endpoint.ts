@@ -2,17 +2,20 @@
  * The token endpoint (RFC 6749 §3.2, §4.1.3, §4.4, §6; SMART App Launch 2.2 app-launch.html "Obtain access
  * token" and "Refresh access token"; backend-services.html): authorization_code with PKCE (RFC 7636 §4.6),
  * refresh_token (bound to the client, rotated, scope can only narrow) and client_credentials for Backend
- * Services. Responses are `no-store` and carry the launch context.
+ * Services, and the RFC 8693 token exchange of a trusted EHR's id_token (token-exchange.ts). Responses are
+ * `no-store` and carry the launch context.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { FhirServices } from '../fhir/services.js';
 import { splitScopes } from '../fhir/access/scopes.js';
+import { TOKEN_EXCHANGE } from './clients.js';
 import { authenticateClient, formOf, type AuthenticatedClient, type Form } from './client-auth.js';
 import { invalidGrant, invalidRequest, NO_STORE, OAuthError } from './errors.js';
 import { issueRefreshToken, peekRefreshToken, redeemCode, useRefreshToken } from './grants.js';
 import { grantScopes, withinScopes } from './scope-policy.js';
 import type { SmartAccess } from './smart-access.js';
+import { tokenExchange } from './token-exchange.js';
 import { mintAccessToken, mintIdToken, type Grant } from './tokens.js';
 
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
@@ -115,16 +118,17 @@ export async function tokenEndpoint(
   const form = formOf(req);
   const grantType = form.grant_type;
   if (!grantType) throw invalidRequest('grant_type is required');
-  if (!['authorization_code', 'refresh_token', 'client_credentials'].includes(grantType)) {
+  if (!['authorization_code', 'refresh_token', 'client_credentials', TOKEN_EXCHANGE].includes(grantType)) {
     throw new OAuthError(
       'unsupported_grant_type',
-      'grant_type must be authorization_code, refresh_token or client_credentials',
+      `grant_type must be authorization_code, refresh_token, client_credentials or ${TOKEN_EXCHANGE}`,
     );
   }
   const who = await authenticateClient(smart, req, form, `${smart.authBase}/token`);
   let body: Record<string, unknown>;
   if (grantType === 'authorization_code') body = await authorizationCode(smart, who, form);
   else if (grantType === 'refresh_token') body = await refreshToken(smart, who, form);
+  else if (grantType === TOKEN_EXCHANGE) body = await tokenExchange(smart, services, who, form);
   else body = await clientCredentials(smart, services, who, form);
   res.status(200).set(NO_STORE).json(body);
 }
