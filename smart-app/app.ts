@@ -48,6 +48,8 @@ export interface ClinicianAppOptions {
   ownIss?: string;
   /** The app's credential at this ccm-fhir, for the token exchange of launches from other EHRs. */
   ccmClient?: CcmClient;
+  /** ccm-fhir's trusted issuers' write-back switches (EHR_ISSUERS_FILE), by issuer URL. */
+  issuerWriteBack?: ReadonlyMap<string, boolean>;
 }
 
 /** The security headers of every app response. */
@@ -93,9 +95,13 @@ async function enrich(record: LaunchRecord): Promise<void> {
 }
 
 /** Whether the note may be written back to the launching EHR: its configuration, then the token's scope. */
-function writeBackOf(record: LaunchRecord, issuers: IssuerClient[]): { allowed: boolean; why?: string } {
+function writeBackOf(
+  record: LaunchRecord,
+  issuers: IssuerClient[],
+  trusted?: ReadonlyMap<string, boolean>,
+): { allowed: boolean; why?: string } {
   const client = issuers.find((c) => c.iss === record.context.ehrIss);
-  if (!(record.ccm?.writeBack ?? client?.writeBack ?? false))
+  if (!(trusted?.get(record.context.ehrIss) ?? client?.writeBack ?? false))
     return { allowed: false, why: 'this EHR is not configured to receive notes from the app.' };
   const scope = record.client.tokenResponse?.scope ?? client?.scope;
   if (!scopeGrantsCreate(scope, 'DocumentReference'))
@@ -210,7 +216,7 @@ export function clinicianApp(opts: ClinicianAppOptions): Router {
       const record = await completeLaunch(launchDeps, req, res, async (r) => {
         if (!r.context.twoServers) return enrich(r);
         await linkLaunch(r, { exchange, now });
-        r.context.writeBack = writeBackOf(r, opts.issuers);
+        r.context.writeBack = writeBackOf(r, opts.issuers, opts.issuerWriteBack);
       });
       res.set('cache-control', 'no-store').redirect(303, `${APP_PATH}/p/${record.context.key}/conditions`);
     } catch (err) {

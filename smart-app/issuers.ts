@@ -22,7 +22,8 @@ export interface IssuerClient {
   name: string;
   /**
    * Whether the monthly note may be written back to this EHR as a DocumentReference (`write_back`; default
-   * false). ccm-fhir's own issuer configuration, when its token exchange says, has the last word.
+   * false). ccm-fhir's own trusted-issuer configuration (EHR_ISSUERS_FILE `write_back`), when it lists the
+   * issuer, has the last word.
    */
   writeBack?: boolean;
 }

@@ -108,6 +108,7 @@ export async function startLaunch(deps: LaunchDeps, req: Request, res: Response)
       hint: 'An administrator can add the server to SMART_APP_CLIENTS_FILE.',
     });
   }
+  const conf = await discover(iss);
   if (iss !== normaliseIss(deps.ownIss) && !deps.canExchange) {
     throw new LaunchError({
       status: 403,
@@ -117,7 +118,6 @@ export async function startLaunch(deps: LaunchDeps, req: Request, res: Response)
       hint: 'An administrator can add the app\'s ccm-fhir credential ("ccm_fhir") to SMART_APP_CLIENTS_FILE.',
     });
   }
-  const conf = await discover(iss);
   if (!(conf.code_challenge_methods_supported ?? []).includes('S256')) {
     throw new LaunchError({
       status: 502,

@@ -6,11 +6,11 @@
  * signature against its trusted-issuer list, asks the EHR whether this user may see this patient, links
  * the patient and the user, and answers with a token confined to the linked patient.
  */
-import { signClientAssertion, type PrivateJwk } from '../refresh.js';
+import { ExchangeError, exchangeToken as postExchange } from '../../server/ccm/ehr-link/exchange-client.js';
+import type { PrivateJwk } from '../refresh.js';
 
-const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
-const ID_TOKEN = 'urn:ietf:params:oauth:token-type:id_token';
-const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
+export { ExchangeError };
+
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /** The app's registration at ccm-fhir (its own credential there). */
@@ -34,8 +34,6 @@ export interface CcmToken {
   patient: string;
   /** The linked ccm-fhir Practitioner, `Practitioner/x`. */
   fhirUser?: string;
-  /** Whether ccm-fhir's configuration of this issuer allows the note write-back, when it says. */
-  writeBack?: boolean;
 }
 
 /** What the exchange sends: the EHR's tokens and patient. */
@@ -43,20 +41,6 @@ export interface ExchangeInput {
   idToken: string;
   ehrAccessToken: string;
   ehrPatient: string;
-}
-
-/** Why ccm-fhir refused the exchange, or could not be asked. */
-export class ExchangeError extends Error {
-  constructor(
-    /** 0 when ccm-fhir could not be reached; else the HTTP status. */
-    readonly status: number,
-    /** The RFC 6749 error code (`invalid_grant`, `invalid_client`, ...), or `unreachable`. */
-    readonly error: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ExchangeError';
-  }
 }
 
 /** ccm-fhir's token endpoint from its SMART configuration (cached per base URL). */
@@ -96,7 +80,10 @@ function relative(ref: unknown): string | undefined {
   return m ? `${m[1]}/${m[2]}` : undefined;
 }
 
-/** Exchanges the EHR's tokens for a ccm-fhir token (RFC 8693 §2.1-2.2); throws ExchangeError when refused. */
+/**
+ * Exchanges the EHR's tokens for a ccm-fhir token (RFC 8693 §2.1-2.2, through the server's exchange client
+ * server/ccm/ehr-link/exchange-client.ts); throws ExchangeError when refused (status 0: ccm-fhir unreachable).
+ */
 export async function exchangeToken(
   ccmBase: string,
   client: CcmClient,
@@ -104,48 +91,26 @@ export async function exchangeToken(
   now: () => number = Date.now,
 ): Promise<CcmToken> {
   const tokenUri = await tokenEndpointOf(ccmBase);
-  const form = new URLSearchParams({
-    grant_type: GRANT,
-    subject_token: input.idToken,
-    subject_token_type: ID_TOKEN,
-    actor_token: input.ehrAccessToken,
-    actor_token_type: ACCESS_TOKEN,
-    ehr_patient: input.ehrPatient,
-    client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-    client_assertion: await signClientAssertion(client.clientId, client.privateJwk, tokenUri),
+  const body = await postExchange({
+    tokenEndpoint: tokenUri,
+    clientId: client.clientId,
+    privateJwk: client.privateJwk,
+    idToken: input.idToken,
+    actorToken: input.ehrAccessToken,
+    ehrPatient: input.ehrPatient,
+    ...(client.scope ? { scope: client.scope } : {}),
   });
-  if (client.scope) form.set('scope', client.scope);
-  let res: Response;
-  try {
-    res = await fetch(tokenUri, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: form.toString(),
-      signal: AbortSignal.timeout(20000),
-    });
-  } catch {
-    throw new ExchangeError(0, 'unreachable', 'ccm-fhir could not be reached.');
-  }
-  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!res.ok) {
-    const error = typeof body.error === 'string' ? body.error.slice(0, 100) : 'server_error';
-    const text = typeof body.error_description === 'string' ? body.error_description.slice(0, 500) : '';
-    throw new ExchangeError(res.status, error, text || `ccm-fhir answered ${res.status}.`);
-  }
-  const token = body.access_token;
-  const patient = body.patient;
-  if (typeof token !== 'string' || typeof patient !== 'string' || !ID.test(patient))
-    throw new ExchangeError(502, 'server_error', 'ccm-fhir answered without a token or a linked patient.');
+  if (typeof body.patient !== 'string' || !ID.test(body.patient))
+    throw new ExchangeError(502, 'invalid_response', 'ccm-fhir answered without a linked patient.');
   const seconds = Number(body.expires_in ?? 3600);
   const fhirUser = relative(body.fhirUser);
   return {
     serverUrl: ccmBase,
     tokenUri,
-    accessToken: token,
+    accessToken: body.access_token,
     expiresAt: now() + (Number.isFinite(seconds) && seconds > 0 ? seconds : 300) * 1000,
     scope: typeof body.scope === 'string' ? body.scope : '',
-    patient,
+    patient: body.patient,
     ...(fhirUser ? { fhirUser } : {}),
-    ...(typeof body.write_back === 'boolean' ? { writeBack: body.write_back } : {}),
   };
 }

@@ -15,6 +15,13 @@ import { ccmTokens, ehrTokens, exchangeInput, type Exchanger } from './tokens.js
 
 /** The page of a refused or failed token exchange. */
 export function exchangePage(err: ExchangeError): LaunchError {
+  if (err.status === 503 && err.error === 'temporarily_unavailable')
+    return new LaunchError({
+      status: 503,
+      title: 'The EHR could not be reached',
+      message: `ccm-fhir could not check this sign-in with the EHR: ${err.description}`,
+      hint: 'Try again in a few minutes; if it keeps happening, tell your administrator.',
+    });
   if (err.status === 0)
     return new LaunchError({
       status: 503,
@@ -27,13 +34,13 @@ export function exchangePage(err: ExchangeError): LaunchError {
     return new LaunchError({
       status: 502,
       title: 'The app is not registered at ccm-fhir',
-      message: `ccm-fhir refused the app's own credential (${err.error}): ${err.message}`,
+      message: `ccm-fhir refused the app's own credential (${err.error}): ${err.description}`,
       hint: 'An administrator must register the app at ccm-fhir for the token exchange.',
     });
   return new LaunchError({
     status: 403,
     title: 'ccm-fhir does not accept this EHR sign-in',
-    message: `ccm-fhir refused the sign-in from this EHR (${err.error}): ${err.message}`,
+    message: `ccm-fhir refused the sign-in from this EHR (${err.error}): ${err.description}`,
     hint: "Only EHRs in ccm-fhir's list of trusted issuers can open the app. Ask your administrator to add this EHR.",
   });
 }

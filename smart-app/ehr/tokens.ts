@@ -77,7 +77,9 @@ export function exchangeInput(record: LaunchRecord): ExchangeInput {
 /** An exchange refusal as a FhirReadError of ccm-fhir (0 unreachable, 401 refused). */
 export function exchangeFailure(err: unknown): unknown {
   if (!(err instanceof ExchangeError)) return err;
-  return new FhirReadError(err.status === 0 ? 0 : 401, err.message, 'ccm');
+  if (err.status === 503 && err.error === 'temporarily_unavailable')
+    return new FhirReadError(0, err.description, 'ehr');
+  return new FhirReadError(err.status === 0 ? 0 : 401, err.description || err.message, 'ccm');
 }
 
 /** ccm-fhir's token source of a launch (another EHR launched the app). */
