@@ -29,12 +29,12 @@ import {
   linkedPatient,
   linkedPractitioner,
 } from '../ccm/ehr-link/identity.js';
-import { upsertLinked } from '../ccm/ehr-link/link-records.js';
+import { LinkRefused, upsertLinked } from '../ccm/ehr-link/link-records.js';
 import { covers, parseResourceScope, resourceScopes, splitScopes } from '../fhir/access/scopes.js';
 import type { FhirServices } from '../fhir/services.js';
 import { TOKEN_EXCHANGE } from './clients.js';
 import type { AuthenticatedClient, Form } from './client-auth.js';
-import { invalidRequest, OAuthError } from './errors.js';
+import { invalidGrant, invalidRequest, OAuthError } from './errors.js';
 import { grantScopes } from './scope-policy.js';
 import type { EhrLinkAccess, SmartAccess } from './smart-access.js';
 import { mintAccessToken, type Grant } from './tokens.js';
@@ -147,7 +147,13 @@ export async function tokenExchange(
   checkClient(who);
   const req = parseRequest(smart, form);
   const scope = exchangeScopes(services, who, req.scope);
-  const { verified, patient, practitioner } = await link(smart, services, ehr, who, req);
+  const { verified, patient, practitioner } = await link(smart, services, ehr, who, req).catch(
+    (err: unknown) => {
+      if (err instanceof LinkRefused && err.status < 500)
+        throw invalidGrant(`The EHR's record could not be linked: ${err.message}`);
+      throw err;
+    },
+  );
   const seconds = Math.min(smart.settings.accessTokenSeconds, MAX_SECONDS);
   const grant: Grant = {
     gid: randomUUID(),

@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import request from 'supertest';
 import type { Logger } from 'pino';
 import type { ClientRegistration } from '../../server/auth/clients.js';
+import type { EhrIssuer } from '../../server/ccm/ehr-link/issuers.js';
 import { secretHash } from '../../server/auth/clients.js';
 import { generateSigningKeys, type SigningKeys } from '../../server/auth/keys.js';
 import { createSmartAccess } from '../../server/auth/setup.js';
@@ -104,11 +105,15 @@ export async function makeSmartTestApp(
     rateLimits?: RateLimitConfig;
     /** A data directory for the embedded store (memory only when absent). */
     dataDir?: string;
+    /** The signing key (default one key shared by the suite's apps). */
+    keys?: SigningKeys;
+    /** Trusted EHR issuers of the token exchange (EHR_ISSUERS_FILE). */
+    ehrIssuers?: EhrIssuer[];
   } = {},
 ): Promise<SmartTestApp> {
   sharedKeys ??= generateSigningKeys();
   practiceUsers ??= Promise.resolve(testPracticeUsers());
-  const keys = await sharedKeys;
+  const keys = opts.keys ?? (await sharedKeys);
   const users = await practiceUsers;
   let smart: SmartAccess | undefined;
   const t = await makeTestApp({
@@ -128,6 +133,7 @@ export async function makeSmartTestApp(
         extraClients: [...testClients(), ...(opts.extraClients ?? [])],
         settings: opts.settings,
         fetchJwks: opts.fetchJwks,
+        ehrIssuers: opts.ehrIssuers,
       });
       return smart;
     },

@@ -18,10 +18,12 @@ export const EHR_LINK_CLIENT_ID = 'ccm-app-ehr-link';
 
 /**
  * The most an exchanged token carries (and the default when the app asks for no scope): the linked patient's
- * record, the practice's Practitioners (billing practitioner choices), creating Provenance (targets must be
- * readable by the same token: fhir/access/policy.ts).
+ * record and reading the practice's Practitioners (billing practitioner choices). No `user/Provenance.c`:
+ * a user scope reaches the whole practice (fhir/access/reach.ts), so it would let the token write a
+ * Provenance about another patient's records; a patient-scoped Provenance names the Patient among its
+ * targets and every target must be readable by the token (identity.ts mirrorProvenance `patient`).
  */
-export const EXCHANGE_SCOPE = 'patient/*.cruds user/Practitioner.rs user/Provenance.c';
+export const EXCHANGE_SCOPE = 'patient/*.cruds user/Practitioner.rs';
 
 /** The app's private key (ES384, `kid` set) and its public JWK. */
 export interface AppClientKey {

@@ -252,13 +252,21 @@ export interface MirrorProvenanceInput {
   agent: Reference;
   /** The instant the mirror was made (ISO 8601). */
   recorded: string;
+  /**
+   * The linked Patient (`Patient/{id}`), added as a target: R4 puts a Provenance in the Patient compartment
+   * only through a Patient target, so a patient-confined token may write it (fhir/access/reach.ts).
+   */
+  patient?: string;
 }
 
 /** The Provenance of one mirror batch: entity role `source` per EHR record, the agent as `assembler`. */
 export function mirrorProvenance(input: MirrorProvenanceInput): Provenance {
   return {
     resourceType: 'Provenance',
-    target: input.targets.map((reference) => ({ reference })),
+    target: [
+      ...input.targets,
+      ...(input.patient && !input.targets.includes(input.patient) ? [input.patient] : []),
+    ].map((reference) => ({ reference })),
     recorded: input.recorded,
     activity: {
       coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation', code: 'UPDATE' }],

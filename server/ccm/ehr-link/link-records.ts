@@ -9,6 +9,7 @@ import type { Identifier, Resource } from 'fhir/r4.js';
 import { randomUUID } from 'node:crypto';
 import { accessContext } from '../../fhir/access/context.js';
 import type { FhirRequest, FhirResponse } from '../../fhir/request.js';
+import { FhirError } from '../../fhir/outcomes.js';
 import { route } from '../../fhir/router.js';
 import type { FhirServices } from '../../fhir/services.js';
 import { identifierToken, mergeMirror, mirrorFingerprint } from './identity.js';
@@ -38,16 +39,33 @@ function internalRequest(
       jti: `ehr-link-${randomUUID()}`,
       client_id: clientId,
       sub: clientId,
-      scope: `system/${type}.cru`,
+      scope: `system/${type}.crus`,
     }),
   };
 }
 
-/** Fails loudly on a non-2xx answer of the FHIR layer (a mirror the server refuses is a server fault). */
-function expectOk(res: FhirResponse, what: string): FhirResponse {
+/** The FHIR layer refused a link's write (e.g. the EHR's record does not validate): status and reason. */
+export class LinkRefused extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LinkRefused';
+  }
+}
+
+/** Runs one internal request; a refusal (FhirError or a non-2xx reply) becomes LinkRefused. */
+async function run(services: FhirServices, req: FhirRequest, what: string): Promise<FhirResponse> {
+  let res: FhirResponse;
+  try {
+    res = await route(services, req);
+  } catch (err) {
+    if (err instanceof FhirError) throw new LinkRefused(err.status, `${what}: ${err.message.slice(0, 300)}`);
+    throw err;
+  }
   if (res.status >= 200 && res.status < 300) return res;
-  const detail = JSON.stringify(res.body ?? '').slice(0, 300);
-  throw new Error(`${what} answered ${res.status}: ${detail}`);
+  throw new LinkRefused(res.status, `${what} answered ${res.status}`);
 }
 
 /**
@@ -62,18 +80,13 @@ export async function upsertLinked(
   mirror: Resource,
 ): Promise<LinkResult> {
   const criteria: Array<[string, string]> = [['identifier', identifierToken(identifier)]];
-  const found = expectOk(
-    await route(services, internalRequest(clientId, type, 'GET', criteria)),
-    `search ${type}`,
-  ).body as { entry?: Array<{ resource?: Resource }> };
+  const found = (await run(services, internalRequest(clientId, type, 'GET', criteria), `search ${type}`))
+    .body as { entry?: Array<{ resource?: Resource }> };
   const existing = (found.entry ?? []).map((e) => e.resource).filter((r): r is Resource => !!r);
   const body = existing.length === 1 ? mergeMirror(existing[0], mirror) : mirror;
   if (existing.length === 1 && mirrorFingerprint(existing[0]) === mirrorFingerprint(body))
     return { id: existing[0].id as string, change: 'unchanged' };
-  const res = expectOk(
-    await route(services, internalRequest(clientId, type, 'PUT', criteria, body)),
-    `conditional update ${type}`,
-  );
+  const res = await run(services, internalRequest(clientId, type, 'PUT', criteria, body), `link ${type}`);
   const written = res.body as Resource | undefined;
   const id = written?.id ?? /\/([^/]+)\/_history\//.exec(res.headers.location ?? '')?.[1];
   if (!id) throw new Error(`conditional update ${type} returned no id`);

@@ -122,8 +122,9 @@ describe('EHR linking identity', () => {
       sources: ['http://127.0.0.1:9999/fhir/Condition/c1/_history/2'],
       agent: { reference: 'Practitioner/pr' },
       recorded: '2026-12-08T00:00:00Z',
+      patient: 'Patient/x',
     });
-    expect(p.target).toEqual([{ reference: 'Condition/a' }]);
+    expect(p.target).toEqual([{ reference: 'Condition/a' }, { reference: 'Patient/x' }]);
     expect(p.entity?.[0]).toEqual({
       role: 'source',
       what: { reference: 'http://127.0.0.1:9999/fhir/Condition/c1/_history/2' },
