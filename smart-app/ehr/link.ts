@@ -10,6 +10,7 @@ import { LaunchError } from '../launch.js';
 import type { LaunchRecord } from '../sessions.js';
 import { summarisePatient } from '../shell.js';
 import { ExchangeError } from './exchange.js';
+import { transactRecorded } from '../ccm/recorded-write.js';
 import { mirrorBundle } from './mirror.js';
 import { ccmTokens, ehrTokens, exchangeInput, type Exchanger } from './tokens.js';
 
@@ -107,6 +108,6 @@ export async function linkLaunch(
     agent: ctx.fhirUser,
     now: opts.now(),
   });
-  if (bundle) await ccm.transaction(bundle);
+  if (bundle) await transactRecorded(ccm, bundle, true);
   record.patient = summarisePatient(ehrPatient);
 }

@@ -92,6 +92,9 @@ export function mirrorBundle(m: MirrorInput): Bundle | undefined {
     sources.push(ehrSource(m.iss, ehr));
   }
   if (entries.length === 0) return undefined;
+  // The patient is always a target: the Provenance is then in the patient's compartment, which is what a
+  // patient-confined ccm-fhir token may write.
+  if (!targets.includes(`Patient/${m.linked.id}`)) targets.unshift(`Patient/${m.linked.id}`);
   entries.push({
     fullUrl: `urn:uuid:${randomUUID()}`,
     resource: mirrorProvenance({

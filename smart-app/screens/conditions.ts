@@ -118,6 +118,7 @@ async function attest(deps: ScreenDeps, req: Request, res: Response) {
       resource: updated,
       versionId: current.meta?.versionId,
       who: ctx.fhirUser,
+      ...(ctx.twoServers ? { patient: `Patient/${ctx.patientId}` } : {}),
       now: deps.now(),
       reason: 'CCM chronic condition attestation',
     });

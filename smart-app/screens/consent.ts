@@ -175,6 +175,7 @@ async function record(deps: ScreenDeps, req: Request, res: Response) {
     await writeRecorded(deps.fhir(req), {
       resource: consentResource(input, deps.timeZone),
       who: ctx.fhirUser,
+      ...(ctx.twoServers ? { patient: `Patient/${ctx.patientId}` } : {}),
       now: deps.now(),
       reason: `CCM consent ${input.decision}`,
     });
@@ -201,6 +202,7 @@ async function revoke(deps: ScreenDeps, req: Request, res: Response) {
       resource: revoked,
       versionId: current.meta?.versionId,
       who: ctx.fhirUser,
+      ...(ctx.twoServers ? { patient: `Patient/${ctx.patientId}` } : {}),
       now: deps.now(),
       reason: 'CCM consent revoked',
     });

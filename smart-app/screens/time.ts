@@ -180,6 +180,7 @@ async function save(deps: ScreenDeps, req: Request, input: Omit<TimeInput, 'pati
   await writeRecorded(deps.fhir(req), {
     resource: entry,
     who: ctx.fhirUser,
+    ...(ctx.twoServers ? { patient: `Patient/${ctx.patientId}` } : {}),
     now: deps.now(),
     reason: 'CCM time entry',
   });

@@ -15,11 +15,14 @@ afterAll(() => p?.close());
 describe('a launch from another EHR', () => {
   test('lands on the conditions of the linked ccm-fhir patient, mirrored from the EHR', async () => {
     const page = await launchFromEhr(p);
-    expect(/role="alert">([^<]*)/.exec(page.text)?.[1] ?? "").toBe("");
+    expect(/role="alert">([^<]*)/.exec(page.text)?.[1] ?? '').toBe('');
     expect(page.status).toBe(200);
     expect(page.url).toMatch(/\/app\/p\/[^/]+\/conditions$/);
     launchBase(page.url);
-    const linked = await p.search('ccm', `Patient?identifier=${encodeURIComponent(`${p.ehr.base}/Patient|demo-patient-1`)}`);
+    const linked = await p.search(
+      'ccm',
+      `Patient?identifier=${encodeURIComponent(`${p.ehr.base}/Patient|demo-patient-1`)}`,
+    );
     expect(linked).toHaveLength(1);
   });
 });

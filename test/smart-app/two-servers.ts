@@ -19,7 +19,13 @@ import { createSmartAccess } from '../../server/auth/setup.js';
 import type { EhrIssuer } from '../../server/ccm/ehr-link/issuers.js';
 import { openStore } from '../../server/storage/open-store.js';
 import { Browser, type Page } from '../helpers/smart-browser.js';
-import { makeSmartTestApp, mintToken, testClock, TEST_USERS, type SmartTestApp } from '../helpers/smart-app.js';
+import {
+  makeSmartTestApp,
+  mintToken,
+  testClock,
+  TEST_USERS,
+  type SmartTestApp,
+} from '../helpers/smart-app.js';
 import { PracticeUserStore } from '../../server/auth/practice-users.js';
 
 export const APP_AT_EHR = 'ccm-app-at-clinic';
@@ -35,7 +41,9 @@ interface Switchable {
   down: boolean;
 }
 
-async function listening(handler: () => (req: IncomingMessage, res: ServerResponse) => void): Promise<Switchable> {
+async function listening(
+  handler: () => (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<Switchable> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -119,7 +127,12 @@ export async function startPair(o: PairOptions = {}): Promise<Pair> {
     ...(o.ccmTokenSeconds ? { settings: { accessTokenSeconds: o.ccmTokenSeconds } } : {}),
   });
   const b = createApp({
-    config: { baseUrl: ccm.base, bodyLimitBytes: 16 * 1024 * 1024, smartAppClientsFile: clientsFile, demoClients: true },
+    config: {
+      baseUrl: ccm.base,
+      bodyLimitBytes: 16 * 1024 * 1024,
+      smartAppClientsFile: clientsFile,
+      demoClients: true,
+    },
     store,
     access,
   });
