@@ -309,7 +309,7 @@ describe('the clinician app in Chromium', () => {
 
     // A second launch for the same patient reuses the same B patient and mirrors nothing twice.
     await ehrLaunchApp(page, thirdParty.origin, 'demo-patient-1', APP_AT_EHR);
-    await expect(page.textContent('.patient-banner')).resolves.toContain('Maria Alvarez');
+    await expect(page.textContent('.context-line, .patient-banner')).resolves.toContain('Maria Alvarez');
     const again = await search(B, `Patient?identifier=${encodeURIComponent(`${A}/Patient|demo-patient-1`)}`);
     expect(again.map((p) => p.id)).toEqual([patient.id]);
     expect((await of('Condition?patient={p}')).length).toBe(mirrored.length);

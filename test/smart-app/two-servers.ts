@@ -57,11 +57,13 @@ async function listening(
 
 /** The pair. */
 export interface Pair {
-  ehr: Switchable & { t: SmartTestApp; advance(seconds: number): void; tokenRequests: number };
+  ehr: Switchable & { t: SmartTestApp; advance(seconds: number): void; tokenRequests(): number };
   ccm: Switchable;
   browser: Browser;
   /** A search at A or B with a system token. */
   search(at: 'ehr' | 'ccm', query: string): Promise<Resource[]>;
+  /** Creates a resource at A (the chart) with a system token. */
+  chart(resource: Resource): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -145,18 +147,22 @@ export async function startPair(o: PairOptions = {}): Promise<Pair> {
     if (!res.ok) throw new Error(`${at} ${query}: ${res.status} ${await res.text()}`);
     return ((await res.json()) as Bundle).entry?.map((e) => e.resource as Resource) ?? [];
   };
-  const ehr = Object.assign(ehrS, {
-    t,
-    advance: clock.advance,
-    get tokenRequests() {
-      return tokenRequests;
-    },
-  });
+  const ehr = Object.assign(ehrS, { t, advance: clock.advance, tokenRequests: () => tokenRequests });
+  const chart = async (resource: Resource) => {
+    const token = await mintToken(t.smart, 'system/*.cruds', { clientId: 'demo-ehr', sub: 'demo-ehr' });
+    const res = await fetch(`${ehrS.base}/${resource.resourceType}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
+      body: JSON.stringify(resource),
+    });
+    if (!res.ok) throw new Error(`chart ${resource.resourceType}: ${res.status} ${await res.text()}`);
+  };
   return {
     ehr,
     ccm,
     browser: new Browser(),
     search,
+    chart,
     close: async () => {
       for (const s of [ehrS, ccm]) {
         s.server.closeAllConnections();
