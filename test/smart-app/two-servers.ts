@@ -81,14 +81,15 @@ export interface PairOptions {
 /** Starts A and B. */
 export async function startPair(o: PairOptions = {}): Promise<Pair> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ccm-two-'));
-  let bApp: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  const ccm = await listening(() => bApp as (req: IncomingMessage, res: ServerResponse) => void);
+  type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+  // The servers listen first (each needs the other's URL), their apps are attached once built.
+  const apps: { a?: Handler; b?: Handler } = {};
+  const ccm = await listening(() => apps.b as Handler);
   const clock = testClock();
-  let aApp: SmartTestApp['app'] | undefined;
   let tokenRequests = 0;
   const ehrS = await listening(() => (req, res) => {
     if (req.url?.startsWith('/auth/token')) tokenRequests++;
-    (aApp as SmartTestApp['app'])(req, res);
+    (apps.a as Handler)(req, res);
   });
   const scope = o.ehrScope ?? FULL_SCOPE;
   const t = await makeSmartTestApp({
@@ -106,7 +107,7 @@ export async function startPair(o: PairOptions = {}): Promise<Pair> {
       },
     ],
   });
-  aApp = t.app;
+  apps.a = t.app;
   const clientsFile = path.join(dir, 'app-clients.json');
   writeFileSync(
     clientsFile,
@@ -138,7 +139,7 @@ export async function startPair(o: PairOptions = {}): Promise<Pair> {
     store,
     access,
   });
-  bApp = b.app;
+  apps.b = b.app;
   const search = async (at: 'ehr' | 'ccm', query: string) => {
     const base = at === 'ehr' ? ehrS.base : ccm.base;
     const smart = at === 'ehr' ? t.smart : access;
