@@ -22,6 +22,8 @@ export interface NoteFacts {
   countedSeconds: number;
   /** Codes met this month (`99490`, `99439 x2`), or empty. */
   codes: string[];
+  /** Without codes: the billing gates not passed yet. */
+  gaps?: string[];
   /** Progress toward the next threshold, in words. */
   progress?: string;
   consent: string;
@@ -48,6 +50,12 @@ export function minutesByPersonAndActivity(rows: MinutesRow[]): MinutesRow[] {
   return [...sums.values()].sort((a, b) => b.seconds - a.seconds || a.who.localeCompare(b.who));
 }
 
+/** The codes met, or why none is yet. */
+function codesWords(f: NoteFacts): string {
+  if (f.codes.length) return f.codes.join(', ');
+  return f.gaps?.length ? `none yet (billing gates not passed: ${f.gaps.join('; ')})` : 'none yet';
+}
+
 /** The note as plain text. */
 export function noteText(f: NoteFacts): string {
   const lines = [
@@ -60,7 +68,7 @@ export function noteText(f: NoteFacts): string {
       : ['- none recorded']),
     `Total counted toward CCM: ${minutes(f.countedSeconds)} min`,
     '',
-    `Codes met: ${f.codes.length ? f.codes.join(', ') : 'none yet'}`,
+    `Codes met: ${codesWords(f)}`,
     ...(f.progress ? [`Progress: ${f.progress}`] : []),
     '',
     `Consent: ${f.consent}`,
@@ -94,7 +102,7 @@ export function noteHtml(f: NoteFacts): string {
       ? `<table><thead><tr><th>Person</th><th>Activity</th><th>Minutes</th></tr></thead><tbody>${rows}</tbody></table>`
       : '<p>None recorded.</p>',
     `<p>Total counted toward CCM: ${minutes(f.countedSeconds)} min</p>`,
-    `<h2>Codes met</h2><p>${esc(f.codes.length ? f.codes.join(', ') : 'None yet')}</p>`,
+    `<h2>Codes met</h2><p>${esc(codesWords(f))}</p>`,
     f.progress ? `<p>Progress: ${esc(f.progress)}</p>` : '',
     `<h2>Consent</h2><p>${esc(f.consent)}</p>`,
     `<h2>Care plan changes this month</h2><ul>${li(f.planChanges.length ? f.planChanges : ['None'])}</ul>`,

@@ -66,23 +66,31 @@ function consentWords(consents: Consent[]): string {
   return `${c.status} (${on}).`;
 }
 
-/** What changed in the CCM care plan during the month (established, revised, copy given). */
-function planChanges(plans: CarePlan[], month: string): string[] {
-  const inMonth = (d: string | undefined) => Boolean(d && d.slice(0, 7) === month);
+/** The practice-local date (YYYY-MM-DD) of a FHIR date or dateTime. */
+function localDate(value: string | undefined, tz: string): string | undefined {
+  if (!value || value.length <= 10) return value;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? value.slice(0, 10) : localDateTime(t, tz).slice(0, 10);
+}
+
+/** What changed in the CCM care plan during the month (established, revised, copy given), in practice dates. */
+function planChanges(plans: CarePlan[], month: string, tz: string): string[] {
+  const inMonth = (d: string | undefined) => Boolean(localDate(d, tz)?.startsWith(`${month}-`));
+  const day = (d: string | undefined) => localDate(d, tz);
   const out: string[] = [];
   const ccm = plans.filter((p) =>
     p.category?.some((c) => c.coding?.some((x) => x.system === CS.category && x.code === CATEGORY.carePlan)),
   );
   for (const p of ccm) {
-    if (inMonth(p.created)) out.push(`Care plan established on ${p.created?.slice(0, 10)}.`);
+    if (inMonth(p.created)) out.push(`Care plan established on ${day(p.created)}.`);
     for (const e of p.extension ?? []) {
       if (e.url === EXTENSION.substantialRevision && inMonth(e.valueDateTime) && !inMonth(p.created))
-        out.push(`Care plan substantially revised on ${e.valueDateTime?.slice(0, 10)}.`);
+        out.push(`Care plan substantially revised on ${day(e.valueDateTime)}.`);
       if (e.url === EXTENSION.patientCopy) {
         const date = e.extension?.find((x) => x.url === 'date')?.valueDateTime;
         const method = e.extension?.find((x) => x.url === 'method')?.valueCode;
         if (inMonth(date))
-          out.push(`Copy given to the patient on ${date?.slice(0, 10)}${method ? ` (${method})` : ''}.`);
+          out.push(`Copy given to the patient on ${day(date)}${method ? ` (${method})` : ''}.`);
       }
     }
   }
@@ -136,7 +144,8 @@ async function factsOf(deps: ScreenDeps, req: Request, month: string): Promise<N
     codes: summary.lines.map((l) => (l.units > 1 ? `${l.code} x${l.units}` : l.code)),
     progress: progress ? [progress.toward, ...progress.reached].join('; ') : undefined,
     consent: consentWords(resources.consents),
-    planChanges: planChanges(resources.carePlans, month),
+    planChanges: planChanges(resources.carePlans, month, tz),
+    gaps: summary.lines.length ? [] : summary.gates.filter((g) => !g.passed).map((g) => g.name),
     author: ctx.userName ?? ctx.fhirUser ?? 'the care team',
     written: localDateTime(deps.now().getTime(), tz).slice(0, 16).replace('T', ' '),
   };
