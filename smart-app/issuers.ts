@@ -5,8 +5,6 @@
  * refused before any redirect, so the app never sends a user to an unknown authorization server.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import type { CcmClient } from './ehr/exchange.js';
 
 /** The app's registration at one issuer. */
 export interface IssuerClient {
@@ -78,49 +76,6 @@ function parseEntry(raw: unknown, i: number): IssuerClient {
   };
 }
 
-/**
- * The app's own credential at this ccm-fhir (`"ccm_fhir": {client_id, private_jwk | private_jwk_file,
- * scope?}`), used for the token exchange when another EHR launches the app; undefined when absent.
- * `baseDir` resolves a relative `private_jwk_file`.
- */
-export function parseCcmClient(text: string, baseDir = '.'): CcmClient | undefined {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    throw new IssuerConfigError('not valid JSON');
-  }
-  const raw = (doc as { ccm_fhir?: unknown }).ccm_fhir;
-  if (raw === undefined) return undefined;
-  const e = (raw ?? {}) as Record<string, unknown>;
-  if (typeof e.client_id !== 'string' || e.client_id === '')
-    throw new IssuerConfigError('ccm_fhir.client_id is required');
-  let jwk = e.private_jwk as CcmClient['privateJwk'] | undefined;
-  if (!jwk && typeof e.private_jwk_file === 'string') {
-    try {
-      jwk = JSON.parse(
-        readFileSync(path.resolve(baseDir, e.private_jwk_file), 'utf8'),
-      ) as CcmClient['privateJwk'];
-    } catch {
-      throw new IssuerConfigError('ccm_fhir.private_jwk_file cannot be read as a JWK');
-    }
-  }
-  if (!jwk || typeof jwk.kid !== 'string' || !['RS384', 'ES384'].includes(jwk.alg))
-    throw new IssuerConfigError(
-      'ccm_fhir needs private_jwk (or private_jwk_file) with a kid and alg RS384 or ES384',
-    );
-  return {
-    clientId: e.client_id,
-    privateJwk: jwk,
-    ...(typeof e.scope === 'string' && e.scope.trim() ? { scope: e.scope.trim() } : {}),
-  };
-}
-
-/** The ccm-fhir credential of a clients file, if any. */
-export function loadCcmClient(file: string | undefined): CcmClient | undefined {
-  return file ? parseCcmClient(readFileSync(file, 'utf8'), path.dirname(file)) : undefined;
-}
-
 /** Parses the clients file's text: `{"issuers": [{iss, client_id, client_secret | private_jwk, scope?, name?}]}`. */
 export function parseIssuerClients(text: string): IssuerClient[] {
   let doc: unknown;
@@ -131,10 +86,7 @@ export function parseIssuerClients(text: string): IssuerClient[] {
   }
   const list = (doc as { issuers?: unknown }).issuers;
   if (!Array.isArray(list)) throw new IssuerConfigError('expected {"issuers": [...]}');
-  const issuers = list.map(parseEntry);
-  if ((doc as { ccm_fhir?: { private_jwk_file?: unknown } }).ccm_fhir?.private_jwk_file === undefined)
-    parseCcmClient(text);
-  return issuers;
+  return list.map(parseEntry);
 }
 
 /** The issuers the app accepts: the clients file's, plus this server with the demo client when enabled. */

@@ -114,8 +114,8 @@ export async function startLaunch(deps: LaunchDeps, req: Request, res: Response)
       status: 403,
       title: 'This EHR is not connected to ccm-fhir',
       message:
-        'The app keeps the CCM record in ccm-fhir, but it has no credential there for launches from this EHR.',
-      hint: 'An administrator can add the app\'s ccm-fhir credential ("ccm_fhir") to SMART_APP_CLIENTS_FILE.',
+        'The app keeps the CCM record in ccm-fhir, which trusts no EHR issuer, so it cannot open a launch from this EHR.',
+      hint: "An administrator can add this EHR to ccm-fhir's trusted issuers (EHR_ISSUERS_FILE).",
     });
   }
   if (!(conf.code_challenge_methods_supported ?? []).includes('S256')) {

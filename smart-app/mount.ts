@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { AccessMode } from '../server/auth/smart-access.js';
 import type { CcmClient } from './ehr/exchange.js';
 import { clinicianApp } from './app.js';
-import { loadCcmClient, loadIssuerClients } from './issuers.js';
+import { loadIssuerClients } from './issuers.js';
 
 /** The server settings the app reads (a subset of server/config.ts Config). */
 export interface ClinicianAppConfig {
@@ -21,13 +21,12 @@ export interface ClinicianAppConfig {
 }
 
 /**
- * The app's credential at this ccm-fhir: the in-process exchange client the server registers whenever it
- * trusts an EHR issuer (server/ccm/ehr-link/app-client.ts), else a `ccm_fhir` entry of the clients file.
+ * The app's credential at this ccm-fhir for the token exchange: the in-process client the server registers
+ * whenever it trusts an EHR issuer (server/ccm/ehr-link/app-client.ts); none when it trusts none.
  */
-function ccmClientOf(access: AccessMode | undefined, file: string | undefined): CcmClient | undefined {
+function ccmClientOf(access: AccessMode | undefined): CcmClient | undefined {
   const link = access && 'ehrLink' in access ? access.ehrLink : undefined;
-  if (link) return { clientId: link.appClient.clientId, privateJwk: link.appClient.privateJwk };
-  return loadCcmClient(file);
+  return link ? { clientId: link.appClient.clientId, privateJwk: link.appClient.privateJwk } : undefined;
 }
 
 /** The `/app` router of a server. */
@@ -47,7 +46,7 @@ export function clinicianAppOf(
     frameAncestors: c.smartAppFrameAncestors,
     sessionMinutes: c.smartAppSessionMinutes,
     ownIss: c.baseUrl,
-    ccmClient: ccmClientOf(deps.access, c.smartAppClientsFile),
+    ccmClient: ccmClientOf(deps.access),
     ...(link ? { issuerWriteBack: new Map(link.issuers.map((i) => [i.iss, i.writeBack])) } : {}),
     timeZone: deps.practiceTimezone ?? c.practiceTimezone ?? 'America/New_York',
     clock: deps.clock,
