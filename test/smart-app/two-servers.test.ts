@@ -216,10 +216,22 @@ describe('a launch from a trusted EHR', () => {
   });
 
   test('an expired EHR token: a clear page, and the posted input is listed to copy', async () => {
-    p.ehr.advance(13 * 3600);
+    const edit = await p.browser.go(`${base}/care-plan/edit`);
+    const form = formFields(edit.text, `${new URL(base).pathname}/care-plan`);
+    form.set('prognosis', 'Typed just before the EHR sign-in expired.');
+    const [patient] = await linkedPatient(p);
+    const before = (await p.search('ccm', `CarePlan?patient=${patient.id}`))[0];
+    p.ehr.advance(13 * 3600); // past the EHR's access and refresh tokens
     const page = await p.browser.go(`${base}/care-plan`);
     expect(page.status).toBe(401);
     expect(page.text).toContain('Your EHR sign-in has expired');
+    const failed = await post(p, `${base}/care-plan`, form);
+    const html = await failed.text();
+    expect(failed.status).toBe(401);
+    expect(html).toContain('Typed just before the EHR sign-in expired.');
+    expect(html).not.toContain('retry-form'); // trying again cannot help: open the app again from the EHR
+    const after = (await p.search('ccm', `CarePlan?patient=${patient.id}`))[0];
+    expect(after.meta?.versionId).toBe(before.meta?.versionId);
     const time = await p.browser.go(`${base}/time`);
     expect(time.status).toBe(200); // ccm-fhir's own screens still work with the ccm-fhir token
   });
