@@ -12,7 +12,7 @@ import { generateSigningKeys, type SigningKeys } from '../../server/auth/keys.js
 import type { SmartAccess } from '../../server/auth/smart-access.js';
 import type { EhrIssuer } from '../../server/ccm/ehr-link/issuers.js';
 import { exchangeForm } from '../../server/ccm/ehr-link/exchange-client.js';
-import { AUTH, makeSmartTestApp, mintToken, request, type SmartTestApp } from './smart-app.js';
+import { makeSmartTestApp, mintToken, request, type SmartTestApp } from './smart-app.js';
 
 /** The clinician app's client_id at the EHR (A): the audience of A's id_tokens. */
 export const APP_AT_EHR = 'ccm-app-at-ehr';
@@ -28,15 +28,21 @@ export interface Ehr {
   close(): Promise<void>;
 }
 
-/** Listens on a free 127.0.0.1 port first, then builds A with that base URL and attaches it. */
-export async function startEhr(): Promise<Ehr> {
+/**
+ * Listens on a free 127.0.0.1 port first, then builds a SMART test app with that base URL (its own key) and
+ * attaches it; the bulk export runner runs while it listens.
+ */
+export async function startListening(
+  opts: { extraClients?: ClientRegistration[]; ehrIssuers?: EhrIssuer[] } = {},
+): Promise<Ehr> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   const origin = `http://127.0.0.1:${port}`;
   const keys = await generateSigningKeys();
-  const app = await makeSmartTestApp({ baseUrl: `${origin}/fhir`, keys });
+  const app = await makeSmartTestApp({ baseUrl: `${origin}/fhir`, keys, ...opts });
   server.on('request', app.app);
+  app.bulk.start();
   return {
     app,
     server,
@@ -44,10 +50,17 @@ export async function startEhr(): Promise<Ehr> {
     origin,
     keys,
     close: async () => {
+      server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await app.bulk.stop();
       await app.close();
     },
   };
+}
+
+/** A listening EHR (A). */
+export function startEhr(extraClients: ClientRegistration[] = []): Promise<Ehr> {
+  return startListening({ extraClients });
 }
 
 /** B's issuer entry for A (keys by URL unless `jwks` is given). */
@@ -108,7 +121,7 @@ export async function exchangeBody(
   const link = ccm.smart.ehrLink;
   if (!link) throw new Error('B trusts no EHR');
   const form = await exchangeForm({
-    tokenEndpoint: `${AUTH}/token`,
+    tokenEndpoint: `${ccm.smart.authBase}/token`,
     clientId: over.clientId ?? link.appClient.clientId,
     privateJwk: over.key ?? link.appClient.privateJwk,
     ...input,
