@@ -178,58 +178,46 @@ async function printable(deps: ScreenDeps, req: Request, res: Response) {
   res.send(noteHtml(facts));
 }
 
-/** POST /time/note: keeps the note in ccm-fhir, and sends it to the EHR when allowed. */
-async function send(deps: ScreenDeps, req: Request, res: Response) {
-  const ctx = deps.launch(req);
-  const month = monthOfRequest(deps, req);
+/** The note of a month, ready for either server (each adds its own subject and author). */
+async function noteOf(deps: ScreenDeps, req: Request, month: string) {
   const facts = await factsOf(deps, req, month);
   const text = noteText(facts);
-  const html = noteHtml(facts);
   const range = monthRange(month, deps.timeZone);
-  const common = {
+  return {
     text,
-    html,
+    html: noteHtml(facts),
     month,
-    identifier: noteIdentifier(ctx.patientId, month, text),
+    identifier: noteIdentifier(deps.launch(req).patientId, month, text),
     period: { start: new Date(range.start).toISOString(), end: new Date(range.end - 1000).toISOString() },
     now: deps.now(),
   };
-  const back = `/app/p/${ctx.key}/time/note?month=${month}`;
-  const stored = noteDocument({ ...common, subject: `Patient/${ctx.patientId}`, author: ctx.fhirUser });
-  try {
-    await deps.fhir(req).transaction({
-      resourceType: 'Bundle',
-      type: 'transaction',
-      entry: [
-        {
-          resource: stored,
-          request: {
-            method: 'POST',
-            url: 'DocumentReference',
-            ifNoneExist: `identifier=${encodeURIComponent(`${common.identifier.system}|${common.identifier.value}`)}`,
-          },
+}
+
+/** Keeps the note in ccm-fhir: a conditional create by its identifier (the same note is kept once). */
+async function keep(deps: ScreenDeps, req: Request, note: Awaited<ReturnType<typeof noteOf>>): Promise<void> {
+  const ctx = deps.launch(req);
+  const resource = noteDocument({ ...note, subject: `Patient/${ctx.patientId}`, author: ctx.fhirUser });
+  const { system, value } = note.identifier;
+  await deps.fhir(req).transaction({
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: [
+      {
+        resource,
+        request: {
+          method: 'POST',
+          url: 'DocumentReference',
+          ifNoneExist: `identifier=${encodeURIComponent(`${system}|${value}`)}`,
         },
-      ],
-    });
-  } catch (err) {
-    if (err instanceof FhirWriteError && err.status !== 0) {
-      const v = writeErrorView(err);
-      deps.flash(req, { kind: 'error', text: `${v.title} ${v.issues.map((i) => i.text).join('; ')}` });
-      return res.redirect(303, back);
-    }
-    throw err;
-  }
-  const where = destination(deps, req);
-  if (!where.toEhr) {
-    deps.flash(req, {
-      kind: 'success',
-      text: ctx.twoServers
-        ? `Note kept in ccm-fhir. It was not sent to the EHR (${where.why ?? 'not allowed'}): copy or print it below.`
-        : 'Note kept in the CCM record.',
-    });
-    return res.redirect(303, back);
-  }
-  const forEhr = noteDocument({ ...common, subject: `Patient/${ctx.ehrPatientId}`, author: ctx.ehrFhirUser });
+      },
+    ],
+  });
+}
+
+/** Sends the note to the EHR (its own patient and user); the flash says how it went. */
+async function sendToEhr(deps: ScreenDeps, req: Request, note: Awaited<ReturnType<typeof noteOf>>) {
+  const ctx = deps.launch(req);
+  const forEhr = noteDocument({ ...note, subject: `Patient/${ctx.ehrPatientId}`, author: ctx.ehrFhirUser });
   try {
     await deps.ehr(req).create(forEhr);
     deps.flash(req, { kind: 'success', text: 'Note kept in ccm-fhir and sent to the EHR.' });
@@ -241,6 +229,31 @@ async function send(deps: ScreenDeps, req: Request, res: Response) {
       text: `Note kept in ccm-fhir, but not sent to the EHR: ${why}. Send it again later, or copy or print it below.`,
     });
   }
+}
+
+/** POST /time/note: keeps the note in ccm-fhir, and sends it to the EHR when allowed. */
+async function send(deps: ScreenDeps, req: Request, res: Response) {
+  const ctx = deps.launch(req);
+  const month = monthOfRequest(deps, req);
+  const note = await noteOf(deps, req, month);
+  const back = `/app/p/${ctx.key}/time/note?month=${month}`;
+  try {
+    await keep(deps, req, note);
+  } catch (err) {
+    if (!(err instanceof FhirWriteError) || err.status === 0) throw err;
+    const v = writeErrorView(err);
+    deps.flash(req, { kind: 'error', text: `${v.title} ${v.issues.map((i) => i.text).join('; ')}` });
+    return res.redirect(303, back);
+  }
+  const where = destination(deps, req);
+  if (where.toEhr) await sendToEhr(deps, req, note);
+  else
+    deps.flash(req, {
+      kind: 'success',
+      text: ctx.twoServers
+        ? `Note kept in ccm-fhir. It was not sent to the EHR (${where.why ?? 'not allowed'}): copy or print it below.`
+        : 'Note kept in the CCM record.',
+    });
   res.redirect(303, back);
 }
 
