@@ -15,7 +15,7 @@ import {
   withPatientCopy,
   type PlanContext,
 } from './builder.js';
-import { transactRecorded } from '../ccm/recorded-write.js';
+import { transactRecorded, writeRecorded } from '../ccm/recorded-write.js';
 import { isDate, todayIn } from './dates.js';
 import { checkDraft, draftFromForm, field, type FormBody } from './form.js';
 import type { PlanData } from './load.js';
@@ -147,7 +147,15 @@ export async function saveHandover(deps: ScreenDeps, req: Request, data: PlanDat
   if (errors.length || !data.stored) return { ok: false, status: 422, method, date, errors };
   const when = date === today ? deps.now().toISOString() : date;
   try {
-    await deps.fhir(req).update(withPatientCopy(data.stored.plan, method, when), version);
+    const launch = deps.launch(req);
+    await writeRecorded(deps.fhir(req), {
+      resource: withPatientCopy(data.stored.plan, method, when),
+      versionId: version,
+      who: launch.fhirUser,
+      ...(launch.twoServers ? { patient: `Patient/${data.patientId}` } : {}),
+      now: deps.now(),
+      reason: 'CCM care plan copy given to the patient',
+    });
     return { ok: true, message: `Hand-over recorded: the patient was given a copy on ${date}.` };
   } catch (err) {
     if (!(err instanceof FhirWriteError)) throw err;

@@ -299,7 +299,16 @@ describe('the clinician app in Chromium', () => {
     const targets = provenance.flatMap((p) => (p as Provenance).target.map((t) => t.reference ?? ''));
     expect(targets).toContain(`Patient/${patient.id}`);
     expect(targets.some((t) => t.startsWith(`CarePlan/${plans[0].id}`))).toBe(true);
-    expect(targets).toEqual(expect.arrayContaining([`Condition/${condId(1)}`]));
+    // Every write the journey made has its Provenance naming the linked user.
+    expect(targets).toEqual(
+      expect.arrayContaining([
+        `Condition/${condId(1)}`,
+        `Condition/${condId(2)}`,
+        `Consent/${consents[0].id}`,
+        ...entries.map((e) => `Encounter/${e.id}`),
+        ...plans.map((r) => `CarePlan/${r.id}`),
+      ]),
+    );
 
     // A received nothing but the note.
     const after = await countByType(thirdParty, EHR_TYPES);
