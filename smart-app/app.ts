@@ -12,11 +12,16 @@ import type { Practitioner } from 'fhir/r4.js';
 import type { Logger } from 'pino';
 import { mountCarePlan } from './care-plan/screen.js';
 import type { MountScreen } from './context.js';
-import { FhirReadError } from './fhir-api.js';
-import type { IssuerClient } from './issuers.js';
+import { exchangeToken, type CcmClient } from './ehr/exchange.js';
+import { linkLaunch } from './ehr/link.js';
+import { scopeGrantsCreate } from './ehr/note.js';
+import type { Exchanger } from './ehr/tokens.js';
+import { fhirFailurePage, withKeptInput } from './failures.js';
+import { normaliseIss, type IssuerClient } from './issuers.js';
 import { completeLaunch, LaunchError, startLaunch, type LaunchDeps } from './launch.js';
 import { mountConditions } from './screens/conditions.js';
 import { mountConsent } from './screens/consent.js';
+import { mountNote } from './screens/note.js';
 import { mountTime } from './screens/time.js';
 import { SessionStore, type LaunchRecord } from './sessions.js';
 import { checkCsrf, parseBodies, resolveLaunch, screenDeps, summarisePatient } from './shell.js';
@@ -39,6 +44,12 @@ export interface ClinicianAppOptions {
   logger?: Logger;
   /** Extra screens (tests). */
   screens?: MountScreen[];
+  /** This ccm-fhir's FHIR base URL (default `{origin}/fhir`): launches from other issuers use two servers. */
+  ownIss?: string;
+  /** The app's credential at this ccm-fhir, for the token exchange of launches from other EHRs. */
+  ccmClient?: CcmClient;
+  /** ccm-fhir's trusted issuers' write-back switches (EHR_ISSUERS_FILE), by issuer URL. */
+  issuerWriteBack?: ReadonlyMap<string, boolean>;
 }
 
 /** The security headers of every app response. */
@@ -83,48 +94,67 @@ async function enrich(record: LaunchRecord): Promise<void> {
   }
 }
 
+/** Whether the note may be written back to the launching EHR: its configuration, then the token's scope. */
+function writeBackOf(
+  record: LaunchRecord,
+  issuers: IssuerClient[],
+  trusted?: ReadonlyMap<string, boolean>,
+): { allowed: boolean; why?: string } {
+  const client = issuers.find((c) => c.iss === record.context.ehrIss);
+  if (!(trusted?.get(record.context.ehrIss) ?? client?.writeBack ?? false))
+    return { allowed: false, why: 'this EHR is not configured to receive notes from the app.' };
+  const scope = record.client.tokenResponse?.scope ?? client?.scope;
+  if (!scopeGrantsCreate(scope, 'DocumentReference'))
+    return { allowed: false, why: 'the EHR did not grant the app DocumentReference create (scope).' };
+  return { allowed: true };
+}
+
 /** The error handler: launch failures, FHIR failures and anything else as a page, never a stack trace. */
 function errorPages(views: AppViews, logger?: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) return;
     if (err instanceof LaunchError) return sendError(views, res, err.page);
-    if (err instanceof FhirReadError) {
-      const expired = err.status === 401;
-      return sendError(views, res, {
-        status: expired ? 401 : 502,
-        title: expired ? 'Your access has expired' : 'The FHIR server did not answer as expected',
-        message: expired
-          ? 'The EHR no longer accepts this launch of the app.'
-          : err.status === 0
-            ? 'The FHIR server could not be reached.'
-            : `The FHIR server answered ${err.status}: ${err.message}`,
-        hint: expired ? 'Open the app again from the patient chart in your EHR.' : 'Try again in a moment.',
-      });
-    }
+    const failed = fhirFailurePage(err);
+    if (failed) return sendError(views, res, { ...withKeptInput(req, failed) });
     const tooBig = (err as { code?: string }).code === 'LIMIT_FILE_SIZE';
     if (!tooBig) logger?.error({ err, path: req.path }, 'clinician app error');
     sendError(views, res, {
-      status: tooBig ? 413 : 500,
-      title: tooBig ? 'The file is too large' : 'Something went wrong',
-      message: tooBig ? 'Uploads may be at most 5 MB.' : 'The app could not complete this request.',
-      hint: 'Go back and try again.',
+      ...withKeptInput(req, {
+        status: tooBig ? 413 : 500,
+        title: tooBig ? 'The file is too large' : 'Something went wrong',
+        message: tooBig ? 'Uploads may be at most 5 MB.' : 'The app could not complete this request.',
+        hint: 'Go back and try again.',
+      }),
     });
   };
 }
 
 /** The launch-scoped router with every screen mounted. */
-function launchRouter(sessions: SessionStore, views: AppViews, opts: ClinicianAppOptions): Router {
+function launchRouter(
+  sessions: SessionStore,
+  views: AppViews,
+  opts: ClinicianAppOptions,
+  exchange: Exchanger,
+): Router {
   const router = express.Router({ mergeParams: true });
   router.use(resolveLaunch(sessions, views), parseBodies, checkCsrf(views));
   const deps = screenDeps(views, {
     now: opts.clock ?? (() => new Date()),
     timeZone: opts.timeZone,
     appPath: APP_PATH,
+    exchange,
   });
   router.get('/', (req, res) =>
     res.redirect(303, `${APP_PATH}/p/${(req.params as Record<string, string>).key}/conditions`),
   );
-  for (const mount of [mountConditions, mountConsent, mountCarePlan, mountTime, ...(opts.screens ?? [])])
+  for (const mount of [
+    mountConditions,
+    mountConsent,
+    mountCarePlan,
+    mountTime,
+    mountNote,
+    ...(opts.screens ?? []),
+  ])
     mount(router, deps);
   return router;
 }
@@ -145,12 +175,21 @@ export function clinicianApp(opts: ClinicianAppOptions): Router {
     secure: opts.origin.startsWith('https:'),
     crossSiteFrame: framedByOtherOrigins(opts.frameAncestors ?? "'self'", opts.origin),
   });
+  const ownIss = opts.ownIss ?? `${opts.origin}/fhir`;
   const launchDeps: LaunchDeps = {
     issuers: opts.issuers,
+    ownIss,
+    canExchange: Boolean(opts.ccmClient),
     sessions,
     appBase: `${opts.origin}${APP_PATH}`,
     now: () => Date.now(),
   };
+  const ccmClient = opts.ccmClient;
+  const exchange: Exchanger = (input) => {
+    if (!ccmClient) throw new Error('no ccm-fhir credential');
+    return exchangeToken(normaliseIss(ownIss), ccmClient, input);
+  };
+  const now = opts.clock ?? (() => new Date());
   const app = express.Router();
   app.use(securityHeaders(opts.origin, opts.frameAncestors ?? "'self'"));
   app.use('/static', express.static(STATIC_DIR, { index: false, maxAge: '1h' }));
@@ -174,14 +213,17 @@ export function clinicianApp(opts: ClinicianAppOptions): Router {
   });
   app.get('/callback', async (req, res, next) => {
     try {
-      const record = await completeLaunch(launchDeps, req, res);
-      await enrich(record);
+      const record = await completeLaunch(launchDeps, req, res, async (r) => {
+        if (!r.context.twoServers) return enrich(r);
+        await linkLaunch(r, { exchange, now });
+        r.context.writeBack = writeBackOf(r, opts.issuers, opts.issuerWriteBack);
+      });
       res.set('cache-control', 'no-store').redirect(303, `${APP_PATH}/p/${record.context.key}/conditions`);
     } catch (err) {
       next(err);
     }
   });
-  app.use('/p/:key', launchRouter(sessions, views, opts));
+  app.use('/p/:key', launchRouter(sessions, views, opts, exchange));
   app.use((_req: Request, res: Response) =>
     sendError(views, res, {
       status: 404,

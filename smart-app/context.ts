@@ -7,20 +7,39 @@
 import type { Request, Response, Router } from 'express';
 import type { Bundle, OperationOutcome, Resource } from 'fhir/r4.js';
 
-/** What the EHR launch established for one tab (SMART App Launch 2.2, "launch context"). */
+/**
+ * What the EHR launch established for one tab (SMART App Launch 2.2, "launch context"). When another EHR
+ * launched the app, the ids are ccm-fhir's (the CCM system of record) and the EHR's own ids are kept beside
+ * them; when ccm-fhir launched it, both are the same.
+ */
 export interface LaunchContext {
   /** The launch key in the URL: `/app/p/{key}/...`. */
   key: string;
   /** The FHIR base URL of the server that launched the app (`iss`). */
   serverUrl: string;
-  /** The patient in context. */
+  /** The EHR's FHIR base URL (`iss`; the same as serverUrl). */
+  ehrIss: string;
+  /** ccm-fhir's FHIR base URL (where every CCM resource is read and written). */
+  ccmUrl: string;
+  /** True when the launching EHR is not this ccm-fhir (two servers in one launch). */
+  twoServers: boolean;
+  /** The patient in context: ccm-fhir's Patient id (linked to the EHR's patient). */
   patientId: string;
-  /** The signed-in user as a relative reference (`Practitioner/x`), from the id_token's `fhirUser`. */
+  /** The patient's id at the EHR. */
+  ehrPatientId: string;
+  /** The signed-in user at ccm-fhir as a relative reference (`Practitioner/x`; the linked Practitioner). */
   fhirUser?: string;
+  /** The signed-in user at the EHR (`Practitioner/x`), from the EHR's id_token. */
+  ehrFhirUser?: string;
   /** The user's display name, when known. */
   userName?: string;
   /** The encounter in context, when the EHR sent one. */
   encounterId?: string;
+  /**
+   * Whether the monthly note may be written back to the EHR (another EHR only): its configuration allows it
+   * and the EHR token's scope grants DocumentReference create; `why` says what is missing.
+   */
+  writeBack?: { allowed: boolean; why?: string };
   /** False when the EHR said it shows its own patient banner (`need_patient_banner: false`). */
   needPatientBanner: boolean;
 }
@@ -31,12 +50,15 @@ export class FhirWriteError extends Error {
   readonly status: number;
   /** The server's OperationOutcome, or one made from the transport error. */
   readonly outcome: OperationOutcome;
+  /** The server that refused, when the launch has two. */
+  readonly server?: 'ehr' | 'ccm';
 
-  constructor(status: number, outcome: OperationOutcome) {
+  constructor(status: number, outcome: OperationOutcome, server?: 'ehr' | 'ccm') {
     super(outcome.issue.map((i) => i.diagnostics ?? i.details?.text ?? i.code).join('; '));
     this.name = 'FhirWriteError';
     this.status = status;
     this.outcome = outcome;
+    if (server) this.server = server;
   }
 }
 
@@ -73,8 +95,16 @@ export interface Flash {
 export interface ScreenDeps {
   /** The launch of this request (the router is mounted under `/app/p/:key`). */
   launch(req: Request): LaunchContext;
-  /** FHIR access for this launch. */
+  /**
+   * ccm-fhir, the CCM system of record: every CCM read and write and the $operations. When ccm-fhir itself
+   * launched the app this is also the EHR.
+   */
   fhir(req: Request): FhirApi;
+  /**
+   * The launching EHR: chart reads (Patient, Condition, medicines, allergies, encounters, observations) and
+   * the DocumentReference write-back only. The same as fhir() when ccm-fhir launched the app.
+   */
+  ehr(req: Request): FhirApi;
   /**
    * Renders `smart-app/views/{view}.hbs` inside the app layout (patient banner, navigation, CSRF token as
    * `csrfToken`, `base` = `/app/p/{key}`, flash), with `data` as the view's context.

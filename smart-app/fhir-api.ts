@@ -12,11 +12,16 @@ import { refreshToken } from './refresh.js';
 const TIMEOUT_MS = 20000;
 const JSON_TYPE = 'application/fhir+json';
 
+/** Which of a launch's two FHIR servers a call went to: the launching EHR, or ccm-fhir (the CCM record). */
+export type ServerRole = 'ehr' | 'ccm';
+
 /** A read or search the FHIR server did not answer with success. */
 export class FhirReadError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The server that failed, when the launch has two (undefined: the one server that launched the app). */
+    readonly server?: ServerRole,
   ) {
     super(message);
     this.name = 'FhirReadError';
@@ -47,33 +52,64 @@ export interface TokenHolder {
   now(): number;
 }
 
+/** Where a FhirApi sends its calls and the bearer token it sends there. */
+export interface TokenSource {
+  /** The FHIR base URL (the token goes nowhere else). */
+  serverUrl(): string;
+  /** A current access token (renewed first when about to expire); throws FhirReadError(401) when none. */
+  accessToken(): Promise<string>;
+  /** Which server this is, when the launch has two. */
+  role?: ServerRole;
+}
+
+/** The token source of a SMART launch's client state: refreshed when about to expire and a refresh token is held. */
+export function launchTokens(holder: TokenHolder, role?: ServerRole): TokenSource {
+  return {
+    role,
+    serverUrl: () => holder.get().serverUrl,
+    async accessToken() {
+      let state = holder.get();
+      const expiresAt = state.expiresAt ?? Number.POSITIVE_INFINITY;
+      if (expiresAt * 1000 - 30000 < holder.now() && state.tokenResponse?.refresh_token) {
+        state = await refreshToken(state);
+        holder.set(state);
+      }
+      const t = state.tokenResponse?.access_token;
+      if (!t)
+        throw new FhirReadError(
+          401,
+          'The launch has no access token: launch the app again from the EHR.',
+          role,
+        );
+      return t;
+    },
+  };
+}
+
 /** FhirApi over HTTP for one launch (see the file comment). */
 export class HttpFhirApi implements FhirApi {
-  constructor(private readonly holder: TokenHolder) {}
+  constructor(private readonly tokens: TokenSource) {}
 
   private base(): string {
-    return this.holder.get().serverUrl.replace(/\/+$/, '');
+    return this.tokens.serverUrl().replace(/\/+$/, '');
   }
 
-  /** The access token, refreshed first when it is about to expire and a refresh token is held. */
+  /** The access token; a renewal failure keeps its status and names this server. */
   private async token(): Promise<string> {
-    let state = this.holder.get();
-    const expiresAt = state.expiresAt ?? Number.POSITIVE_INFINITY;
-    if (expiresAt * 1000 - 30000 < this.holder.now() && state.tokenResponse?.refresh_token) {
-      state = await refreshToken(state);
-      this.holder.set(state);
+    try {
+      return await this.tokens.accessToken();
+    } catch (err) {
+      if (err instanceof FhirReadError && err.server === undefined && this.tokens.role)
+        throw new FhirReadError(err.status, err.message, this.tokens.role);
+      throw err;
     }
-    const t = state.tokenResponse?.access_token;
-    if (!t)
-      throw new FhirReadError(401, 'The launch has no access token: launch the app again from the EHR.');
-    return t;
   }
 
   /** One request to the launch's FHIR server (never elsewhere: the token goes only there). */
   private async call(method: string, url: string, body?: unknown, extra: Record<string, string> = {}) {
     const base = this.base();
     if (!url.startsWith(`${base}/`) && url !== base)
-      throw new FhirReadError(400, 'URL outside the FHIR server');
+      throw new FhirReadError(400, 'URL outside the FHIR server', this.tokens.role);
     const headers: Record<string, string> = {
       accept: JSON_TYPE,
       authorization: `Bearer ${await this.token()}`,
@@ -95,11 +131,15 @@ export class HttpFhirApi implements FhirApi {
       res = await this.call('GET', url);
     } catch (err) {
       if (err instanceof FhirReadError) throw err;
-      throw new FhirReadError(0, 'The FHIR server could not be reached.');
+      throw new FhirReadError(0, 'The FHIR server could not be reached.', this.tokens.role);
     }
     if (!res.ok) {
       const outcome = await refusal(res);
-      throw new FhirReadError(res.status, outcome.issue.map((i) => i.diagnostics ?? i.code).join('; '));
+      throw new FhirReadError(
+        res.status,
+        outcome.issue.map((i) => i.diagnostics ?? i.code).join('; '),
+        this.tokens.role,
+      );
     }
     return (await res.json()) as T;
   }
@@ -109,10 +149,15 @@ export class HttpFhirApi implements FhirApi {
     try {
       res = await this.call(method, url, body, { prefer: 'return=representation', ...extra });
     } catch (err) {
-      if (err instanceof FhirReadError) throw new FhirWriteError(err.status, outcomeOf(err.message));
-      throw new FhirWriteError(0, outcomeOf('The FHIR server could not be reached; nothing was saved.'));
+      if (err instanceof FhirReadError)
+        throw new FhirWriteError(err.status, outcomeOf(err.message), this.tokens.role);
+      throw new FhirWriteError(
+        0,
+        outcomeOf('The FHIR server could not be reached; nothing was saved.'),
+        this.tokens.role,
+      );
     }
-    if (!res.ok) throw new FhirWriteError(res.status, await refusal(res));
+    if (!res.ok) throw new FhirWriteError(res.status, await refusal(res), this.tokens.role);
     const text = await res.text();
     return (text ? JSON.parse(text) : body) as T;
   }
@@ -164,7 +209,7 @@ export class HttpFhirApi implements FhirApi {
   }
 }
 
-/** Builds the FhirApi of a launch. */
-export function httpFhirApi(holder: TokenHolder): FhirApi {
-  return new HttpFhirApi(holder);
+/** Builds the FhirApi of a launch: over its SMART client state, or over any token source. */
+export function httpFhirApi(source: TokenHolder | TokenSource): FhirApi {
+  return new HttpFhirApi('accessToken' in source ? source : launchTokens(source));
 }

@@ -18,6 +18,12 @@ export interface IssuerClient {
   scope: string;
   /** A label for the standalone launch page. */
   name: string;
+  /**
+   * Whether the monthly note may be written back to this EHR as a DocumentReference (`write_back`; default
+   * false). ccm-fhir's own trusted-issuer configuration (EHR_ISSUERS_FILE `write_back`), when it lists the
+   * issuer, has the last word.
+   */
+  writeBack?: boolean;
 }
 
 /**
@@ -57,6 +63,8 @@ function parseEntry(raw: unknown, i: number): IssuerClient {
   if (!secret && !jwk) throw new IssuerConfigError(`${where} needs client_secret or private_jwk`);
   if (jwk && (typeof jwk.kid !== 'string' || !['RS384', 'ES384'].includes(jwk.alg)))
     throw new IssuerConfigError(`${where}.private_jwk needs a kid and alg RS384 or ES384`);
+  if (e.write_back !== undefined && typeof e.write_back !== 'boolean')
+    throw new IssuerConfigError(`${where}.write_back must be true or false`);
   return {
     iss: normaliseIss(e.iss),
     clientId: e.client_id,
@@ -64,6 +72,7 @@ function parseEntry(raw: unknown, i: number): IssuerClient {
     ...(jwk && !secret ? { privateJwk: jwk } : {}),
     scope: typeof e.scope === 'string' && e.scope.trim() ? e.scope.trim() : DEFAULT_SCOPE,
     name: typeof e.name === 'string' && e.name ? e.name : normaliseIss(e.iss),
+    ...(typeof e.write_back === 'boolean' ? { writeBack: e.write_back } : {}),
   };
 }
 

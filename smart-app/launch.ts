@@ -19,6 +19,10 @@ import type { ErrorPage } from './views.js';
 /** What the launch handlers need. */
 export interface LaunchDeps {
   issuers: IssuerClient[];
+  /** This ccm-fhir's FHIR base URL: a launch from any other `iss` uses two servers. */
+  ownIss: string;
+  /** Whether the app holds a credential at this ccm-fhir for the token exchange (needed for other EHRs). */
+  canExchange: boolean;
   sessions: SessionStore;
   /** The app's public origin + `/app`. */
   appBase: string;
@@ -105,6 +109,15 @@ export async function startLaunch(deps: LaunchDeps, req: Request, res: Response)
     });
   }
   const conf = await discover(iss);
+  if (iss !== normaliseIss(deps.ownIss) && !deps.canExchange) {
+    throw new LaunchError({
+      status: 403,
+      title: 'This EHR is not connected to ccm-fhir',
+      message:
+        'The app keeps the CCM record in ccm-fhir, which trusts no EHR issuer, so it cannot open a launch from this EHR.',
+      hint: "An administrator can add this EHR to ccm-fhir's trusted issuers (EHR_ISSUERS_FILE).",
+    });
+  }
   if (!(conf.code_challenge_methods_supported ?? []).includes('S256')) {
     throw new LaunchError({
       status: 502,
@@ -156,8 +169,12 @@ export function relativeRef(url: unknown): string | undefined {
   return m ? `${m[1]}/${m[2]}` : undefined;
 }
 
-/** The launch context from a token response (app-launch.html "Launch context arrives with the access token"). */
-export function contextOf(key: string, state: fhirclient.ClientState): LaunchContext {
+/**
+ * The launch context from a token response (app-launch.html "Launch context arrives with the access token").
+ * The patient and user are the EHR's; when `ownIss` (this ccm-fhir) is another server, the token exchange
+ * replaces them with the linked ccm-fhir ones (smart-app/ehr/link.ts).
+ */
+export function contextOf(key: string, state: fhirclient.ClientState, ownIss?: string): LaunchContext {
   const tr = (state.tokenResponse ?? {}) as Record<string, unknown>;
   const patientId = typeof tr.patient === 'string' && ID.test(tr.patient) ? tr.patient : undefined;
   if (!patientId) {
@@ -171,19 +188,33 @@ export function contextOf(key: string, state: fhirclient.ClientState): LaunchCon
   const claims = jwtClaims(tr.id_token);
   const fhirUser = relativeRef(claims.fhirUser ?? tr.fhirUser);
   const encounterId = typeof tr.encounter === 'string' && ID.test(tr.encounter) ? tr.encounter : undefined;
+  const serverUrl = normaliseIss(state.serverUrl);
+  const ccmUrl = ownIss ? normaliseIss(ownIss) : serverUrl;
   return {
     key,
-    serverUrl: normaliseIss(state.serverUrl),
+    serverUrl,
+    ehrIss: serverUrl,
+    ccmUrl,
+    twoServers: ccmUrl !== serverUrl,
     patientId,
-    ...(fhirUser ? { fhirUser } : {}),
+    ehrPatientId: patientId,
+    ...(fhirUser ? { fhirUser, ehrFhirUser: fhirUser } : {}),
     ...(typeof claims.name === 'string' ? { userName: claims.name } : {}),
     ...(encounterId ? { encounterId } : {}),
     needPatientBanner: tr.need_patient_banner !== false,
   };
 }
 
-/** GET /app/callback: completes the launch; resolves with the new launch record. */
-export async function completeLaunch(deps: LaunchDeps, req: Request, res: Response): Promise<LaunchRecord> {
+/**
+ * GET /app/callback: completes the launch; `prepare` (the link to ccm-fhir, the banner) runs before the
+ * launch is kept in the session, so a launch that fails there is never usable. Resolves with the record.
+ */
+export async function completeLaunch(
+  deps: LaunchDeps,
+  req: Request,
+  res: Response,
+  prepare: (record: LaunchRecord) => Promise<void> = async () => undefined,
+): Promise<LaunchRecord> {
   const error = queryString(req, 'error');
   const stateKey = queryString(req, 'state');
   const session = deps.sessions.find(req);
@@ -225,12 +256,13 @@ export async function completeLaunch(deps: LaunchDeps, req: Request, res: Respon
     });
   }
   const record: LaunchRecord = {
-    context: contextOf(pending.key, client.state),
+    context: contextOf(pending.key, client.state, deps.ownIss),
     client: client.state,
     csrf: randomToken(32),
     flash: [],
     store: new Map(),
   };
+  await prepare(record);
   session.launches.set(pending.key, record);
   return record;
 }

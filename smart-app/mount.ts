@@ -5,6 +5,8 @@
  */
 import type { Router } from 'express';
 import type { Logger } from 'pino';
+import type { AccessMode } from '../server/auth/smart-access.js';
+import type { CcmClient } from './ehr/exchange.js';
 import { clinicianApp } from './app.js';
 import { loadIssuerClients } from './issuers.js';
 
@@ -18,12 +20,22 @@ export interface ClinicianAppConfig {
   practiceTimezone?: string;
 }
 
+/**
+ * The app's credential at this ccm-fhir for the token exchange: the in-process client the server registers
+ * whenever it trusts an EHR issuer (server/ccm/ehr-link/app-client.ts); none when it trusts none.
+ */
+function ccmClientOf(access: AccessMode | undefined): CcmClient | undefined {
+  const link = access && 'ehrLink' in access ? access.ehrLink : undefined;
+  return link ? { clientId: link.appClient.clientId, privateJwk: link.appClient.privateJwk } : undefined;
+}
+
 /** The `/app` router of a server. */
 export function clinicianAppOf(
-  deps: { config: ClinicianAppConfig; clock?: () => Date; practiceTimezone?: string },
+  deps: { config: ClinicianAppConfig; clock?: () => Date; practiceTimezone?: string; access?: AccessMode },
   logger?: Logger,
 ): Router {
   const c = deps.config;
+  const link = deps.access && 'ehrLink' in deps.access ? deps.access.ehrLink : undefined;
   return clinicianApp({
     origin: new URL(c.baseUrl).origin,
     issuers: loadIssuerClients({
@@ -33,6 +45,9 @@ export function clinicianAppOf(
     }),
     frameAncestors: c.smartAppFrameAncestors,
     sessionMinutes: c.smartAppSessionMinutes,
+    ownIss: c.baseUrl,
+    ccmClient: ccmClientOf(deps.access),
+    ...(link ? { issuerWriteBack: new Map(link.issuers.map((i) => [i.iss, i.writeBack])) } : {}),
     timeZone: deps.practiceTimezone ?? c.practiceTimezone ?? 'America/New_York',
     clock: deps.clock,
     logger,

@@ -9,6 +9,30 @@ import { importJWK, SignJWT, type JWK } from 'jose';
 import type { fhirclient } from 'fhirclient/lib/types.js';
 import { FhirReadError } from './fhir-api.js';
 
+/** A private JWK with its key id and algorithm (RS384 or ES384). */
+export type PrivateJwk = JWK & { kid: string; alg: string };
+
+/**
+ * A signed client assertion (SMART client-confidential-asymmetric.html; RFC 7523 §3): issuer and subject the
+ * client id, audience the token endpoint, a fresh jti, two minutes of life.
+ */
+export async function signClientAssertion(
+  clientId: string,
+  jwk: PrivateJwk,
+  audience: string,
+): Promise<string> {
+  const key = await importJWK(jwk, jwk.alg);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: jwk.alg, kid: jwk.kid, typ: 'JWT' })
+    .setIssuer(clientId)
+    .setSubject(clientId)
+    .setAudience(audience)
+    .setJti(randomUUID())
+    .setIssuedAt()
+    .setExpirationTime('2m')
+    .sign(key);
+}
+
 /** The client authentication of a token request, as form fields and headers. */
 async function clientAuth(
   state: fhirclient.ClientState,
@@ -21,17 +45,9 @@ async function clientAuth(
     );
     return { authorization: `Basic ${basic}` };
   }
-  const jwk = state.clientPrivateJwk as (JWK & { kid: string; alg: string }) | undefined;
+  const jwk = state.clientPrivateJwk as PrivateJwk | undefined;
   if (jwk) {
-    const key = await importJWK(jwk, jwk.alg);
-    const assertion = await new SignJWT({})
-      .setProtectedHeader({ alg: jwk.alg, kid: jwk.kid, typ: 'JWT' })
-      .setIssuer(id)
-      .setSubject(id)
-      .setAudience(state.tokenUri ?? '')
-      .setJti(randomUUID())
-      .setExpirationTime('2m')
-      .sign(key);
+    const assertion = await signClientAssertion(id, jwk, state.tokenUri ?? '');
     form.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
     form.set('client_assertion', assertion);
     return {};

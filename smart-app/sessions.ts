@@ -8,6 +8,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { fhirclient } from 'fhirclient/lib/types.js';
 import type { Flash, LaunchContext } from './context.js';
+import type { CcmToken } from './ehr/exchange.js';
 
 /** An authorization request on its way (SMART App Launch 2.2 app-launch.html, step "Obtain authorization code"). */
 export interface PendingAuthorization {
@@ -21,8 +22,12 @@ export interface PendingAuthorization {
 /** One authorized launch (one tab). */
 export interface LaunchRecord {
   context: LaunchContext;
-  /** fhirclient's client state: tokens and endpoints (never sent to the browser). */
+  /** fhirclient's client state at the launching EHR: tokens and endpoints (never sent to the browser). */
   client: fhirclient.ClientState;
+  /** The ccm-fhir token from the token exchange, when another EHR launched the app (never sent to the browser). */
+  ccm?: CcmToken;
+  /** A token renewal in progress (one at a time per launch: refresh tokens rotate). */
+  renewing?: Promise<unknown>;
   csrf: string;
   flash: Flash[];
   store: Map<string, unknown>;

@@ -7,7 +7,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import multer from 'multer';
 import type { Patient } from 'fhir/r4.js';
 import type { FhirApi, ScreenDeps } from './context.js';
-import { httpFhirApi } from './fhir-api.js';
+import { ccmTokens, ehrTokens, type Exchanger } from './ehr/tokens.js';
+import { httpFhirApi, launchTokens } from './fhir-api.js';
 import { sameSecret, type LaunchRecord, type PatientSummary, type SessionStore } from './sessions.js';
 import { sendError, type AppViews } from './views.js';
 
@@ -97,18 +98,27 @@ export function summarisePatient(p: Patient): PatientSummary {
   };
 }
 
+/** The launch's FHIR access: ccm-fhir (`fhir`) and the EHR (`ehr`); one server when ccm-fhir launched. */
+function launchApis(record: LaunchRecord, exchange?: Exchanger): { fhir: FhirApi; ehr: FhirApi } {
+  if (!record.ccm || !exchange) {
+    const one = httpFhirApi(
+      launchTokens({ get: () => record.client, set: (s) => (record.client = s), now: () => Date.now() }),
+    );
+    return { fhir: one, ehr: one };
+  }
+  return { fhir: httpFhirApi(ccmTokens(record, exchange)), ehr: httpFhirApi(ehrTokens(record)) };
+}
+
 /** Builds the ScreenDeps of the shell. */
 export function screenDeps(
   views: AppViews,
-  opts: { now: () => Date; timeZone: string; appPath: string },
+  opts: { now: () => Date; timeZone: string; appPath: string; exchange?: Exchanger },
 ): ScreenDeps {
-  const fhir = (req: Request): FhirApi => {
-    const record = recordOf(req);
-    return httpFhirApi({ get: () => record.client, set: (s) => (record.client = s), now: () => Date.now() });
-  };
+  const fhir = (req: Request): FhirApi => launchApis(recordOf(req), opts.exchange).fhir;
   return {
     launch: (req) => recordOf(req).context,
     fhir,
+    ehr: (req) => launchApis(recordOf(req), opts.exchange).ehr,
     async render(req, res, view, data) {
       const record = recordOf(req);
       if (!record.patient) {

@@ -64,6 +64,6 @@ export interface ErrorPage {
 }
 
 /** Sends a plain error page (no stack trace, no token, nothing from the request echoed unescaped). */
-export function sendError(views: AppViews, res: Response, page: ErrorPage): void {
+export function sendError(views: AppViews, res: Response, page: ErrorPage & object): void {
   views.send(res, page.status, 'error', { ...page, pageTitle: page.title, staticBase: '/app/static' });
 }

@@ -52,6 +52,8 @@ export interface PlanContext {
   medications: Array<MedicationRequest | MedicationStatement>;
   /** Id generator for urn:uuid fullUrls (tests may fix it). */
   newId?: () => string;
+  /** Name the patient as a Provenance target (a patient-confined token: launched by another EHR). */
+  provenanceNamesPatient?: boolean;
 }
 
 /** The stored plan a revision starts from. */
@@ -195,6 +197,7 @@ export function buildCreateBundle(d: PlanDraft, ctx: PlanContext): BuiltBundle {
     who: ctx.user,
     activity: 'CREATE',
     reason: 'CCM comprehensive care plan established',
+    ...(ctx.provenanceNamesPatient ? { patient: `Patient/${ctx.patientId}` } : {}),
   });
   entries.push(...goals, post(plan, planUrl), ...tasks, post(provenance, urn(ctx)));
   return {
@@ -309,7 +312,7 @@ export function buildReviseBundle(d: PlanDraft, ctx: PlanContext, stored: Stored
 
 /** The Provenance of a revision, targeting version `target` of the plan. */
 export function reviseProvenance(
-  ctx: Pick<PlanContext, 'now' | 'user' | 'patientId'>,
+  ctx: Pick<PlanContext, 'now' | 'user' | 'patientId' | 'provenanceNamesPatient'>,
   planRef: string,
   target: string,
   previous: string | undefined,
@@ -322,6 +325,7 @@ export function reviseProvenance(
     activity: 'UPDATE',
     ...(previous ? { previous: `${planRef}/_history/${previous}` } : {}),
     reason: substantial ? 'CCM care plan substantially revised' : 'CCM care plan updated',
+    ...(ctx.provenanceNamesPatient ? { patient: `Patient/${ctx.patientId}` } : {}),
   });
 }
 

@@ -1,9 +1,11 @@
 /**
  * Reads what the care plan screen needs through the launch's FhirApi (works against any SMART R4 server):
- * the patient's active Conditions classified into CCM condition groups, active medicines, the billing
- * practitioner of the CCM consent, and the current CCM CarePlan with its Goals, Tasks and CareTeam.
+ * the patient's active Conditions classified into CCM condition groups, the billing practitioner of the CCM
+ * consent, and the current CCM CarePlan with its Goals, Tasks and CareTeam from ccm-fhir; the active
+ * medicines and the allergies from the EHR's chart (the same server when ccm-fhir launched the app).
  */
 import type {
+  AllergyIntolerance,
   CarePlan,
   Condition,
   Consent,
@@ -53,6 +55,8 @@ export interface PlanData {
   patientName: string;
   problems: ProblemItem[];
   medications: Array<MedicationRequest | MedicationStatement>;
+  /** The allergies and intolerances in the EHR's chart, as words (substance: reaction). */
+  allergies: string[];
   /** The care team as the builder assigns tasks to it. */
   team: TeamMember[];
   /** The billing practitioner (CarePlan.author). */
@@ -180,6 +184,21 @@ async function medicationsOf(
   return [...orders, ...statements];
 }
 
+/** Active allergies and intolerances of the chart; none when the EHR does not offer them. */
+async function allergiesOf(api: FhirApi, patientId: string): Promise<string[]> {
+  const found = await api
+    .search<AllergyIntolerance>('AllergyIntolerance', { patient: patientId }, 200)
+    .catch(() => [] as AllergyIntolerance[]);
+  return found
+    .filter((a) => !['inactive', 'resolved'].includes(a.clinicalStatus?.coding?.[0]?.code ?? ''))
+    .map((a) => {
+      const what = a.code?.text ?? a.code?.coding?.find((c) => c.display)?.display ?? 'Allergy';
+      const how = a.reaction?.[0]?.manifestation?.[0];
+      const reaction = how?.text ?? how?.coding?.find((c) => c.display)?.display;
+      return reaction ? `${what}: ${reaction}` : what;
+    });
+}
+
 /** The name of a medicine resource. */
 export function medicineName(m: MedicationRequest | MedicationStatement): string {
   const cc = m.medicationCodeableConcept;
@@ -189,17 +208,23 @@ export function medicineName(m: MedicationRequest | MedicationStatement): string
   return dose ? `${name}: ${dose}` : name;
 }
 
-/** Reads everything the screen needs for the patient in context. */
+/**
+ * Reads everything the screen needs for the patient in context: the CCM record from `api` (ccm-fhir), the
+ * medicines and allergies from `ehr` (the launching EHR's chart, by its own patient id).
+ */
 export async function loadPlanData(
   api: FhirApi,
   launch: LaunchContext,
   classifier: ConditionClassifier,
+  ehr: FhirApi = api,
 ): Promise<PlanData> {
   const pid = launch.patientId;
-  const [patient, conditions, medications, consentAuthor, stored] = await Promise.all([
+  const chartId = launch.ehrPatientId ?? pid;
+  const [patient, conditions, medications, allergies, consentAuthor, stored] = await Promise.all([
     api.read<Patient>('Patient', pid),
     api.search<Condition>('Condition', { patient: pid }, 500),
-    medicationsOf(api, pid),
+    medicationsOf(ehr, chartId),
+    allergiesOf(ehr, chartId),
     billingPractitioner(api, pid),
     currentPlan(api, pid),
   ]);
@@ -228,5 +253,5 @@ export async function loadPlanData(
     if (o && !names.has(o))
       names.set(o, o.startsWith('CareTeam/') ? 'The whole care team' : await personName(api, o));
   }
-  return { patientId: pid, patientName, problems, medications, team, author, stored, names };
+  return { patientId: pid, patientName, problems, medications, allergies, team, author, stored, names };
 }

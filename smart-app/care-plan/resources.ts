@@ -138,6 +138,12 @@ export function roleText(role: TeamMember['role']): string {
  */
 export function provenanceResource(o: {
   target: string;
+  /**
+   * The patient, named as a target too when the app's token is confined to the patient (a launch from
+   * another EHR: ccm-fhir grants no user/Provenance.c then, and a patient-scoped token may write a
+   * Provenance only when it is in the patient's compartment).
+   */
+  patient?: string;
   recorded: string;
   who: string;
   activity: 'CREATE' | 'UPDATE';
@@ -146,7 +152,7 @@ export function provenanceResource(o: {
 }): Provenance {
   return {
     resourceType: 'Provenance',
-    target: [{ reference: o.target }],
+    target: [{ reference: o.target }, ...(o.patient ? [{ reference: o.patient }] : [])],
     recorded: o.recorded,
     activity: {
       coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation', code: o.activity }],

@@ -15,6 +15,7 @@ import {
   withPatientCopy,
   type PlanContext,
 } from './builder.js';
+import { transactRecorded, writeRecorded } from '../ccm/recorded-write.js';
 import { isDate, todayIn } from './dates.js';
 import { checkDraft, draftFromForm, field, type FormBody } from './form.js';
 import type { PlanData } from './load.js';
@@ -59,6 +60,7 @@ function planContext(deps: ScreenDeps, req: Request, data: PlanData): PlanContex
     careTeam: data.stored?.plan.careTeam?.[0]?.reference,
     names: (k) => data.names.get(k) ?? k,
     medications: data.medications,
+    provenanceNamesPatient: launch.twoServers,
   };
 }
 
@@ -103,13 +105,13 @@ export async function savePlan(deps: ScreenDeps, req: Request, data: PlanData): 
   const api = deps.fhir(req);
   try {
     if (!data.stored) {
-      await api.transaction(buildCreateBundle(draft, ctx).bundle);
+      await transactRecorded(api, buildCreateBundle(draft, ctx).bundle, ctx.provenanceNamesPatient === true);
       return { ok: true, message: 'Care plan saved. Give the patient a copy and record the hand-over.' };
     }
     const version = field(body, 'version');
     const plan: CarePlan = { ...data.stored.plan, meta: { ...data.stored.plan.meta, versionId: version } };
     const built = buildReviseBundle(draft, ctx, { ...data.stored, plan });
-    const response = await api.transaction(built.bundle);
+    const response = await transactRecorded(api, built.bundle, ctx.provenanceNamesPatient === true);
     if (!built.provenanceIncluded)
       await provenanceAfter(api, ctx, response, plan.id as string, version, draft.substantial);
     return {
@@ -145,7 +147,15 @@ export async function saveHandover(deps: ScreenDeps, req: Request, data: PlanDat
   if (errors.length || !data.stored) return { ok: false, status: 422, method, date, errors };
   const when = date === today ? deps.now().toISOString() : date;
   try {
-    await deps.fhir(req).update(withPatientCopy(data.stored.plan, method, when), version);
+    const launch = deps.launch(req);
+    await writeRecorded(deps.fhir(req), {
+      resource: withPatientCopy(data.stored.plan, method, when),
+      versionId: version,
+      who: launch.fhirUser,
+      ...(launch.twoServers ? { patient: `Patient/${data.patientId}` } : {}),
+      now: deps.now(),
+      reason: 'CCM care plan copy given to the patient',
+    });
     return { ok: true, message: `Hand-over recorded: the patient was given a copy on ${date}.` };
   } catch (err) {
     if (!(err instanceof FhirWriteError)) throw err;

@@ -135,7 +135,7 @@ async function renderPrint(deps: ScreenDeps, req: Request, res: Response, data: 
 /** Loads the plan data, or renders why it cannot (no practitioner to author the plan). */
 async function load(deps: ScreenDeps, req: Request, res: Response, classifier: ConditionClassifier) {
   try {
-    return await loadPlanData(deps.fhir(req), deps.launch(req), classifier);
+    return await loadPlanData(deps.fhir(req), deps.launch(req), classifier, deps.ehr(req));
   } catch (err) {
     if (!(err instanceof NoAuthorError)) throw err;
     res.status(409);

@@ -10,6 +10,7 @@ import type { Condition, Parameters } from 'fhir/r4.js';
 import { FhirWriteError, type MountScreen, type ScreenDeps } from '../context.js';
 import { buildRecord, loadPatientResources, localEligibility, suggestionOf } from '../ccm/patient-record.js';
 import { attestedCondition, localDateTime } from '../ccm/resources.js';
+import { writeRecorded } from '../ccm/recorded-write.js';
 import { eligibilityFromEngine, eligibilityFromParameters } from '../ccm/view-model.js';
 import { EXTENSION } from '../../server/ccm/vocabulary.js';
 import { field, writeErrorView, type WriteErrorView } from './write-errors.js';
@@ -113,7 +114,14 @@ async function attest(deps: ScreenDeps, req: Request, res: Response) {
       by: ctx.fhirUser as string,
       at: localDateTime(deps.now().getTime(), deps.timeZone),
     });
-    await api.update(updated, current.meta?.versionId);
+    await writeRecorded(api, {
+      resource: updated,
+      versionId: current.meta?.versionId,
+      who: ctx.fhirUser,
+      ...(ctx.twoServers ? { patient: `Patient/${ctx.patientId}` } : {}),
+      now: deps.now(),
+      reason: 'CCM chronic condition attestation',
+    });
     const name = current.code?.text ?? current.code?.coding?.[0]?.display ?? id;
     deps.flash(req, { kind: 'success', text: `Attestation saved for ${name}.` });
     res.redirect(303, `/app/p/${ctx.key}/conditions#condition-${id}`);

@@ -16,6 +16,7 @@ import {
   revokedConsent,
   type ConsentInput,
 } from '../ccm/resources.js';
+import { writeRecorded } from '../ccm/recorded-write.js';
 import { field, fields, formRefusal, SKEW_MS, writeErrorView, type WriteErrorView } from './write-errors.js';
 
 /** The four things the patient must be told (CMS), with the words the checklist shows. */
@@ -171,7 +172,13 @@ async function record(deps: ScreenDeps, req: Request, res: Response) {
       at: obtainedAt(deps, form.obtained),
       document: documentOf(req),
     };
-    await deps.fhir(req).create(consentResource(input, deps.timeZone));
+    await writeRecorded(deps.fhir(req), {
+      resource: consentResource(input, deps.timeZone),
+      who: ctx.fhirUser,
+      ...(ctx.twoServers ? { patient: `Patient/${ctx.patientId}` } : {}),
+      now: deps.now(),
+      reason: `CCM consent ${input.decision}`,
+    });
     deps.flash(req, { kind: 'success', text: `Consent recorded: ${input.decision}.` });
     res.redirect(303, `/app/p/${ctx.key}/consent`);
   } catch (err) {
@@ -191,7 +198,14 @@ async function revoke(deps: ScreenDeps, req: Request, res: Response) {
     if (current.patient?.reference !== `Patient/${ctx.patientId}`)
       throw new Error('consent of another patient');
     const revoked = revokedConsent(current, deps.now().getTime(), deps.timeZone);
-    await api.update(revoked, current.meta?.versionId);
+    await writeRecorded(api, {
+      resource: revoked,
+      versionId: current.meta?.versionId,
+      who: ctx.fhirUser,
+      ...(ctx.twoServers ? { patient: `Patient/${ctx.patientId}` } : {}),
+      now: deps.now(),
+      reason: 'CCM consent revoked',
+    });
     deps.flash(req, {
       kind: 'success',
       text: `Consent revoked, effective ${revoked.provision?.period?.end}.`,

@@ -6,7 +6,7 @@
  * ccm-time-entry.
  */
 import type { Request, Response } from 'express';
-import type { Condition, Encounter, Parameters } from 'fhir/r4.js';
+import type { Condition, Parameters } from 'fhir/r4.js';
 import { timeEntryRecord } from '../../server/ccm/engine/extract.js';
 import { monthOf, monthRange, parseMonth } from '../../server/ccm/time/zone.js';
 import { ACTIVITY, TIME_ROLE } from '../../server/ccm/vocabulary.js';
@@ -18,6 +18,7 @@ import {
   type PatientResources,
 } from '../ccm/patient-record.js';
 import { localDateTime, parseLocalInput, timeEntryResource, type TimeInput } from '../ccm/resources.js';
+import { writeRecorded } from '../ccm/recorded-write.js';
 import { duration, monthFromEngine, monthFromParameters, progressOf } from '../ccm/view-model.js';
 import { field, fields, formRefusal, SKEW_MS, writeErrorView, type WriteErrorView } from './write-errors.js';
 
@@ -176,7 +177,13 @@ async function save(deps: ScreenDeps, req: Request, input: Omit<TimeInput, 'pati
     { ...input, patientId: ctx.patientId, practitioner: practitionerOf(deps, req) },
     deps.timeZone,
   );
-  await deps.fhir(req).create<Encounter>(entry);
+  await writeRecorded(deps.fhir(req), {
+    resource: entry,
+    who: ctx.fhirUser,
+    ...(ctx.twoServers ? { patient: `Patient/${ctx.patientId}` } : {}),
+    now: deps.now(),
+    reason: 'CCM time entry',
+  });
   deps.flash(req, {
     kind: 'success',
     text: `Time entry saved: ${duration(Math.floor((input.end - input.start) / 1000))}.`,

@@ -2,8 +2,10 @@
  * Acceptance: the clinician SMART app in headless Chromium. (1) From our /ehr a demo practitioner launches
  * the app for a demo patient, attests two conditions, records verbal consent, builds the care plan (the
  * care-plan steps), runs the timer and adds manual time past 20 minutes and sees 99490 reached; every
- * resource is then read back through the FHIR API and validated. (2) The same journey when a separate
- * server process acts as a third-party EHR (the app only speaks standard SMART to it). (3) Launch failures
+ * resource is then read back through the FHIR API and validated. (2) #18 acceptance 1: process A acts as a
+ * third-party EHR (a ccm-fhir process that refuses app writes the way Epic does, test/e2e/support) and
+ * launches the app on process B (ccm-fhir): the app reads the chart from A and keeps every CCM resource in
+ * B; A receives only the monthly note; a second launch reuses the same B patient. (3) Launch failures
  * show a clear page. (4) Two tabs with two patients log time to the right patient.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -12,9 +14,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Bundle, Resource } from 'fhir/r4.js';
+import type { Bundle, Provenance, Resource } from 'fhir/r4.js';
 import type { Browser, Page } from 'playwright-core';
 import { carePlanSteps } from './support/care-plan-steps.js';
+import { countByType, startEhrProcess, writesSeen } from './support/ehr-process.js';
 import { PROFILE } from '../../server/ccm/vocabulary.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
 import { getBackendToken } from '../helpers/smart-token.js';
@@ -33,11 +36,28 @@ import {
 } from '../smart-app/journey-steps.js';
 
 const THIRD_PARTY_SECRET = 'third-party-ehr-secret-for-the-e2e-test';
+const APP_AT_EHR = 'ccm-app-at-clinic';
 const USER_SCOPES =
   'launch launch/patient launch/encounter openid fhirUser profile offline_access online_access patient/*.cruds user/*.cruds';
+/** The types counted at the EHR before and after the journey. */
+const EHR_TYPES = [
+  'Patient',
+  'Practitioner',
+  'Condition',
+  'Consent',
+  'CarePlan',
+  'Goal',
+  'Task',
+  'CareTeam',
+  'Encounter',
+  'Provenance',
+  'DocumentReference',
+];
 const dirs: string[] = [];
 let ours: ServerProcess;
+/** A: the third-party EHR. */
 let thirdParty: ServerProcess;
+/** B: ccm-fhir with the app, launched from A. */
 let appOnThird: ServerProcess;
 let browser: Browser;
 
@@ -68,7 +88,7 @@ beforeAll(async () => {
     JSON.stringify({
       clients: [
         {
-          client_id: 'ccm-app-elsewhere',
+          client_id: APP_AT_EHR,
           client_name: 'CCM care manager (hosted elsewhere)',
           token_endpoint_auth_methods: ['client_secret_basic'],
           client_secret_sha256: createHash('sha256').update(THIRD_PARTY_SECRET).digest('hex'),
@@ -80,19 +100,39 @@ beforeAll(async () => {
       ],
     }),
   );
-  thirdParty = await startServer(
-    { DATA_DIR: tempDir('b'), SMART_CLIENTS_FILE: clientsB },
-    { timeoutMs: 60000 },
+  thirdParty = await startEhrProcess({ DATA_DIR: tempDir('b'), SMART_CLIENTS_FILE: clientsB });
+  // B trusts A's id_tokens (EHR_ISSUERS_FILE) and the app at B is registered at A (SMART_APP_CLIENTS_FILE).
+  const conf = tempDir('c-conf');
+  const trusted = path.join(conf, 'ehr-issuers.json');
+  writeFileSync(
+    trusted,
+    JSON.stringify({
+      ehrs: [
+        {
+          name: 'clinic',
+          iss: thirdParty.base,
+          jwks_uri: `${thirdParty.origin}/auth/jwks`,
+          id_token_audience: APP_AT_EHR,
+          write_back: true,
+        },
+      ],
+    }),
   );
-  const issuersA = path.join(tempDir('c-conf'), 'issuers.json');
+  const issuersA = path.join(conf, 'issuers.json');
   writeFileSync(
     issuersA,
     JSON.stringify({
-      issuers: [{ iss: thirdParty.base, client_id: 'ccm-app-elsewhere', client_secret: THIRD_PARTY_SECRET }],
+      issuers: [{ iss: thirdParty.base, client_id: APP_AT_EHR, client_secret: THIRD_PARTY_SECRET }],
     }),
   );
   appOnThird = await startServer(
-    { DATA_DIR: tempDir('c'), PORT: String(appPort), SMART_APP_CLIENTS_FILE: issuersA },
+    {
+      DATA_DIR: tempDir('c'),
+      PORT: String(appPort),
+      SMART_APP_CLIENTS_FILE: issuersA,
+      EHR_ISSUERS_FILE: trusted,
+      DEMO_DATA: 'false',
+    },
     { timeoutMs: 60000 },
   );
   browser = await launchChromium();
@@ -117,6 +157,11 @@ async function patientResources(fhirBase: string, patient: string, query: string
   });
   const bundle = (await res.json()) as Bundle;
   return (bundle.entry ?? []).map((e) => e.resource as Resource);
+}
+
+/** A search at a server, read with a fresh backend token of its demo EHR client. */
+async function search(fhirBase: string, query: string): Promise<Resource[]> {
+  return patientResources(fhirBase, '', query);
 }
 
 /** `$validate` errors of a resource against the profiles it claims. */
@@ -186,16 +231,99 @@ describe('the clinician app in Chromium', () => {
     await context.close();
   }, 240000);
 
-  test('(2) launched by a separate server process acting as a third-party EHR', async () => {
+  test('(2) launched by a third-party EHR: the chart is read there, the CCM record is kept in ccm-fhir', async () => {
+    const before = await countByType(thirdParty, EHR_TYPES);
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const { page, errors } = await watchedPage(context);
     await ehrSignIn(page, thirdParty.origin);
-    await journey(page, thirdParty.origin, 'ccm-app-elsewhere', 'third-party');
+    await ehrLaunchApp(page, thirdParty.origin, 'demo-patient-1', APP_AT_EHR);
     expect(new URL(page.url()).origin).toBe(appOnThird.origin);
+    await shot(page, 'two-servers-conditions');
+    const B = appOnThird.base;
+    const A = thirdParty.base;
+    const [patient, ...others] = await search(
+      B,
+      `Patient?identifier=${encodeURIComponent(`${A}/Patient|demo-patient-1`)}`,
+    );
+    expect(others).toEqual([]);
+    const [me] = await search(
+      B,
+      `Practitioner?identifier=${encodeURIComponent(`${A}/Practitioner|demo-pr-1`)}`,
+    );
+    expect(me?.id).toBeDefined();
+    const mirrored = await search(B, `Condition?patient=${patient.id}`);
+    expect(mirrored.map((c) => c.meta?.source).sort()).toEqual(
+      ['1', '2', '3'].map((n) =>
+        expect.stringMatching(new RegExp(`^${A}/Condition/demo-patient-1-cond-${n}(/_history/.+)?$`)),
+      ),
+    );
+    const condId = (n: number) =>
+      mirrored.find((c) => c.meta?.source?.includes(`/Condition/demo-patient-1-cond-${n}`))?.id as string;
+    await attest(page, condId(1));
+    await attest(page, condId(2));
+    await verbalConsent(page, `Practitioner/${me.id}`);
+    await carePlanSteps(page);
+    await shot(page, 'two-servers-care-plan');
+    await runTimer(page);
+    await manualEntry(page, -25, -13);
+    await manualEntry(page, -12, -3);
+    await page.waitForSelector('.progress-box >> text=99490 reached');
+    await shot(page, 'two-servers-time');
+    await page.click("text=Write the month's summary note");
+    await page.waitForSelector('.flash-success >> text=Note kept in ccm-fhir and sent to the EHR.');
+    await shot(page, 'two-servers-note');
     expect(errors).toEqual([]);
-    await expectWritten(thirdParty.base);
+
+    // B holds the whole CCM record, valid against its profiles, with Provenance naming the EHR user.
+    const of = (q: string) => search(B, q.replace('{p}', patient.id as string));
+    const attested = (await of('Condition?patient={p}')).filter((c) =>
+      c.meta?.profile?.includes(PROFILE.condition),
+    );
+    expect(attested.map((c) => c.id).sort()).toEqual([condId(1), condId(2)].sort());
+    const consents = await of('Consent?patient={p}');
+    const entries = await of('Encounter?patient={p}&class=VR');
+    const plans = await of('CarePlan?patient={p}');
+    const goals = await of('Goal?patient={p}');
+    const tasks = await of('Task?patient={p}');
+    const notes = await of('DocumentReference?patient={p}');
+    expect([consents.length, entries.length, notes.length]).toEqual([1, 3, 1]);
+    expect(plans.length).toBeGreaterThanOrEqual(1);
+    expect(goals.length).toBeGreaterThanOrEqual(2);
+    expect(tasks.length).toBeGreaterThanOrEqual(1);
+    for (const r of [...attested, ...consents, ...entries, ...plans, ...tasks]) {
+      expect(r.meta?.profile?.length).toBeGreaterThan(0);
+      expect(await errorsOf(B, r)).toEqual([]);
+    }
+    for (const r of [...goals, ...notes]) expect(await errorsOf(B, r)).toEqual([]);
+    const provenance = await search(B, `Provenance?agent=Practitioner/${me.id}`);
+    const targets = provenance.flatMap((p) => (p as Provenance).target.map((t) => t.reference ?? ''));
+    expect(targets).toContain(`Patient/${patient.id}`);
+    expect(targets.some((t) => t.startsWith(`CarePlan/${plans[0].id}`))).toBe(true);
+    // Every write the journey made has its Provenance naming the linked user.
+    expect(targets).toEqual(
+      expect.arrayContaining([
+        `Condition/${condId(1)}`,
+        `Condition/${condId(2)}`,
+        `Consent/${consents[0].id}`,
+        ...entries.map((e) => `Encounter/${e.id}`),
+        ...plans.map((r) => `CarePlan/${r.id}`),
+      ]),
+    );
+
+    // A received nothing but the note.
+    const after = await countByType(thirdParty, EHR_TYPES);
+    expect(after).toEqual({ ...before, DocumentReference: before.DocumentReference + 1 });
+    const writes = await writesSeen(thirdParty);
+    expect(writes).toEqual([{ method: 'POST', path: '/fhir/DocumentReference', status: 201 }]);
+
+    // A second launch for the same patient reuses the same B patient and mirrors nothing twice.
+    await ehrLaunchApp(page, thirdParty.origin, 'demo-patient-1', APP_AT_EHR);
+    await expect(page.textContent('.context-line, .patient-banner')).resolves.toContain('Maria Alvarez');
+    const again = await search(B, `Patient?identifier=${encodeURIComponent(`${A}/Patient|demo-patient-1`)}`);
+    expect(again.map((p) => p.id)).toEqual([patient.id]);
+    expect((await of('Condition?patient={p}')).length).toBe(mirrored.length);
     await context.close();
-  }, 240000);
+  }, 300000);
 
   test('(3) launch failures show a clear page with a status', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

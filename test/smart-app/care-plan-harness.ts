@@ -142,15 +142,26 @@ function renderView(view: string, data: Record<string, unknown>, base: string, f
 /** Starts an express app mounting the care plan screen under /app/p/:key with test ScreenDeps. */
 export async function startScreen(o: {
   fhirBase: string;
-  launch: Omit<LaunchContext, 'key' | 'serverUrl'>;
+  /** The launching EHR's FHIR base, when it is another server than ccm-fhir (`fhirBase`). */
+  ehrBase?: string;
+  launch: Pick<LaunchContext, 'patientId' | 'needPatientBanner'> & Partial<LaunchContext>;
   now: () => Date;
 }): Promise<ScreenApp> {
   const flashes: Flash[] = [];
   const pending: Flash[] = [];
   const state = new Map<string, unknown>();
   const deps: ScreenDeps = {
-    launch: (req) => ({ ...o.launch, key: String(req.params.key), serverUrl: o.fhirBase }),
+    launch: (req) => ({
+      ehrIss: o.ehrBase ?? o.fhirBase,
+      ccmUrl: o.fhirBase,
+      twoServers: o.ehrBase !== undefined,
+      ehrPatientId: o.launch.patientId,
+      ...o.launch,
+      key: String(req.params.key),
+      serverUrl: o.ehrBase ?? o.fhirBase,
+    }),
     fhir: () => fetchFhirApi(o.fhirBase),
+    ehr: () => fetchFhirApi(o.ehrBase ?? o.fhirBase),
     async render(req, res, view, data) {
       const shown = pending.splice(0);
       res.type('html').send(renderView(view, data, req.baseUrl, shown));

@@ -53,7 +53,11 @@ export async function ehrLaunchApp(
     page.waitForURL(/\/auth\//),
     page.click('form[action$="/ehr/launch"] button[type=submit]'),
   ]);
-  await Promise.all([page.waitForURL(/\/app\/p\/[^/]+\/conditions/), page.click('button[value=approve]')]);
+  await Promise.all([page.waitForURL(/\/app\/(p\/[^/]+\/conditions|callback)/), page.click('button[value=approve]')]);
+  if (!/\/app\/p\/[^/]+\/conditions/.test(page.url())) {
+    const said = await page.locator('h1, .error-message').allInnerTexts();
+    throw new Error(`the launch ended on ${page.url()}: ${said.join(' | ')}`);
+  }
 }
 
 /** Attests a condition (both criteria) on the Conditions screen. */
