@@ -105,13 +105,13 @@ export async function savePlan(deps: ScreenDeps, req: Request, data: PlanData): 
   const api = deps.fhir(req);
   try {
     if (!data.stored) {
-      await transactRecorded(api, buildCreateBundle(draft, ctx).bundle, ctx.provenanceNamesPatient === true);
+      await transactRecorded(api, buildCreateBundle(draft, ctx).bundle);
       return { ok: true, message: 'Care plan saved. Give the patient a copy and record the hand-over.' };
     }
     const version = field(body, 'version');
     const plan: CarePlan = { ...data.stored.plan, meta: { ...data.stored.plan.meta, versionId: version } };
     const built = buildReviseBundle(draft, ctx, { ...data.stored, plan });
-    const response = await transactRecorded(api, built.bundle, ctx.provenanceNamesPatient === true);
+    const response = await transactRecorded(api, built.bundle);
     if (!built.provenanceIncluded)
       await provenanceAfter(api, ctx, response, plan.id as string, version, draft.substantial);
     return {

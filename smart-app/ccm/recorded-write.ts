@@ -4,13 +4,12 @@
  * another EHR launched the app) in one transaction, so that either both are stored or neither
  * (transaction.html). Without a practitioner user the resource is written alone.
  *
- * With a patient-confined token (a launch from another EHR) ccm-fhir lets a Provenance be written only when
- * every target already exists and is readable (server/fhir/access/policy.ts, "provenance-targets"), which a
- * resource created in the same transaction is not yet: then the CCM resources are written in one
- * transaction and their Provenance right after it, its targets resolved to the stored ids.
+ * With a patient-confined token (a launch from another EHR) the Provenance also names the patient among
+ * its targets, and ccm-fhir accepts targets written earlier in the same transaction
+ * (server/fhir/access/policy.ts, "provenance-targets").
  */
 import { randomUUID } from 'node:crypto';
-import type { Bundle, BundleEntry, Provenance, Resource } from 'fhir/r4.js';
+import type { Bundle, BundleEntry, Resource } from 'fhir/r4.js';
 import type { FhirApi } from '../context.js';
 import { provenanceResource } from '../care-plan/resources.js';
 
@@ -57,57 +56,25 @@ export async function writeRecorded(api: FhirApi, w: RecordedWrite): Promise<voi
     reason: w.reason,
     ...(w.patient ? { patient: w.patient } : {}),
   });
-  await transactRecorded(
-    api,
-    {
-      resourceType: 'Bundle',
-      type: 'transaction',
-      entry: [
-        entry,
-        {
-          fullUrl: `urn:uuid:${randomUUID()}`,
-          resource: provenance,
-          request: { method: 'POST', url: 'Provenance' },
-        },
-      ],
-    },
-    w.patient !== undefined,
-  );
-}
-
-/** `Type/id` of a response location (absolute or relative, with or without `_history`). */
-function stored(location: string | undefined): string | undefined {
-  const m = /([A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64})(\/_history\/[^/]+)?$/.exec(location ?? '');
-  return m?.[1];
+  await transactRecorded(api, {
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: [
+      entry,
+      {
+        fullUrl: `urn:uuid:${randomUUID()}`,
+        resource: provenance,
+        request: { method: 'POST', url: 'Provenance' },
+      },
+    ],
+  });
 }
 
 /**
- * Posts a transaction holding CCM resources and their Provenance: as it is, or, for a patient-confined
- * token, without the Provenance entries, which are then created with their targets resolved (fullUrl or
- * versioned reference -> the stored `Type/id`). Resolves with the transaction's response.
+ * Posts a transaction holding CCM resources and their Provenance: one unit, so either all are stored or
+ * none. With a patient-confined token a Provenance entry names the patient among its targets and may
+ * target the resources written by the transaction's other entries (server/fhir/access/bundle-checks.ts).
  */
-export async function transactRecorded(
-  api: FhirApi,
-  bundle: Bundle,
-  patientConfined: boolean,
-): Promise<Bundle> {
-  if (!patientConfined) return api.transaction(bundle);
-  const entries = bundle.entry ?? [];
-  const isProvenance = (e: BundleEntry) => e.resource?.resourceType === 'Provenance';
-  const rest = entries.filter((e) => !isProvenance(e));
-  const response = await api.transaction({ ...bundle, entry: rest });
-  const resolved = new Map<string, string>();
-  rest.forEach((e, i) => {
-    const ref = stored(response.entry?.[i]?.response?.location);
-    if (ref && e.fullUrl) resolved.set(e.fullUrl, ref);
-  });
-  for (const e of entries.filter(isProvenance)) {
-    const p = e.resource as Provenance;
-    const target = p.target.map((t) => {
-      const ref = t.reference ?? '';
-      return { reference: resolved.get(ref) ?? ref.replace(/\/_history\/[^/]+$/, '') };
-    });
-    await api.create<Provenance>({ ...p, target });
-  }
-  return response;
+export function transactRecorded(api: FhirApi, bundle: Bundle): Promise<Bundle> {
+  return api.transaction(bundle);
 }

@@ -4,7 +4,9 @@
  * mirror of the EHR's Patient demographics and Conditions into ccm-fhir in one transaction (mirror.ts).
  * A failure here is a page (LaunchError); the launch is not kept.
  */
-import type { Condition, Patient, Practitioner } from 'fhir/r4.js';
+import type { Condition, Encounter, Patient, Practitioner } from 'fhir/r4.js';
+import { ehrSystem } from '../../server/ccm/ehr-link/identity.js';
+import type { FhirApi } from '../context.js';
 import { FhirReadError, httpFhirApi } from '../fhir-api.js';
 import { LaunchError } from '../launch.js';
 import type { LaunchRecord } from '../sessions.js';
@@ -73,6 +75,28 @@ async function exchange(record: LaunchRecord, exchanger: Exchanger): Promise<voi
   else delete record.context.fhirUser;
 }
 
+/** Months of EHR encounters mirrored at launch: the initiating-visit window (12 months before CCM starts) and more. */
+const ENCOUNTER_MONTHS = 15;
+
+/**
+ * The patient's EHR encounters of the last ENCOUNTER_MONTHS months (the billing engine's initiating visit);
+ * none when the EHR token may not read encounters (403): panel sync (`npm run sync`) brings them then.
+ */
+async function recentEncounters(ehr: FhirApi, patient: string, now: Date): Promise<Encounter[]> {
+  const since = new Date(now);
+  since.setUTCMonth(since.getUTCMonth() - ENCOUNTER_MONTHS);
+  try {
+    return await ehr.search<Encounter>(
+      'Encounter',
+      { patient, date: `ge${since.toISOString().slice(0, 10)}`, _count: '200' },
+      1000,
+    );
+  } catch (err) {
+    if (err instanceof FhirReadError && err.status === 403) return [];
+    throw err;
+  }
+}
+
 /** Links a launch from another EHR: exchange, then the chart mirror; throws LaunchError or FhirReadError. */
 export async function linkLaunch(
   record: LaunchRecord,
@@ -82,9 +106,10 @@ export async function linkLaunch(
   const ctx = record.context;
   const ehr = httpFhirApi(ehrTokens(record));
   const ccm = httpFhirApi(ccmTokens(record, opts.exchange));
-  const [ehrPatient, ehrConditions, who] = await Promise.all([
+  const [ehrPatient, ehrConditions, ehrEncounters, who] = await Promise.all([
     ehr.read<Patient>('Patient', ctx.ehrPatientId),
     ehr.search<Condition>('Condition', { patient: ctx.ehrPatientId, _count: '200' }, 1000),
+    recentEncounters(ehr, ctx.ehrPatientId, opts.now()),
     ctx.ehrFhirUser?.startsWith('Practitioner/') && !ctx.userName
       ? ehr.read<Practitioner>('Practitioner', ctx.ehrFhirUser.slice(13)).catch(() => undefined)
       : Promise.resolve(undefined),
@@ -95,9 +120,14 @@ export async function linkLaunch(
   }
   if (!ctx.fhirUser)
     throw new FhirReadError(403, 'ccm-fhir did not link the signed-in user to a Practitioner.', 'ccm');
-  const [linked, mirrored] = await Promise.all([
+  const [linked, mirrored, mirroredEncounters] = await Promise.all([
     ccm.read<Patient>('Patient', ctx.patientId),
     ccm.search<Condition>('Condition', { patient: ctx.patientId, _count: '200' }, 1000),
+    ccm.search<Encounter>(
+      'Encounter',
+      { patient: ctx.patientId, identifier: `${ehrSystem(ctx.ehrIss, 'Encounter')}|`, _count: '200' },
+      1000,
+    ),
   ]);
   const bundle = mirrorBundle({
     iss: ctx.ehrIss,
@@ -105,9 +135,12 @@ export async function linkLaunch(
     ehrConditions,
     linked,
     mirrored,
+    ehrEncounters,
+    mirroredEncounters,
+    ...(ctx.ehrFhirUser ? { ehrUser: ctx.ehrFhirUser } : {}),
     agent: ctx.fhirUser,
     now: opts.now(),
   });
-  if (bundle) await transactRecorded(ccm, bundle, true);
+  if (bundle) await transactRecorded(ccm, bundle);
   record.patient = summarisePatient(ehrPatient);
 }

@@ -1,14 +1,14 @@
 /**
  * The launch-time mirror of the EHR chart into ccm-fhir (#18 design contract, "Linking identifiers"), on the
  * shared linking module server/ccm/ehr-link/identity.ts: the EHR's Patient demographics onto the linked
- * ccm-fhir Patient and the EHR's Conditions as ccm-fhir Conditions, each found by its linking identifier
+ * ccm-fhir Patient, the EHR's Conditions and recent Encounters (the initiating visit) as ccm-fhir ones, each found by its linking identifier
  * (conditional update of a known one, conditional create of a new one: never a duplicate), `meta.source`
  * naming the EHR version, and one Provenance for the batch (agent: the linked Practitioner; entities: the
  * EHR versions). All in one transaction. A resource whose mirror would not change is left alone; what
  * ccm-fhir added (a clinician's attestation, the CCM profile claim) survives a refresh.
  */
 import { randomUUID } from 'node:crypto';
-import type { Bundle, BundleEntry, Condition, Patient, Resource } from 'fhir/r4.js';
+import type { Bundle, BundleEntry, Condition, Encounter, Patient, Resource } from 'fhir/r4.js';
 import {
   ehrIdentifier,
   ehrSource,
@@ -50,6 +50,14 @@ export interface MirrorInput {
   linked: Patient;
   /** The ccm-fhir Conditions of the linked patient (mirrored ones carry the linking identifier). */
   mirrored: Condition[];
+  /**
+   * The EHR's recent Encounters of the patient (the initiating visit the billing engine looks for) and their
+   * ccm-fhir mirrors; their participants who are the signed-in user become the linked Practitioner.
+   */
+  ehrEncounters?: Encounter[];
+  mirroredEncounters?: Encounter[];
+  /** The signed-in user at the EHR (`Practitioner/x`), linked to `agent`. */
+  ehrUser?: string;
   /** The linked Practitioner (`Practitioner/x`), the agent of the Provenance. */
   agent: string;
   now: Date;
@@ -72,24 +80,33 @@ export function mirrorBundle(m: MirrorInput): Bundle | undefined {
     sources.push(ehrSource(m.iss, m.ehrPatient));
   }
   const links = new Map([[`Patient/${ehrPid}`, `Patient/${m.linked.id}`]]);
-  const byEhrId = new Map(m.mirrored.flatMap((c) => (ehrIdOf(m.iss, c) ? [[ehrIdOf(m.iss, c), c]] : [])));
-  for (const ehr of m.ehrConditions) {
-    if (!ehr.id) continue;
-    const existing = byEhrId.get(ehr.id);
-    const mirror = mirrorRecord(m.iss, ehr, links);
-    const resource = existing ? refreshed(existing, mirror) : mirror;
-    if (existing && unchanged(existing, resource)) continue;
-    const fullUrl = `urn:uuid:${randomUUID()}`;
-    const request = existing
-      ? { method: 'PUT' as const, url: linkUrl(m.iss, 'Condition', ehr.id) }
-      : {
-          method: 'POST' as const,
-          url: 'Condition',
-          ifNoneExist: identifierQuery(ehrIdentifier(m.iss, 'Condition', ehr.id)),
-        };
-    entries.push({ fullUrl, resource, request });
-    targets.push(existing ? `Condition/${existing.id}` : fullUrl);
-    sources.push(ehrSource(m.iss, ehr));
+  if (m.ehrUser?.startsWith('Practitioner/')) links.set(m.ehrUser, m.agent);
+  const kinds: Array<{ type: 'Condition' | 'Encounter'; ehr: Resource[]; mirrored: Resource[] }> = [
+    { type: 'Condition', ehr: m.ehrConditions, mirrored: m.mirrored },
+    { type: 'Encounter', ehr: m.ehrEncounters ?? [], mirrored: m.mirroredEncounters ?? [] },
+  ];
+  for (const kind of kinds) {
+    const byEhrId = new Map(
+      kind.mirrored.flatMap((c) => (ehrIdOf(m.iss, c) ? [[ehrIdOf(m.iss, c), c] as const] : [])),
+    );
+    for (const ehr of kind.ehr) {
+      if (!ehr.id || ehr.resourceType !== kind.type) continue;
+      const existing = byEhrId.get(ehr.id);
+      const mirror = mirrorRecord(m.iss, ehr, links);
+      const resource = existing ? refreshed(existing, mirror) : mirror;
+      if (existing && unchanged(existing, resource)) continue;
+      const fullUrl = `urn:uuid:${randomUUID()}`;
+      const request = existing
+        ? { method: 'PUT' as const, url: linkUrl(m.iss, kind.type, ehr.id) }
+        : {
+            method: 'POST' as const,
+            url: kind.type,
+            ifNoneExist: identifierQuery(ehrIdentifier(m.iss, kind.type, ehr.id)),
+          };
+      entries.push({ fullUrl, resource, request });
+      targets.push(existing ? `${kind.type}/${existing.id}` : fullUrl);
+      sources.push(ehrSource(m.iss, ehr));
+    }
   }
   if (entries.length === 0) return undefined;
   // The patient is always a target: the Provenance is then in the patient's compartment, which is what a

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import type { Request } from 'express';
-import type { Condition, Patient, Provenance } from 'fhir/r4.js';
+import type { Condition, Encounter, Patient, Provenance } from 'fhir/r4.js';
 import { FhirWriteError } from '../../smart-app/context.js';
 import { mirrorBundle } from '../../smart-app/ehr/mirror.js';
 import {
@@ -87,6 +87,56 @@ describe('the chart mirror', () => {
       `${ISS}/Condition/c1/_history/1`,
       `${ISS}/Condition/c2/_history/1`,
     ]);
+  });
+
+  test("mirrors the EHR's recent encounters, the signed-in user's participation made the linked Practitioner's", () => {
+    const visit: Encounter = {
+      resourceType: 'Encounter',
+      id: 'e1',
+      meta: { versionId: '3' },
+      status: 'finished',
+      class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
+      type: [{ coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: '99214' }] }],
+      subject: { reference: 'Patient/p9' },
+      participant: [
+        { individual: { reference: 'Practitioner/ehr-doc' } },
+        { individual: { reference: 'Practitioner/someone-else' } },
+      ],
+      period: { start: '2026-10-02T15:00:00Z', end: '2026-10-02T15:30:00Z' },
+    };
+    const input = {
+      iss: ISS,
+      ehrPatient,
+      ehrConditions: [],
+      linked: { ...linked, name: ehrPatient.name, birthDate: ehrPatient.birthDate },
+      mirrored: [],
+      ehrEncounters: [visit],
+      ehrUser: 'Practitioner/ehr-doc',
+      agent: 'Practitioner/pr-7',
+      now: NOW,
+    };
+    const bundle = mirrorBundle(input);
+    const entry = bundle?.entry?.find((e) => e.resource?.resourceType === 'Encounter');
+    expect(entry?.request?.ifNoneExist).toBe(`identifier=${encodeURIComponent(`${ISS}/Encounter|e1`)}`);
+    const mirrored = entry?.resource as Encounter;
+    expect(mirrored.subject?.reference).toBe('Patient/ccm-1');
+    expect(mirrored.participant?.map((p) => p.individual)).toEqual([
+      { reference: 'Practitioner/pr-7' },
+      { type: 'Practitioner', identifier: { system: `${ISS}/Practitioner`, value: 'someone-else' } },
+    ]);
+    expect(mirrored.meta?.source).toBe(`${ISS}/Encounter/e1/_history/3`);
+    const prov = bundle?.entry?.find((e) => e.resource?.resourceType === 'Provenance')
+      ?.resource as Provenance;
+    expect(prov.target.map((t) => t.reference)).toContain(entry?.fullUrl);
+    // Mirrored already and unchanged at the EHR: nothing to write.
+    const stored = { ...mirrored, id: 'k-e1', meta: { versionId: '1', source: mirrored.meta?.source } };
+    expect(
+      mirrorBundle({
+        ...input,
+        linked: { ...input.linked, ...(bundle?.entry?.[0]?.resource as Patient) },
+        mirroredEncounters: [stored],
+      })?.entry?.filter((e) => e.resource?.resourceType === 'Encounter'),
+    ).toBeFalsy();
   });
 
   test('leaves mirrored versions alone, and a new EHR version keeps the attestation and the CCM profile', () => {

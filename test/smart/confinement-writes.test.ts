@@ -6,7 +6,7 @@
  * their answer never depends on data the token may not see (no existence oracle).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import type { Resource } from 'fhir/r4.js';
+import type { Bundle, Provenance, Resource } from 'fhir/r4.js';
 import {
   call,
   CLASSES,
@@ -165,6 +165,74 @@ describe('patient token: writes that point into what it may not reach', () => {
       target: [{ reference: `Patient/${OWN}` }, { reference: 'Condition/cf-cond-2' }],
     };
     expect((await call(c, 'POST', '/fhir/Provenance', c.patient, body)).status).toBe(403);
+    expect(await countOf(c, 'Provenance')).toBe(before);
+  });
+
+  /** A transaction writing a Condition of `subject` (by `urn:uuid`) and a Provenance targeting it and `Patient/OWN`. */
+  function conditionWithProvenance(
+    subject: string,
+    target = 'urn:uuid:0d9f3e52-7a41-4c2e-9a55-2b7f0c1e6a10',
+  ) {
+    const provenance = CLASSES.find((k) => k.type === 'Provenance')?.body(OWN) as Resource;
+    return {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          fullUrl: 'urn:uuid:0d9f3e52-7a41-4c2e-9a55-2b7f0c1e6a10',
+          resource: {
+            resourceType: 'Condition',
+            subject: { reference: `Patient/${subject}` },
+            code: { text: 'written with its Provenance' },
+          },
+          request: { method: 'POST', url: 'Condition' },
+        },
+        {
+          fullUrl: 'urn:uuid:5b0e2f7c-3d18-4f6a-8c21-9e4d7a6b3f02',
+          resource: { ...provenance, target: [{ reference: `Patient/${OWN}` }, { reference: target }] },
+          request: { method: 'POST', url: 'Provenance' },
+        },
+      ],
+    };
+  }
+
+  test('a Provenance may target a resource written earlier in the same transaction: both stored together', async () => {
+    const before = [await countOf(c, 'Condition'), await countOf(c, 'Provenance')];
+    const res = await call(c, 'POST', '/fhir', c.patient, conditionWithProvenance(OWN));
+    expect(res.status).toBe(200);
+    const reply = res.body as Bundle;
+    const condition = reply.entry?.[0]?.response?.location?.match(/Condition\/[^/]+/)?.[0];
+    const provenanceAt = reply.entry?.[1]?.response?.location?.match(/Provenance\/[^/]+/)?.[0];
+    expect(condition).toBeDefined();
+    const stored = await call(c, 'GET', `/fhir/${provenanceAt}`, c.patient);
+    expect((stored.body as Provenance).target.map((t) => t.reference)).toEqual([`Patient/${OWN}`, condition]);
+    expect([await countOf(c, 'Condition'), await countOf(c, 'Provenance')]).toEqual([
+      before[0] + 1,
+      before[1] + 1,
+    ]);
+  });
+
+  test("the same transaction with the written Condition in the other patient's record: 403, nothing stored", async () => {
+    const before = [await countOf(c, 'Condition'), await countOf(c, 'Provenance')];
+    expect((await call(c, 'POST', '/fhir', c.patient, conditionWithProvenance(OTHER))).status).toBe(403);
+    expect([await countOf(c, 'Condition'), await countOf(c, 'Provenance')]).toEqual(before);
+  });
+
+  test("a Provenance naming an entry's fullUrl that no entry has, or another patient's Condition beside it: 403", async () => {
+    const before = await countOf(c, 'Provenance');
+    const unknown = conditionWithProvenance(OWN, 'urn:uuid:7f3c1a2b-9d8e-4f60-a1b2-c3d4e5f60718');
+    expect((await call(c, 'POST', '/fhir', c.patient, unknown)).status).toBe(403);
+    const theirs = conditionWithProvenance(OWN, 'Condition/cf-cond-2');
+    expect((await call(c, 'POST', '/fhir', c.patient, theirs)).status).toBe(403);
+    expect(await countOf(c, 'Provenance')).toBe(before);
+  });
+
+  test('in a batch the entries are independent: a Provenance may not target another entry', async () => {
+    const before = await countOf(c, 'Provenance');
+    const batch = { ...conditionWithProvenance(OWN), type: 'batch' };
+    const res = await call(c, 'POST', '/fhir', c.patient, batch);
+    expect(res.status).toBe(200);
+    expect((res.body as Bundle).entry?.[1]?.response?.status).toMatch(/^403/);
     expect(await countOf(c, 'Provenance')).toBe(before);
   });
 

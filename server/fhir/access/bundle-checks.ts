@@ -7,11 +7,13 @@
  * entries go through the router with the Bundle's access context, like any read. An entry the check
  * cannot classify is refused, never skipped.
  */
+import type { Resource } from 'fhir/r4.js';
 import type { ParsedEntry } from '../bundles/parse-entries.js';
 import { FhirError } from '../outcomes.js';
 import type { FhirServices } from '../services.js';
 import type { AccessContext } from './context.js';
 import { forbidden } from './errors.js';
+import type { PendingWrites } from './policy.js';
 import { checkWrite, type WriteIntent } from './write-checks.js';
 
 /** The write an entry asks for; null for reads; 403 for anything the checks cannot place. */
@@ -34,6 +36,26 @@ function intentOf(e: ParsedEntry): WriteIntent | null {
 }
 
 /**
+ * What a transaction's POST and PUT entries write, by `urn:` `fullUrl` and (PUT to `Type/id`) by `Type/id`, with
+ * the URL's type and id set as the executor sets them. A batch has none: its entries are independent.
+ */
+function pendingWrites(entries: ReadonlyArray<ParsedEntry | FhirError>): PendingWrites {
+  const out = new Map<string, Resource>();
+  for (const e of entries) {
+    if (e instanceof FhirError || (e.method !== 'POST' && e.method !== 'PUT')) continue;
+    if (typeof e.resource !== 'object' || e.resource === null) continue;
+    const written = { ...e.resource, resourceType: e.type } as Resource;
+    if (e.method === 'PUT' && e.id !== undefined) {
+      written.id = e.id;
+      out.set(`${e.type}/${e.id}`, written);
+    }
+    // Only `urn:uuid:`/`urn:oid:` names: a URL-shaped fullUrl could spell another resource's reference.
+    if (e.fullUrl?.startsWith('urn:')) out.set(e.fullUrl, written);
+  }
+  return out;
+}
+
+/**
  * Checks every parsed write entry of a batch or transaction and returns the entries with each refused one
  * replaced by its 403 (naming `Bundle.entry[n]`). A transaction stops at the first refusal (it fails whole,
  * R4 http.html#trules); a batch answers each refused entry in its own response entry while the others run
@@ -47,12 +69,13 @@ export async function checkEntries(
   kind: 'batch' | 'transaction',
 ): Promise<Array<ParsedEntry | FhirError>> {
   const out = [...entries];
+  const pending = kind === 'transaction' ? pendingWrites(entries) : undefined;
   for (const [k, e] of entries.entries()) {
     if (e instanceof FhirError) continue;
     const intent = intentOf(e);
     if (!intent) continue;
     try {
-      await checkWrite(services, auth, intent);
+      await checkWrite(services, auth, intent, pending);
     } catch (err) {
       const x = err as { status?: number; message?: string };
       if (x.status !== 403) throw err;

@@ -100,13 +100,33 @@ function localRef(ref: string | undefined): { type: string; id: string } | undef
   return m ? { type: m[1], id: m[2] } : undefined;
 }
 
-/** Whether `ref` is a current resource `auth` may read (references to Binary or Provenance never count). */
+/**
+ * The resources a transaction writes, by the references its other entries may use for them: an entry's
+ * `fullUrl` and, for a PUT to `Type/id`, that reference. A Provenance in the same transaction may target
+ * them (R4 http.html#trules: the transaction is one unit, so the resource and its Provenance are stored
+ * together or not at all).
+ */
+export type PendingWrites = ReadonlyMap<string, Resource>;
+
+/**
+ * Whether `ref` is a resource `auth` may read: a current one, or one written earlier in the same
+ * transaction (judged by the content written, which its own write check already confined). References to
+ * Binary or Provenance never count; a versioned reference (`Type/id/_history/n`) counts by the resource's
+ * current content.
+ */
 async function readable(
   services: FhirServices,
   auth: AccessContext,
   ref: string | undefined,
+  pending?: PendingWrites,
 ): Promise<boolean> {
-  const local = localRef(ref);
+  const written = ref !== undefined ? pending?.get(ref) : undefined;
+  if (written) {
+    const type = written.resourceType;
+    if (type === 'Binary' || type === 'Provenance' || !services.resourceTypes.has(type)) return false;
+    return allows(services, auth, written, READ_PERMS);
+  }
+  const local = localRef(ref?.replace(/\/_history\/[A-Za-z0-9\-.]{1,64}$/, ''));
   if (!local || local.type === 'Binary' || local.type === 'Provenance') return false;
   if (!services.resourceTypes.has(local.type)) return false;
   const doc = await services.resources.read(local.type, local.id);
@@ -119,6 +139,7 @@ async function deepAllows(
   auth: AccessContext,
   a: Alternative,
   r: Resource,
+  pending?: PendingWrites,
 ): Promise<boolean> {
   if (a.confine?.deep === 'security-context') {
     const ctx = (r as { securityContext?: { reference?: string } }).securityContext;
@@ -126,7 +147,7 @@ async function deepAllows(
   }
   if (a.confine?.deep === 'provenance-targets') {
     const targets = (r as { target?: Array<{ reference?: string }> }).target ?? [];
-    for (const t of targets) if (!(await readable(services, auth, t.reference))) return false;
+    for (const t of targets) if (!(await readable(services, auth, t.reference, pending))) return false;
     return targets.length > 0;
   }
   return true;
@@ -134,20 +155,22 @@ async function deepAllows(
 
 /**
  * Whether a rule allows one resource, with the checks that read other resources (reach.ts `deep`): a
- * Binary's securityContext and every target of a Provenance must be resources the token may read.
+ * Binary's securityContext and every target of a Provenance must be resources the token may read
+ * (`pending`: what the same transaction writes, which a Provenance there may target).
  */
 export async function allowsInstance(
   services: FhirServices,
   auth: AccessContext,
   rule: Rule,
   resource: Resource,
+  pending?: PendingWrites,
 ): Promise<boolean> {
   if (rule.kind !== 'some') return rule.kind === 'all';
   const index = extractIndex(services.registry, resource, { baseUrl: services.baseUrl });
   for (const a of rule.alternatives) {
     if (!a.granular.every((g) => g.test(index.sp))) continue;
     const sync = !a.confine || a.confine.deep === 'security-context' || a.confine.test(index);
-    if (sync && (await deepAllows(services, auth, a, resource))) return true;
+    if (sync && (await deepAllows(services, auth, a, resource, pending))) return true;
   }
   return false;
 }

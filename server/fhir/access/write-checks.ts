@@ -10,7 +10,7 @@ import type { FhirServices } from '../services.js';
 import type { AccessContext } from './context.js';
 import { forbidden } from './errors.js';
 import { lastContent } from './instance-access.js';
-import { allowsInstance, ruleFor, type Rule } from './policy.js';
+import { allowsInstance, ruleFor, type PendingWrites, type Rule } from './policy.js';
 import type { Permission } from './scopes.js';
 
 const NAMES: Record<Permission, string> = { c: 'create', r: 'read', u: 'update', d: 'delete', s: 'search' };
@@ -45,10 +45,12 @@ async function checkContent(
   type: string,
   body: unknown,
   id?: string,
+  pending?: PendingWrites,
 ): Promise<void> {
   if (typeof body !== 'object' || body === null) return; // the interaction reports the malformed body
   const resource = { ...(body as Resource), resourceType: type, ...(id ? { id } : {}) } as Resource;
-  if (!(await allowsInstance(services, auth, rule, resource))) throw outside(`The ${type} in the request`);
+  if (!(await allowsInstance(services, auth, rule, resource, pending)))
+    throw outside(`The ${type} in the request`);
 }
 
 /**
@@ -93,10 +95,15 @@ export interface WriteIntent {
  * checked here: their search runs confined to the rule of the write (services.reach, set by enforce.ts),
  * so that they match only what the token may write and the reply says nothing about anything else.
  */
-export async function checkWrite(services: FhirServices, auth: AccessContext, w: WriteIntent): Promise<void> {
+export async function checkWrite(
+  services: FhirServices,
+  auth: AccessContext,
+  w: WriteIntent,
+  pending?: PendingWrites,
+): Promise<void> {
   if (w.method === 'POST') {
     const rule = requireRule(services, auth, w.type, 'c');
-    await checkContent(services, auth, rule, w.type, w.body);
+    await checkContent(services, auth, rule, w.type, w.body, undefined, pending);
     return;
   }
   if (w.method === 'DELETE') {
@@ -106,7 +113,7 @@ export async function checkWrite(services: FhirServices, auth: AccessContext, w:
   }
   const rule = requireRule(services, auth, w.type, 'u');
   if (w.method === 'PUT') {
-    await checkContent(services, auth, rule, w.type, w.body, w.id);
+    await checkContent(services, auth, rule, w.type, w.body, w.id, pending);
     const target = w.id ?? bodyId(w.body);
     if (target !== undefined) await checkExisting(services, auth, rule, w.type, target);
     return;
