@@ -199,9 +199,7 @@ export class SqliteRepository implements ResourceRepository {
   private reindexIn(tx: Tx, type: string, opts: ReindexOptions): ReindexChunk {
     const s = this.store.statements(tx);
     const rows = s
-      .get(
-        'SELECT id, resource FROM resources WHERE type = ? AND id > ? AND deleted = 0 ORDER BY id LIMIT ?',
-      )
+      .get('SELECT id, resource FROM resources WHERE type = ? AND id > ? AND deleted = 0 ORDER BY id LIMIT ?')
       .all(type, opts.after ?? '', Math.max(1, opts.limit)) as Array<{ id: string; resource: string }>;
     const started = performance.now();
     const update = s.get('UPDATE resources SET sp = ?, comp = ? WHERE type = ? AND id = ?');
