@@ -25,6 +25,8 @@ import { everythingOperation } from './fhir/interactions/everything.js';
 import type { FhirServices, SmartEndpoints } from './fhir/services.js';
 import { DEFAULT_SEARCH_LIMITS, type SearchLimits } from './fhir/search/limits.js';
 import { buildSearchRegistry } from './fhir/search/registry.js';
+import { hookRuntimeParams } from './fhir/runtime-params/hooked-store.js';
+import { RuntimeParams } from './fhir/runtime-params/manager.js';
 import { extractIndex } from './fhir/search/extract.js';
 import { indexKeysFor } from './fhir/search/indexes.js';
 import { PageTokens } from './fhir/search/page-token.js';
@@ -139,19 +141,29 @@ export function createFhirServices(deps: AppDeps): FhirServices {
   });
   const registry = buildSearchRegistry(definitions, conformance.conformance.searchParameters);
   const clock = deps.clock ?? (() => new Date());
-  const resources = deps.store.repository({
+  const repository = deps.store.repository({
     extract: (resource) => extractIndex(registry, resource, { baseUrl: deps.config.baseUrl }),
     paramType: (type, code) => registry.get(type, code)?.type,
     indexKeys: (type) => indexKeysFor(registry, type),
     clock,
   });
+  // SearchParameters written at run time register themselves (fhir/runtime-params/)
+  const runtimeParams = new RuntimeParams({
+    store: deps.store,
+    resources: repository,
+    registry,
+    clock,
+    logger: deps.logger,
+  });
+  const { store, resources } = hookRuntimeParams(deps.store, repository, runtimeParams);
   const services: FhirServices = {
     baseUrl: deps.config.baseUrl,
     definitions,
     resourceTypes: new Set(definitions.resourceTypes),
-    store: deps.store,
+    store,
     resources,
     registry,
+    runtimeParams,
     packages: conformance.packages.packages,
     validate: (resource, expectedType) => conformance.validator.validate(resource, { expectedType }),
     operations: new OperationRegistry(),

@@ -1,6 +1,8 @@
 /**
  * The CapabilityStatement (R4 capabilitystatement.html, http.html#capabilities), generated from what
- * the server really implements: the route table's interactions and the search registry's parameters.
+ * the server really implements: the route table's interactions and the search registry's parameters
+ * (the active ones: a SearchParameter registered at run time is listed once `$reindex` made it active on
+ * the type, with a `documentation` naming its SearchParameter; pending ones are not listed).
  */
 import type {
   CapabilityStatement,
@@ -15,7 +17,8 @@ import type { InteractionCode } from './router.js';
 export const SOFTWARE_NAME = 'ccm-fhir';
 export const SOFTWARE_VERSION = '0.1.0';
 
-const cache = new WeakMap<FhirServices, CapabilityStatement>();
+/** Built once per services and registry generation (run-time SearchParameters change the registry). */
+const cache = new WeakMap<FhirServices, { generation: number; cs: CapabilityStatement }>();
 
 /** `{ [key]: items }` when there are items, `{}` otherwise (R4 json.html: no empty arrays). */
 function nonEmpty<K extends string, T>(key: K, items: T[]): Partial<Record<K, T[]>> {
@@ -29,6 +32,7 @@ function operationsOf(services: FhirServices, keep: (op: OperationSpec) => boole
     .map((op) => ({
       name: op.name,
       definition: op.definition ?? `${services.baseUrl}/OperationDefinition/${op.name}`,
+      ...(op.documentation ? { documentation: op.documentation } : {}),
     }));
 }
 
@@ -62,7 +66,16 @@ function resourceEntry(
       services.registry
         .params(type)
         .filter((p) => p.supported)
-        .map((p) => ({ name: p.code, type: p.type, ...(p.url ? { definition: p.url } : {}) })),
+        .map((p) => ({
+          name: p.code,
+          type: p.type,
+          ...(p.url ? { definition: p.url } : {}),
+          ...(p.runtime
+            ? {
+                documentation: `Registered at run time by SearchParameter/${p.runtime}; active since $reindex of ${type}`,
+              }
+            : {}),
+        })),
     ),
   };
 }
@@ -107,8 +120,9 @@ export function buildCapabilityStatement(
   services: FhirServices,
   interactions: { type: InteractionCode[]; system: InteractionCode[] },
 ): CapabilityStatement {
+  const generation = services.registry.generation;
   const cached = cache.get(services);
-  if (cached) return cached;
+  if (cached?.generation === generation) return cached.cs;
   const types = [...services.resourceTypes].sort();
   const cs: CapabilityStatement = {
     resourceType: 'CapabilityStatement',
@@ -144,7 +158,7 @@ export function buildCapabilityStatement(
       },
     ],
   };
-  cache.set(services, cs);
+  cache.set(services, { generation, cs });
   return cs;
 }
 
