@@ -91,7 +91,9 @@ async function main(): Promise<void> {
   if (!process.env.BASE_URL) config = { ...config, baseUrl: `${origin}/fhir` };
   const base = config.baseUrl;
   // SMART is always enforced by the server process: every /fhir interaction but metadata needs a token.
-  const { app, services, drain, bulk, practiceUsers } = await assembleApp({ config, store, logger });
+  const { app, services, drain, bulk, reindex, practiceUsers } = await assembleApp({ config, store, logger });
+  // SearchParameters registered at run time join the registry before anything is written (runtime-params/)
+  await services.runtimeParams?.ready();
   const conformance = await loadConformanceResources(services);
   if (conformance.written > 0) logger.info(conformance, 'conformance resources loaded');
   if (config.demoData) {
@@ -101,6 +103,7 @@ async function main(): Promise<void> {
   server.off('request', early);
   server.on('request', app);
   bulk.start(); // resumes bulk export jobs left pending or interrupted by the last stop
+  reindex.start(); // resumes reindex jobs at their last committed chunk
   warmUpInBackground(services, logger);
   logger.info({ engine: store.engine, ms: Date.now() - started }, 'ready');
   process.stdout.write(
@@ -127,8 +130,7 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs);
     force.unref();
     server.close(() => {
-      bulk
-        .stop()
+      Promise.all([bulk.stop(), reindex.stop()])
         .then(() => store.close())
         .then(() => {
           logger.info('stopped');
