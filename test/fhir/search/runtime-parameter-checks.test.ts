@@ -120,12 +120,12 @@ describe('an active SearchParameter that cannot be served is refused with 422 an
   });
 
   test('an unknown base or target type is refused by its required binding (400, the element named)', async () => {
-    const base = await refused({ base: ['Patientt'] as SearchParameter['base'], url: url(1) });
+    const base = await refused({ base: ['Patientt'] as unknown as SearchParameter['base'], url: url(1) });
     expect(base.status).toBe(400);
     expect(JSON.stringify(base.body.issue)).toContain('SearchParameter.base[0]');
     const target = await refused({
       type: 'reference',
-      target: ['Nope'] as SearchParameter['target'],
+      target: ['Nope'] as unknown as SearchParameter['target'],
       url: url(2),
     });
     expect(target.status).toBe(400);
