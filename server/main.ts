@@ -12,6 +12,7 @@ import { warmCcm } from './ccm/setup.js';
 import { loadDemoData } from './demo-data.js';
 import { StoreCorruptError, type SqliteStoreError } from './storage/sqlite/index.js';
 import { loadConformanceResources } from './fhir/profiles/store-loader.js';
+import { loadPackageSearchParameters } from './fhir/runtime-params/package-params.js';
 import { openStore } from './storage/open-store.js';
 import type { FhirServices } from './fhir/services.js';
 
@@ -96,6 +97,15 @@ async function main(): Promise<void> {
   await services.runtimeParams?.ready();
   const conformance = await loadConformanceResources(services);
   if (conformance.written > 0) logger.info(conformance, 'conformance resources loaded');
+  if (config.igPackagesDir) {
+    const params = await loadPackageSearchParameters(services, config.igPackagesDir);
+    if (params.registered.length > 0 || params.skipped.length > 0) {
+      logger.info(
+        { registered: params.registered, skipped: params.skipped },
+        'package search parameters: the registered ones are pending until $reindex',
+      );
+    }
+  }
   if (config.demoData) {
     const n = await loadDemoData(services);
     if (n > 0) logger.info({ resources: n }, 'demo practice loaded');

@@ -1,5 +1,6 @@
 /**
- * The storage the FHIR layer writes through, with run-time SearchParameters kept in step: every write of a
+ * The storage the FHIR layer writes through, with run-time SearchParameters kept in step: no write happens
+ * before the registrations are read from the store (RuntimeParams.ready), and every write of a
  * SearchParameter (create, update, patch, delete; plain, conditional or in a Bundle) is checked first
  * (422 when an active one cannot be served) and records its registration in the same transaction; the
  * registry is refreshed after that transaction commits, so a rolled-back write changes nothing. Every
@@ -73,8 +74,9 @@ class HookedRepository implements ResourceRepository {
   ) {}
 
   async put(...[type, id, resource, opts]: Parameters<ResourceRepository['put']>) {
-    if (type !== SEARCH_PARAMETER) return this.inner.put(type, id, resource, opts);
+    // every write extracts the run-time parameters: they are read from the store before the first one
     await this.params.ready();
+    if (type !== SEARCH_PARAMETER) return this.inner.put(type, id, resource, opts);
     const sp = { ...(resource as SearchParameter), id };
     const verdict = this.params.check(sp, id);
     const write = async (tx: Tx) => {
@@ -128,7 +130,8 @@ class HookedRepository implements ResourceRepository {
     return this.inner.explain(...a);
   }
 
-  reindex(...a: Parameters<ResourceRepository['reindex']>) {
+  async reindex(...a: Parameters<ResourceRepository['reindex']>) {
+    await this.params.ready();
     return this.inner.reindex(...a);
   }
 }

@@ -199,6 +199,21 @@ export class RuntimeParams {
     );
   }
 
+  /** True when every base of `sp` already has a parameter with its code, type and expression (or url). */
+  served(sp: SearchParameter): boolean {
+    const { registry } = this.deps;
+    const defs = registry.compile(sp);
+    if (defs.size !== sp.base.length) return false;
+    return [...defs].every(([base, def]) => {
+      const have = registry.get(base, def.code);
+      return (
+        have !== undefined &&
+        have.type === def.type &&
+        (have.url === sp.url || have.expression === def.expression)
+      );
+    });
+  }
+
   /**
    * Checks a SearchParameter about to be written as `id` (checkSearchParameter, plus: its code on a base
    * is not another registration's); throws 422 when it cannot be served.
