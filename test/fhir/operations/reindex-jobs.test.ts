@@ -143,18 +143,16 @@ test('a job left running by a process that died is taken over at its cursor', as
     hold.release();
     await stopping;
     // as a crash would leave it: running, leased by a process that is gone
-    await first.store
-      .aux<ReindexJob>(REINDEX_JOBS)
-      .updateOne(
-        { _id: jobId(statusUrl) },
-        {
-          $set: {
-            state: 'running',
-            leaseOwner: 'a-process-that-died',
-            leaseUntil: new Date(Date.now() + 3600_000).toISOString(),
-          },
+    await first.store.aux<ReindexJob>(REINDEX_JOBS).updateOne(
+      { _id: jobId(statusUrl) },
+      {
+        $set: {
+          state: 'running',
+          leaseOwner: 'a-process-that-died',
+          leaseUntil: new Date(Date.now() + 3600_000).toISOString(),
         },
-      );
+      },
+    );
   } finally {
     await first.close();
   }

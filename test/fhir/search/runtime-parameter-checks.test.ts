@@ -133,7 +133,10 @@ describe('an active SearchParameter that cannot be served is refused with 422 an
   });
 
   test('a built-in URL with another definition is refused at SearchParameter.url', async () => {
-    const res = await refused({ url: 'http://hl7.org/fhir/SearchParameter/individual-gender', code: 'gender2' });
+    const res = await refused({
+      url: 'http://hl7.org/fhir/SearchParameter/individual-gender',
+      code: 'gender2',
+    });
     expect(res.status).toBe(422);
     expect(res.body.issue[0].expression).toEqual(['SearchParameter.url']);
   });
