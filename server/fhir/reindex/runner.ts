@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { StorageSession } from '../../storage/document-collection.js';
-import { ALL, type ReindexChunk } from '../../storage/repository.js';
+import { ALL, type ReindexChunk, type Where } from '../../storage/repository.js';
 import { onQueued } from '../bulk/signal.js';
 import { JobLoop } from '../jobs/job-loop.js';
 import { claimLease, runnable } from '../jobs/lease.js';
@@ -39,6 +39,9 @@ export const DEFAULT_REINDEX_SETTINGS: ReindexSettings = {
   expiryMs: 24 * 3600_000,
   budgetMs: 8,
 };
+
+/** Ids per page when counting a type. */
+const COUNT_PAGE = 2000;
 
 /** Most and fewest resources a chunk reads. */
 const MAX_LIMIT = 2000;
@@ -140,7 +143,7 @@ export class ReindexRunner {
     if (p.state === 'complete') return;
     if (p.state === 'queued' || !p.covers) {
       const covers = this.services.runtimeParams?.pendingFor(type) ?? [];
-      p = { state: 'running', covers, done: 0, total: await resources.count(type, ALL) };
+      p = { state: 'running', covers, done: 0, total: await this.countLive(type) };
       await this.save(mine, { [`progress.${type}`]: p });
     }
     let { after, done } = p;
@@ -174,6 +177,27 @@ export class ReindexRunner {
     });
     if (activated.length > 0) await this.services.runtimeParams?.refresh();
     this.services.runtimeParams?.noteJob([type], undefined);
+  }
+
+  /**
+   * The current resources of `type`, counted a page of ids at a time in id order (a plain `count` of a whole
+   * large type can hold the event loop for tens of milliseconds on SQLite; pages are read in slices).
+   */
+  private async countLive(type: string): Promise<number> {
+    let total = 0;
+    let after: string | undefined;
+    for (;;) {
+      const where: Where = after === undefined ? ALL : { kind: 'id-range', op: 'gt', id: after };
+      const page = await this.services.resources.find(type, where, {
+        fields: 'id',
+        order: 'id',
+        limit: COUNT_PAGE,
+      });
+      total += page.length;
+      if (page.length < COUNT_PAGE) return total;
+      after = page[page.length - 1]._id;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   /** The lease renewed from now. */
