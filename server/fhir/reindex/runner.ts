@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { StorageSession } from '../../storage/document-collection.js';
-import { ALL, type ReindexChunk, type Where } from '../../storage/repository.js';
+import { ALL, VersionConflict, type ReindexChunk, type Where } from '../../storage/repository.js';
 import { onQueued } from '../bulk/signal.js';
 import { JobLoop } from '../jobs/job-loop.js';
 import { claimLease, runnable } from '../jobs/lease.js';
@@ -39,6 +39,9 @@ export const DEFAULT_REINDEX_SETTINGS: ReindexSettings = {
   expiryMs: 24 * 3600_000,
   budgetMs: 8,
 };
+
+/** Attempts of a chunk refused for a concurrent write. */
+const CHUNK_ATTEMPTS = 5;
 
 /** Ids per page when counting a type. */
 const COUNT_PAGE = 2000;
@@ -138,7 +141,7 @@ export class ReindexRunner {
 
   /** One type's pass (see the module comment); resumes at the recorded cursor. */
   private async runType(job: ReindexJob, type: string, mine: Mine): Promise<void> {
-    const { store, resources } = this.services;
+    const { store } = this.services;
     let p: TypeProgress = job.progress[type] ?? { state: 'queued', done: 0, total: 0 };
     if (p.state === 'complete') return;
     if (p.state === 'queued' || !p.covers) {
@@ -149,18 +152,7 @@ export class ReindexRunner {
     let { after, done } = p;
     for (;;) {
       if (!this.loop.running) throw new StopRequested();
-      const chunk = await store.transaction(async (tx) => {
-        const r = await resources.reindex(type, {
-          after,
-          limit: this.limit,
-          budgetMs: this.settings.budgetMs,
-          tx,
-        });
-        const set: Record<string, unknown> = { [`progress.${type}.done`]: done + r.count, ...this.lease() };
-        if (r.last !== undefined) set[`progress.${type}.after`] = r.last;
-        await this.save(mine, set, tx);
-        return r;
-      });
+      const chunk = await this.chunk(mine, type, after, done);
       this.chunks++;
       this.tune(chunk);
       after = chunk.last;
@@ -177,6 +169,37 @@ export class ReindexRunner {
     });
     if (activated.length > 0) await this.services.runtimeParams?.refresh();
     this.services.runtimeParams?.noteJob([type], undefined);
+  }
+
+  /**
+   * One chunk and the job's cursor, in one transaction; run again when a concurrent write of a resource of
+   * the chunk made the engine refuse it (VersionConflict: the next attempt reads that write).
+   */
+  private async chunk(
+    mine: Mine,
+    type: string,
+    after: string | undefined,
+    done: number,
+  ): Promise<ReindexChunk> {
+    const { store, resources } = this.services;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await store.transaction(async (tx) => {
+          const r = await resources.reindex(type, {
+            after,
+            limit: this.limit,
+            budgetMs: this.settings.budgetMs,
+            tx,
+          });
+          const set: Record<string, unknown> = { [`progress.${type}.done`]: done + r.count, ...this.lease() };
+          if (r.last !== undefined) set[`progress.${type}.after`] = r.last;
+          await this.save(mine, set, tx);
+          return r;
+        });
+      } catch (err) {
+        if (!(err instanceof VersionConflict) || attempt >= CHUNK_ATTEMPTS) throw err;
+      }
+    }
   }
 
   /**

@@ -28,7 +28,7 @@ import {
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await makeTestApp();
+  t = await makeTestApp({ conformance: true }); // the built-in SearchParameters of profiles/ are written too
   t.reindex.start();
   await put(t.app, patient('a1', 'Smith'));
   await put(t.app, patient('a2', 'Jones'));
@@ -231,6 +231,13 @@ describe('other ways of writing', () => {
       .send(JSON.stringify({ ...bundle, entry: bundle.entry?.slice(0, 1) }));
     expect(ok.status).toBe(200);
     expect(await warning('Patient?in-bundle=x')).toMatch(/in-bundle is pending/);
+  });
+
+  test("$reindex's OperationDefinition is served and valid R4", async () => {
+    const def = await request(t.app).get('/fhir/OperationDefinition/reindex');
+    expect([def.status, def.body.url]).toEqual([200, 'http://ccm-fhir.org/fhir/OperationDefinition/reindex']);
+    const checked = await post(t.app, 'OperationDefinition/$validate', def.body);
+    expect(checked.body.issue.filter((i: { severity: string }) => i.severity === 'error')).toEqual([]);
   });
 
   test('a built-in SearchParameter of profiles/ is stored as it is and changes nothing', async () => {

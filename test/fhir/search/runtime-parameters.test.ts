@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { CapabilityStatement, Parameters } from 'fhir/r4.js';
 import request from 'supertest';
+import { REINDEX_DEFINITION } from '../../../server/fhir/reindex/kickoff.js';
 import { makeTestApp, type TestApp } from '../../helpers/test-app.js';
 import {
   INTERPRETATION,
@@ -159,6 +160,17 @@ describe('after $reindex: the parameters answer', () => {
         definition: interpretationParam().url,
       }),
     );
+  });
+
+  test('the CapabilityStatement declares $reindex at system and type level, saying how it runs', async () => {
+    const cs = (await request(t.app).get('/fhir/metadata')).body as CapabilityStatement;
+    const op = {
+      name: 'reindex',
+      definition: REINDEX_DEFINITION,
+      documentation: expect.stringMatching(/respond-async/),
+    };
+    expect(cs.rest?.[0].operation).toContainEqual(op);
+    expect(cs.rest?.[0].resource?.find((r) => r.type === 'Observation')?.operation).toContainEqual(op);
   });
 
   test('resources written after the job are found too', async () => {
