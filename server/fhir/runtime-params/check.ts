@@ -2,7 +2,8 @@
  * What a SearchParameter written over the API (or from a package) does to the search registry, decided
  * before it is stored (R4 searchparameter.html): an `active` one is registered when its code, bases, type
  * and expression can be served; one with a built-in parameter's URL is the built-in one (stored only, and
- * only when it defines the same parameter); any other status registers nothing. A parameter that cannot be
+ * only when it defines the same parameter, under any id but another built-in's); any other status registers
+ * nothing. A parameter that cannot be
  * served is refused with 422 and issues whose `expression` names the element (`SearchParameter.expression`).
  */
 import type { OperationOutcomeIssue, SearchParameter } from 'fhir/r4.js';
@@ -143,6 +144,16 @@ function otherIssues(registry: MutableSearchRegistry, sp: SearchParameter): Oper
  * another definition).
  */
 export function checkSearchParameter(registry: MutableSearchRegistry, sp: SearchParameter): Verdict {
+  const owner = sp.id ? registry.builtInById(sp.id) : undefined;
+  if (owner && owner.url !== sp.url) {
+    // the id of a built-in SearchParameter holds that one (the server writes profiles/ ones at start)
+    throw unprocessable([
+      err(
+        `SearchParameter/${sp.id} is the built-in parameter ${owner.url}: use another id`,
+        'SearchParameter.id',
+      ),
+    ]);
+  }
   const builtIn = sp.url ? registry.builtInByUrl(sp.url) : undefined;
   if (builtIn) {
     if (sameAs(sp, builtIn)) return { kind: 'built-in' };

@@ -95,6 +95,8 @@ export interface MutableSearchRegistry extends SearchRegistry {
   builtIn(type: string, code: string): SearchParamDef | undefined;
   /** The built-in SearchParameter with this canonical URL, if any. */
   builtInByUrl(url: string): SearchParameter | undefined;
+  /** The built-in SearchParameter with this resource id, if any. */
+  builtInById(id: string): SearchParameter | undefined;
   /** Registers (or replaces, or with `sp` undefined removes) the parameters of run-time registration `id`. */
   setRuntime(id: string, sp: SearchParameter | undefined): void;
   /** Marks parameter `code` of `type` pending with `reason`, or active when `reason` is undefined. */
@@ -280,6 +282,7 @@ export function buildSearchRegistry(
     compile,
     byUrl,
     builtInUrls: new Map(all.map((sp) => [sp.url, sp] as const)),
+    builtInIds: new Map(all.flatMap((sp) => (sp.id ? [[sp.id, sp] as const] : []))),
   });
 }
 
@@ -308,6 +311,7 @@ class Registry implements MutableSearchRegistry {
       compile: (sp: SearchParameter) => Map<string, SearchParamDef>;
       byUrl: Map<string, SearchParameter>;
       builtInUrls: Map<string, SearchParameter>;
+      builtInIds: Map<string, SearchParameter>;
     },
   ) {
     this.resourceTypes = [...resourceTypes];
@@ -344,6 +348,10 @@ class Registry implements MutableSearchRegistry {
 
   builtInByUrl(url: string): SearchParameter | undefined {
     return this.parts.builtInUrls.get(url);
+  }
+
+  builtInById(id: string): SearchParameter | undefined {
+    return this.parts.builtInIds.get(id);
   }
 
   setRuntime(id: string, sp: SearchParameter | undefined): void {

@@ -248,6 +248,11 @@ describe('other ways of writing', () => {
     expect(b.total).toBe(0);
     const changed = await put2(t.app, { ...sp, expression: 'Task.authoredOn' });
     expect([changed.status, changed.body.issue[0].expression]).toEqual([422, ['SearchParameter.url']]);
+    const taken = await put2(t.app, {
+      ...maidenNameParam({ url: 'http://example.org/mine', code: 'mine' }),
+      id: sp.id,
+    });
+    expect([taken.status, taken.body.issue[0].expression]).toEqual([422, ['SearchParameter.id']]);
   });
 });
 
