@@ -80,6 +80,16 @@ function resourceEntry(
   };
 }
 
+/** How search treats what it cannot apply, and run-time search parameters (README "Search"). */
+const SEARCH_DOCUMENTATION =
+  'Search parameters the server cannot apply are ignored, reported in an OperationOutcome entry of the ' +
+  'searchset and left out of its self link; with Prefer: handling=strict they are a 400 naming them. ' +
+  'SearchParameter resources (status active) created at run time by a system token that writes ' +
+  'SearchParameter are checked (422 with the FHIRPath of the element at fault when they cannot be served) and ' +
+  'are pending on their base types until $reindex (asynchronous: Prefer: respond-async) has indexed the ' +
+  'resources stored before them: a pending parameter is answered like one the server cannot apply, and is ' +
+  'listed in searchParam once active.';
+
 const OAUTH_URIS = 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris';
 
 /**
@@ -146,6 +156,7 @@ export function buildCapabilityStatement(
     rest: [
       {
         mode: 'server',
+        documentation: SEARCH_DOCUMENTATION,
         ...(services.smartEndpoints ? { security: smartSecurity(services.smartEndpoints) } : {}),
         resource: types.map((t) => resourceEntry(services, t, interactions.type)),
         interaction: interactions.system.map((code) => ({ code: code as 'history-system' })),

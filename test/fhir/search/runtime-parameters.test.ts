@@ -162,7 +162,7 @@ describe('after $reindex: the parameters answer', () => {
     );
   });
 
-  test('the CapabilityStatement declares $reindex at system and type level, saying how it runs', async () => {
+  test('the CapabilityStatement declares $reindex at system and type level and what pending parameters answer', async () => {
     const cs = (await request(t.app).get('/fhir/metadata')).body as CapabilityStatement;
     const op = {
       name: 'reindex',
@@ -170,6 +170,7 @@ describe('after $reindex: the parameters answer', () => {
       documentation: expect.stringMatching(/respond-async/),
     };
     expect(cs.rest?.[0].operation).toContainEqual(op);
+    expect(cs.rest?.[0].documentation).toMatch(/pending on their base types until \$reindex/);
     expect(cs.rest?.[0].resource?.find((r) => r.type === 'Observation')?.operation).toContainEqual(op);
   });
 
