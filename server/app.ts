@@ -21,10 +21,14 @@ import { bulkExportOperation } from './fhir/bulk/kickoff.js';
 import { BulkRunner } from './fhir/bulk/runner.js';
 import { bulkSettings } from './fhir/bulk/settings.js';
 import { OperationRegistry } from './fhir/operations.js';
+import { reindexOperation } from './fhir/reindex/kickoff.js';
+import { ReindexRunner, type ReindexSettings } from './fhir/reindex/runner.js';
 import { everythingOperation } from './fhir/interactions/everything.js';
 import type { FhirServices, SmartEndpoints } from './fhir/services.js';
 import { DEFAULT_SEARCH_LIMITS, type SearchLimits } from './fhir/search/limits.js';
 import { buildSearchRegistry } from './fhir/search/registry.js';
+import { hookRuntimeParams } from './fhir/runtime-params/hooked-store.js';
+import { RuntimeParams } from './fhir/runtime-params/manager.js';
 import { extractIndex } from './fhir/search/extract.js';
 import { indexKeysFor } from './fhir/search/indexes.js';
 import { PageTokens } from './fhir/search/page-token.js';
@@ -34,6 +38,7 @@ import { defaultCacheDir, PACKAGES_DIR, PackageSet } from './fhir/packages/packa
 import { processCache } from './fhir/profiles/process-cache.js';
 import { DEFAULT_SIZE_LIMITS, type SizeLimits } from './fhir/validation/size-limits.js';
 import { bulkRouter } from './http/bulk-adapter.js';
+import { reindexRouter } from './http/reindex-adapter.js';
 import { fhirErrorHandler } from './http/error-handler.js';
 import { fhirRouter } from './http/fhir-adapter.js';
 import { requestLogger } from './http/logging.js';
@@ -88,6 +93,8 @@ export interface AppDeps {
   practiceTimezone?: string;
   /** Dashboard users; by default the users file of the configuration (plus the demo users when demoUsers). */
   practiceUsers?: PracticeUserStore;
+  /** Reindex runner settings (tests shorten them); default DEFAULT_REINDEX_SETTINGS. */
+  reindexSettings?: ReindexSettings;
 }
 
 /** The built application and its parts. */
@@ -97,6 +104,8 @@ export interface CcmApp {
   logger: Logger;
   /** The bulk export job runner (Bulk Data $export): main.ts starts and stops it. */
   bulk: BulkRunner;
+  /** The reindex job runner ($reindex): main.ts starts and stops it. */
+  reindex: ReindexRunner;
   /** Marks the app as draining: /readyz answers 503 from then on. */
   drain(): void;
 }
@@ -139,19 +148,29 @@ export function createFhirServices(deps: AppDeps): FhirServices {
   });
   const registry = buildSearchRegistry(definitions, conformance.conformance.searchParameters);
   const clock = deps.clock ?? (() => new Date());
-  const resources = deps.store.repository({
+  const repository = deps.store.repository({
     extract: (resource) => extractIndex(registry, resource, { baseUrl: deps.config.baseUrl }),
     paramType: (type, code) => registry.get(type, code)?.type,
     indexKeys: (type) => indexKeysFor(registry, type),
     clock,
   });
+  // SearchParameters written at run time register themselves (fhir/runtime-params/)
+  const runtimeParams = new RuntimeParams({
+    store: deps.store,
+    resources: repository,
+    registry,
+    clock,
+    logger: deps.logger,
+  });
+  const { store, resources } = hookRuntimeParams(deps.store, repository, runtimeParams);
   const services: FhirServices = {
     baseUrl: deps.config.baseUrl,
     definitions,
     resourceTypes: new Set(definitions.resourceTypes),
-    store: deps.store,
+    store,
     resources,
     registry,
+    runtimeParams,
     packages: conformance.packages.packages,
     validate: (resource, expectedType) => conformance.validator.validate(resource, { expectedType }),
     operations: new OperationRegistry(),
@@ -161,6 +180,7 @@ export function createFhirServices(deps: AppDeps): FhirServices {
   };
   configureBundles(services, { maxEntries: deps.config.bundleMaxEntries });
   services.operations.register(bulkExportOperation());
+  services.operations.register(reindexOperation());
   services.operations.register(everythingOperation);
   for (const op of conformance.operations) services.operations.register(op);
   setupCcm(services, {
@@ -214,6 +234,7 @@ export function createApp(deps: AppDeps): CcmApp {
   const logger = deps.logger ?? pino({ level: 'silent' });
   const services = createFhirServices(deps);
   const bulk = new BulkRunner(services, bulkSettings(deps.config), logger);
+  const reindex = new ReindexRunner(services, deps.reindexSettings, logger);
   // One set of sign-in and token limits for /auth, /ehr and /dashboard (memory: per process).
   const limits = createRateLimits(deps.config.rateLimits);
   let draining = false;
@@ -247,6 +268,7 @@ export function createApp(deps: AppDeps): CcmApp {
     });
   }
   app.use('/fhir', bulkRouter(services, bulk));
+  app.use('/fhir', reindexRouter(services));
   app.use('/fhir', fhirRouter(services, deps.config.bodyLimitBytes));
   app.use('/fhir', fhirErrorHandler(logger));
   app.use('/dashboard', dashboardOf(deps, services, logger, limits.signIn));
@@ -259,6 +281,7 @@ export function createApp(deps: AppDeps): CcmApp {
     services,
     logger,
     bulk,
+    reindex,
     drain: () => {
       draining = true;
     },

@@ -12,6 +12,7 @@ import { warmCcm } from './ccm/setup.js';
 import { loadDemoData } from './demo-data.js';
 import { StoreCorruptError, type SqliteStoreError } from './storage/sqlite/index.js';
 import { loadConformanceResources } from './fhir/profiles/store-loader.js';
+import { loadPackageSearchParameters } from './fhir/runtime-params/package-params.js';
 import { openStore } from './storage/open-store.js';
 import type { FhirServices } from './fhir/services.js';
 
@@ -91,9 +92,20 @@ async function main(): Promise<void> {
   if (!process.env.BASE_URL) config = { ...config, baseUrl: `${origin}/fhir` };
   const base = config.baseUrl;
   // SMART is always enforced by the server process: every /fhir interaction but metadata needs a token.
-  const { app, services, drain, bulk, practiceUsers } = await assembleApp({ config, store, logger });
+  const { app, services, drain, bulk, reindex, practiceUsers } = await assembleApp({ config, store, logger });
+  // SearchParameters registered at run time join the registry before anything is written (runtime-params/)
+  await services.runtimeParams?.ready();
   const conformance = await loadConformanceResources(services);
   if (conformance.written > 0) logger.info(conformance, 'conformance resources loaded');
+  if (config.igPackagesDir) {
+    const params = await loadPackageSearchParameters(services, config.igPackagesDir);
+    if (params.registered.length > 0 || params.skipped.length > 0) {
+      logger.info(
+        { registered: params.registered, skipped: params.skipped },
+        'package search parameters: the registered ones are pending until $reindex',
+      );
+    }
+  }
   if (config.demoData) {
     const n = await loadDemoData(services);
     if (n > 0) logger.info({ resources: n }, 'demo practice loaded');
@@ -101,6 +113,7 @@ async function main(): Promise<void> {
   server.off('request', early);
   server.on('request', app);
   bulk.start(); // resumes bulk export jobs left pending or interrupted by the last stop
+  reindex.start(); // resumes reindex jobs at their last committed chunk
   warmUpInBackground(services, logger);
   logger.info({ engine: store.engine, ms: Date.now() - started }, 'ready');
   process.stdout.write(
@@ -127,8 +140,7 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs);
     force.unref();
     server.close(() => {
-      bulk
-        .stop()
+      Promise.all([bulk.stop(), reindex.stop()])
         .then(() => store.close())
         .then(() => {
           logger.info('stopped');

@@ -1,6 +1,8 @@
 /**
  * The CapabilityStatement (R4 capabilitystatement.html, http.html#capabilities), generated from what
- * the server really implements: the route table's interactions and the search registry's parameters.
+ * the server really implements: the route table's interactions and the search registry's parameters
+ * (the active ones: a SearchParameter registered at run time is listed once `$reindex` made it active on
+ * the type, with a `documentation` naming its SearchParameter; pending ones are not listed).
  */
 import type {
   CapabilityStatement,
@@ -15,7 +17,8 @@ import type { InteractionCode } from './router.js';
 export const SOFTWARE_NAME = 'ccm-fhir';
 export const SOFTWARE_VERSION = '0.1.0';
 
-const cache = new WeakMap<FhirServices, CapabilityStatement>();
+/** Built once per services and registry generation (run-time SearchParameters change the registry). */
+const cache = new WeakMap<FhirServices, { generation: number; cs: CapabilityStatement }>();
 
 /** `{ [key]: items }` when there are items, `{}` otherwise (R4 json.html: no empty arrays). */
 function nonEmpty<K extends string, T>(key: K, items: T[]): Partial<Record<K, T[]>> {
@@ -29,6 +32,7 @@ function operationsOf(services: FhirServices, keep: (op: OperationSpec) => boole
     .map((op) => ({
       name: op.name,
       definition: op.definition ?? `${services.baseUrl}/OperationDefinition/${op.name}`,
+      ...(op.documentation ? { documentation: op.documentation } : {}),
     }));
 }
 
@@ -62,10 +66,29 @@ function resourceEntry(
       services.registry
         .params(type)
         .filter((p) => p.supported)
-        .map((p) => ({ name: p.code, type: p.type, ...(p.url ? { definition: p.url } : {}) })),
+        .map((p) => ({
+          name: p.code,
+          type: p.type,
+          ...(p.url ? { definition: p.url } : {}),
+          ...(p.runtime
+            ? {
+                documentation: `Registered at run time by SearchParameter/${p.runtime}; active since $reindex of ${type}`,
+              }
+            : {}),
+        })),
     ),
   };
 }
+
+/** How search treats what it cannot apply, and run-time search parameters (README "Search"). */
+const SEARCH_DOCUMENTATION =
+  'Search parameters the server cannot apply are ignored, reported in an OperationOutcome entry of the ' +
+  'searchset and left out of its self link; with Prefer: handling=strict they are a 400 naming them. ' +
+  'SearchParameter resources (status active) created at run time by a system token that writes ' +
+  'SearchParameter are checked (422 with the FHIRPath of the element at fault when they cannot be served) and ' +
+  'are pending on their base types until $reindex (asynchronous: Prefer: respond-async) has indexed the ' +
+  'resources stored before them: a pending parameter is answered like one the server cannot apply, and is ' +
+  'listed in searchParam once active.';
 
 const OAUTH_URIS = 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris';
 
@@ -107,8 +130,9 @@ export function buildCapabilityStatement(
   services: FhirServices,
   interactions: { type: InteractionCode[]; system: InteractionCode[] },
 ): CapabilityStatement {
+  const generation = services.registry.generation;
   const cached = cache.get(services);
-  if (cached) return cached;
+  if (cached?.generation === generation) return cached.cs;
   const types = [...services.resourceTypes].sort();
   const cs: CapabilityStatement = {
     resourceType: 'CapabilityStatement',
@@ -132,6 +156,7 @@ export function buildCapabilityStatement(
     rest: [
       {
         mode: 'server',
+        documentation: SEARCH_DOCUMENTATION,
         ...(services.smartEndpoints ? { security: smartSecurity(services.smartEndpoints) } : {}),
         resource: types.map((t) => resourceEntry(services, t, interactions.type)),
         interaction: interactions.system.map((code) => ({ code: code as 'history-system' })),
@@ -144,7 +169,7 @@ export function buildCapabilityStatement(
       },
     ],
   };
-  cache.set(services, cs);
+  cache.set(services, { generation, cs });
   return cs;
 }
 

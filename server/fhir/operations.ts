@@ -30,6 +30,8 @@ export interface OperationSpec {
   methods: Array<'GET' | 'POST' | 'DELETE'>;
   /** Canonical URL of its OperationDefinition, for the CapabilityStatement. */
   definition?: string;
+  /** How the server runs it (CapabilityStatement `operation.documentation`). */
+  documentation?: string;
   /** The OperationDefinition resource itself, when the server defines the operation. */
   operationDefinition?: OperationDefinition;
   handler(call: OperationCall): Promise<FhirResponse>;

@@ -65,7 +65,9 @@ const routes: Route[] = [
     pattern: [],
     methods: {
       // Entries run with the Bundle's access context (fhir/access/bundle-checks.ts).
-      POST: h('transaction', (s, r) => bundleInteraction(s, r, (s2, sub) => route(s2, { ...sub, auth: r.auth }))),
+      POST: h('transaction', (s, r) =>
+        bundleInteraction(s, r, (s2, sub) => route(s2, { ...sub, auth: r.auth })),
+      ),
     },
   },
   {
@@ -129,7 +131,9 @@ const routes: Route[] = [
   {
     pattern: ['Patient', ':id', ':type', '_search'],
     methods: {
-      POST: h(undefined, (s, r, p) => compartmentSearchInteraction(s, r, p.id, p.type, searchParamsOfPost(r))),
+      POST: h(undefined, (s, r, p) =>
+        compartmentSearchInteraction(s, r, p.id, p.type, searchParamsOfPost(r)),
+      ),
     },
   },
   {
@@ -186,6 +190,8 @@ export function implementedInteractions(): { type: InteractionCode[]; system: In
 
 /** Routes a request to its interaction; 404 for unknown paths or types, 405 for unsupported methods. */
 export async function route(services: FhirServices, req: FhirRequest): Promise<FhirResponse> {
+  // the registry holds the SearchParameters registered at run time before any request uses it
+  await services.runtimeParams?.ready();
   for (const r of routes) {
     const params = match(r, req.segments, services.resourceTypes);
     if (!params) continue;

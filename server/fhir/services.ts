@@ -12,6 +12,7 @@ import type { ResourceStore } from './resource-store.js';
 import type { SearchPaging } from './search/execute.js';
 import type { SearchLimits } from './search/limits.js';
 import type { SearchRegistry } from './search/registry.js';
+import type { RuntimeParams } from './runtime-params/manager.js';
 
 /** Validates a resource body against base R4; returns the issues (empty when valid). */
 export type ResourceValidator = (resource: unknown, expectedType: string) => OperationOutcomeIssue[];
@@ -27,6 +28,11 @@ export interface FhirServices {
   store: Storage;
   resources: ResourceStore;
   registry: SearchRegistry;
+  /**
+   * SearchParameters registered at run time and the index state (runtime-params/): `ready()` before the
+   * first request, so that the registry holds them. Absent in services built without a store.
+   */
+  runtimeParams?: RuntimeParams;
   /** The FHIR packages (IGs) loaded, listed in the CapabilityStatement; none when absent. */
   packages?: readonly PackageInfo[];
   validate: ResourceValidator;

@@ -210,6 +210,27 @@ export interface PutOptions {
   tx?: Tx;
 }
 
+/** Options of `reindex`: one chunk of a type's current versions, in `_id` order. */
+export interface ReindexOptions {
+  /** The chunk starts after this id (exclusive); at the first id when absent. */
+  after?: string;
+  /** Most resources in the chunk. */
+  limit: number;
+  /** The chunk stops early once this many milliseconds were spent (after at least one resource). */
+  budgetMs?: number;
+  tx?: Tx;
+}
+
+/** What one `reindex` chunk did. */
+export interface ReindexChunk {
+  /** Resources whose index was rewritten. */
+  count: number;
+  /** The last id rewritten (the cursor of the next chunk); `after` when none was. */
+  last?: string;
+  /** True when no current version of the type comes after `last`. */
+  done: boolean;
+}
+
 /** Versioned FHIR resources. */
 export interface ResourceRepository {
   /**
@@ -239,6 +260,13 @@ export interface ResourceRepository {
   types(): Promise<string[]>;
   /** How the engine answers `find(type, where)`. */
   explain(type: string, where: Where, opts?: FindOptions): Promise<QueryPlan>;
+  /**
+   * Extracts the search index of one chunk of `type`'s current (not deleted) versions again with
+   * `RepositoryDeps.extract` and stores it in place of the old one: no new version, no history, `lu`
+   * unchanged. The chunk's reads and rewrites are one transaction (`tx`, or one of its own), so a write to
+   * a resource of the chunk either comes before it (and is read) or after it (and extracts its own index).
+   */
+  reindex(type: string, opts: ReindexOptions): Promise<ReindexChunk>;
 }
 
 /** An auxiliary collection: few documents, MongoDB-style filters (evaluated in memory on SQLite). */

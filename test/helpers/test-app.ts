@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createApp, type CcmApp } from '../../server/app.js';
 import type { AccessMode } from '../../server/auth/smart-access.js';
 import type { RateLimitConfig } from '../../server/config.js';
+import type { ReindexSettings } from '../../server/fhir/reindex/runner.js';
 import { loadConformanceResources } from '../../server/fhir/profiles/store-loader.js';
 import { openStore } from '../../server/storage/open-store.js';
 import type { Storage } from '../../server/storage/repository.js';
@@ -42,6 +43,8 @@ export async function makeTestApp(
     demo?: boolean;
     /** Sign-in and token endpoint rate limits (default: config.ts DEFAULT_RATE_LIMITS). */
     rateLimits?: RateLimitConfig;
+    /** Reindex runner settings (default DEFAULT_REINDEX_SETTINGS). */
+    reindexSettings?: ReindexSettings;
   } = {},
 ): Promise<TestApp> {
   const store =
@@ -65,7 +68,17 @@ export async function makeTestApp(
     clock: opts.clock,
     logger: opts.logger,
     access: opts.access ? await opts.access(store) : { mode: 'open' },
+    reindexSettings: opts.reindexSettings,
   });
+  // as main.ts: run-time SearchParameters join the registry before anything is written
+  await built.services.runtimeParams?.ready();
   if (opts.conformance) await loadConformanceResources(built.services);
-  return { ...built, store, close: () => store.close() };
+  return {
+    ...built,
+    store,
+    close: async () => {
+      await built.reindex.stop();
+      await store.close();
+    },
+  };
 }

@@ -17,6 +17,7 @@ import { parseSearch } from '../../server/fhir/search/parse.js';
 import { buildSearchRegistry, type SearchRegistry } from '../../server/fhir/search/registry.js';
 import { toMongoFilter } from '../../server/storage/mongodb/to-mongo.js';
 import { isDuplicateKeyError, type StoredDocument } from '../../server/storage/document-collection.js';
+import { registerReindexContract } from './contract-reindex.js';
 import {
   ALL,
   and,
@@ -307,6 +308,8 @@ export function registerRepositoryContract(name: string, open: () => Promise<Sto
 
     const patient = (id: string, family = 'Test'): Resource =>
       ({ resourceType: 'Patient', id, name: [{ family }] }) as Resource;
+
+    registerReindexContract(open);
 
     describe('versions', () => {
       test('put, read, vread and instance history with increasing versions and instants', async () => {

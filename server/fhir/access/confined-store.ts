@@ -78,6 +78,11 @@ class ConfinedStore implements ResourceStore {
     return this.base.types();
   }
 
+  // Reindexing is a maintenance write of the whole type, never confined (its operation is system-only).
+  reindex(...a: Parameters<ResourceStore['reindex']>): ReturnType<ResourceStore['reindex']> {
+    return this.base.reindex(...a);
+  }
+
   explain(
     ...[type, where, opts]: Parameters<ResourceStore['explain']>
   ): ReturnType<ResourceStore['explain']> {

@@ -5,7 +5,9 @@
  * reads) also needs `u` on the type (so never on conformance types for user tokens, reach.ts); at
  * system level it needs unconfined read of every type. `$export` (FHIR Bulk Data Access) writes files
  * that the resource server cannot filter afterwards, so it needs unconfined read of every type at any
- * level (`system/*.rs` or `user/*.rs`).
+ * level (`system/*.rs` or `user/*.rs`). `$reindex` rewrites the search index of whole types and makes
+ * SearchParameters active: it needs a `system/` scope that creates or updates SearchParameter (the
+ * conformance types are never written by `user/` or `patient/` tokens, reach.ts), at any level.
  */
 import { notFound } from '../outcomes.js';
 import type { FhirRequest } from '../request.js';
@@ -25,6 +27,20 @@ export function readsEverything(auth: AccessContext): boolean {
   );
 }
 
+/**
+ * True when a grant lets the token manage search parameters: a `system/` scope without a query that
+ * creates or updates SearchParameter (or every type), e.g. `system/SearchParameter.cu`, `system/*.cruds`.
+ */
+export function managesSearchParameters(auth: AccessContext): boolean {
+  return auth.grants.some(
+    (g) =>
+      g.context === 'system' &&
+      (g.type === '*' || g.type === 'SearchParameter') &&
+      !g.query &&
+      (g.perms.has('c') || g.perms.has('u')),
+  );
+}
+
 /** Checks an operation call; throws 403 (or 404 for an instance the token may not read). */
 export async function checkOperation(
   services: FhirServices,
@@ -33,6 +49,15 @@ export async function checkOperation(
   p: Record<string, string>,
 ): Promise<void> {
   const name = (p.op ?? '').slice(1);
+  if (name === 'reindex') {
+    if (!managesSearchParameters(auth)) {
+      throw forbidden(
+        '$reindex needs a system scope that writes SearchParameter',
+        'system/SearchParameter.cu',
+      );
+    }
+    return;
+  }
   if (name === 'export' || p.type === undefined) {
     if (!readsEverything(auth)) {
       throw forbidden(`$${name} needs a scope that reads every resource type`, 'system/*.rs');

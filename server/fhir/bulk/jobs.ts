@@ -3,13 +3,14 @@
  * job survives a restart and is visible to every server process on MongoDB. A runner claims a job with a
  * lease (compare-and-set on its state), renews the lease while it works, and records the manifest.
  */
-import type { DocumentCollection, StoredDocument } from '../../storage/document-collection.js';
+import type { DocumentCollection } from '../../storage/document-collection.js';
 import type { Storage } from '../../storage/repository.js';
+import { claimLease, runnable, type JobState, type LeasedJob } from '../jobs/lease.js';
 
 export const BULK_JOBS = 'bulk_jobs';
 
 export type ExportLevel = 'system' | 'patient' | 'group';
-export type JobState = 'pending' | 'running' | 'complete' | 'failed' | 'cancelled';
+export type { JobState };
 
 /** One output file of a job (a manifest `output` or `deleted` item). */
 export interface JobFile {
@@ -20,8 +21,7 @@ export interface JobFile {
 }
 
 /** A bulk export job as stored. */
-export interface BulkJob extends StoredDocument {
-  state: JobState;
+export interface BulkJob extends LeasedJob {
   level: ExportLevel;
   /** Group id for a Group export. */
   groupId?: string;
@@ -68,20 +68,10 @@ export async function claimJob(
   now: Date,
   leaseMs: number,
 ): Promise<boolean> {
-  const filter =
-    job.state === 'pending'
-      ? { _id: job._id, state: 'pending' as const }
-      : { _id: job._id, state: 'running' as const, leaseUntil: job.leaseUntil ?? { $exists: false } };
-  const r = await jobs.updateOne(filter, {
-    $set: {
-      state: 'running',
-      leaseOwner: owner,
-      leaseUntil: new Date(now.getTime() + leaseMs).toISOString(),
-      transactionTime: now.toISOString(),
-      progress: { done: 0, total: 0 },
-    },
+  return claimLease(jobs, job, owner, now, leaseMs, {
+    transactionTime: now.toISOString(),
+    progress: { done: 0, total: 0 },
   });
-  return r.matchedCount === 1;
 }
 
 /** Renews the lease and records progress; false when the job was cancelled or taken over meanwhile. */
@@ -105,8 +95,5 @@ export async function runnableJobs(
   now: Date,
   staleRunning: boolean,
 ): Promise<BulkJob[]> {
-  const running = staleRunning
-    ? { state: 'running' as const }
-    : { state: 'running' as const, leaseUntil: { $lt: now.toISOString() } };
-  return jobs.find({ $or: [{ state: 'pending' }, running] }, { sort: { createdAt: 1 }, limit: 10 }).toArray();
+  return runnable(jobs, now, staleRunning);
 }

@@ -11,6 +11,7 @@ import type { FhirServices } from '../services.js';
 import { ExportCancelled, runExport } from './export-run.js';
 import { claimJob, heartbeat, jobsOf, runnableJobs, type BulkJob } from './jobs.js';
 import { onQueued } from './signal.js';
+import { JobLoop } from '../jobs/job-loop.js';
 
 /** Settings of the export runner. */
 export interface BulkSettings {
@@ -31,18 +32,25 @@ class StopRequested extends Error {}
 /** Runs bulk export jobs for one app. */
 export class BulkRunner {
   readonly owner = randomUUID();
-  private stopped = true;
   private firstPoll = true;
-  private again = false;
-  private active: Promise<void> | null = null;
-  private pollTimer: NodeJS.Timeout | null = null;
+  private readonly loop: JobLoop;
   private sweepTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly services: FhirServices,
     readonly settings: BulkSettings,
     private readonly logger?: Logger,
-  ) {}
+  ) {
+    this.loop = new JobLoop(
+      () => this.drain(),
+      settings.pollMs,
+      (err: unknown) => this.logger?.error({ err }, 'bulk export runner failed'),
+    );
+  }
+
+  private get stopped(): boolean {
+    return !this.loop.running;
+  }
 
   /** The directory of a job's files. */
   jobDir(id: string): string {
@@ -52,7 +60,6 @@ export class BulkRunner {
   /** Starts running jobs (pending ones first) and sweeping expired ones. */
   start(): void {
     if (!this.stopped) return;
-    this.stopped = false;
     this.firstPoll = true;
     onQueued(this.services, () => this.wake());
     this.sweepTimer = setInterval(
@@ -61,39 +68,20 @@ export class BulkRunner {
     );
     this.sweepTimer.unref();
     void this.sweep().catch((err: unknown) => this.logger?.warn({ err }, 'bulk sweep failed'));
-    this.wake();
+    this.loop.start();
   }
 
   /** Stops: a running job goes back to pending (another start resumes it); resolves when it has. */
   async stop(): Promise<void> {
-    this.stopped = true;
     onQueued(this.services, undefined);
-    if (this.pollTimer) clearTimeout(this.pollTimer);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    this.pollTimer = this.sweepTimer = null;
-    await this.active;
+    this.sweepTimer = null;
+    await this.loop.stop();
   }
 
   /** Looks for runnable jobs now. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.active) {
-      this.again = true;
-      return;
-    }
-    if (this.pollTimer) clearTimeout(this.pollTimer);
-    this.active = this.drain()
-      .catch((err: unknown) => this.logger?.error({ err }, 'bulk export runner failed'))
-      .finally(() => {
-        this.active = null;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        } else if (!this.stopped) {
-          this.pollTimer = setTimeout(() => this.wake(), this.settings.pollMs);
-          this.pollTimer.unref();
-        }
-      });
+    this.loop.wake();
   }
 
   private async drain(): Promise<void> {

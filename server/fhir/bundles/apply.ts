@@ -121,6 +121,7 @@ export function sessionServices(services: FhirServices, session: StorageSession)
     historyCount: (q, opts = {}) => serial(() => rs.historyCount(q, { tx: opts.tx ?? session })),
     types: () => rs.types(),
     explain: (type, where, opts = {}) => rs.explain(type, where, opts),
+    reindex: (type, opts) => serial(() => rs.reindex(type, { ...opts, tx: opts.tx ?? session })),
   };
   return { ...services, resources: bound };
 }

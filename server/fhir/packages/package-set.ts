@@ -225,6 +225,21 @@ export class PackageSet {
     return buf ? (JSON.parse(buf.toString('utf8')) as T) : undefined;
   }
 
+  /** Every resource of `resourceType` the packages hold (decompressing the packages that have any). */
+  resourcesOfType<T extends Resource = Resource>(resourceType: string): T[] {
+    const out: T[] = [];
+    for (const l of this.loaded) {
+      const entries = l.manifest.files.filter((e) => e.resourceType === resourceType);
+      if (entries.length === 0) continue;
+      l.files ??= readTgz(readFileSync(l.info.file));
+      for (const e of entries) {
+        const buf = l.files.get(`package/${e.filename}`);
+        if (buf) out.push(JSON.parse(buf.toString('utf8')) as T);
+      }
+    }
+    return out;
+  }
+
   /** The StructureDefinition `type` a profile canonical constrains, from the index (no decompression). */
   profileType(canonical: string): string | undefined {
     const [url, version] = canonical.split('|');

@@ -290,3 +290,27 @@ export function modelReferenceTypes(root: string, part: string): string[] | unde
   const types = path2RefType[key];
   return types && !types.includes('Resource') ? types : undefined;
 }
+
+/**
+ * The first member of a simple expression part that the R4 model does not define below its root
+ * (`Observation.foo` → `foo`), or undefined when every member resolves or the part is not a simple path
+ * (those are checked by compiling them).
+ */
+export function unknownMember(root: string, part: string): string | undefined {
+  const steps = parseSimplePath(part);
+  if (!steps) return undefined;
+  let paths = [root];
+  for (const step of steps) {
+    if (step.kind !== 'member') continue;
+    const next: string[] = [];
+    for (const path of paths) {
+      const r = resolveMember(path, step.name);
+      if (r === null) continue;
+      if ('choices' in r) for (const [, type] of r.choices) next.push(type);
+      else next.push(r.path);
+    }
+    if (next.length === 0) return step.name;
+    paths = next;
+  }
+  return undefined;
+}

@@ -1,6 +1,6 @@
 /**
- * Index extraction on write ("index on write, never FHIRPath on read"): runs every supported search
- * parameter of the resource's type once and stores typed entries per code, plus the patient compartments
+ * Index extraction on write ("index on write, never FHIRPath on read"): runs every supported (or pending)
+ * search parameter of the resource's type once and stores typed entries per code, plus the patient compartments
  * the resource belongs to (R4 compartmentdefinition-patient.html). Call it after `meta.lastUpdated` is set:
  * `_lastUpdated` is indexed from it like any date parameter.
  */
@@ -166,7 +166,8 @@ export function extractIndex(
   const sp: Record<string, IndexEntry[]> = {};
   const memo: Memo = new Map();
   for (const def of registry.params(resource.resourceType)) {
-    if (!def.supported || !def.evaluate) continue;
+    // pending parameters are extracted too: writes from their registration on need no reindex
+    if (!def.evaluate || !(def.supported || def.pending)) continue;
     const entries =
       def.type === 'composite'
         ? compositeEntries(def, resource, options, memo)

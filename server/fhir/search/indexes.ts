@@ -46,7 +46,8 @@ export function indexKeysFor(registry: SearchRegistry, type: string): Array<Reco
   const compartmentParams = new Set(registry.patientCompartmentParams(type));
   const keys: string[] = [];
   if (compartmentParams.size > 0 || type === 'Patient') keys.push('comp');
-  const params = registry.params(type).filter((d) => d.supported && d.code !== '_id');
+  // run-time parameters (fhir/runtime-params/) get none: the declared set does not depend on registrations
+  const params = registry.params(type).filter((d) => d.supported && !d.runtime && d.code !== '_id');
   for (const rule of rules(compartmentParams)) {
     for (const def of params) {
       const key = keyOf(def);

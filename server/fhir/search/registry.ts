@@ -4,6 +4,10 @@
  * multi-resource expression and compiled once at start (evaluator.ts: a native walker for simple paths,
  * `fhirpath.compile(expr, r4model)` for the rest; shared between types when identical); plus the Patient
  * compartment membership (R4 compartmentdefinition-patient.html).
+ *
+ * SearchParameters registered at run time (fhir/runtime-params/) are added and removed per registration;
+ * a parameter whose type's resources are not all indexed for it yet is *pending*: it is extracted on every
+ * write like any other, but searches treat it as not supported (search/README.md "Run-time parameters").
  */
 import type { CompartmentDefinition, SearchParameter } from 'fhir/r4.js';
 import type { R4Definitions } from '../definitions.js';
@@ -56,6 +60,13 @@ export interface SearchParamDef {
   codeSystems?: CodeSystemMap;
   /** token: the code systems of the required bindings the parameter reaches (for `:below` without a system). */
   boundSystems?: readonly string[];
+  /**
+   * Extracted on every write but not yet searchable: some resources of the type were written before the
+   * parameter existed (or changed) and wait for `$reindex`; `supported` is false and `reason` says so.
+   */
+  pending?: boolean;
+  /** The id of the SearchParameter resource that registered the parameter at run time (absent: built in). */
+  runtime?: string;
 }
 
 /** Lookup of search parameters per resource type. */
@@ -72,6 +83,24 @@ export interface SearchRegistry {
   isResourceType(type: string): boolean;
   /** Bundled ValueSets and CodeSystems for `:in`, `:not-in`, `:above`, `:below` on tokens. */
   readonly terminology: Terminology;
+  /** Changes whenever a parameter is registered, removed, or becomes pending or active (derived caches key on it). */
+  readonly generation: number;
+}
+
+/** The registry with the changes run-time SearchParameters make (fhir/runtime-params/). */
+export interface MutableSearchRegistry extends SearchRegistry {
+  /** The definitions `sp` would have on each of its bases that is a concrete type (registers nothing). */
+  compile(sp: SearchParameter): Map<string, SearchParamDef>;
+  /** The built-in parameter `code` of `type` (R4 and profiles/), whatever is registered at run time. */
+  builtIn(type: string, code: string): SearchParamDef | undefined;
+  /** The built-in SearchParameter with this canonical URL, if any. */
+  builtInByUrl(url: string): SearchParameter | undefined;
+  /** The built-in SearchParameter with this resource id, if any. */
+  builtInById(id: string): SearchParameter | undefined;
+  /** Registers (or replaces, or with `sp` undefined removes) the parameters of run-time registration `id`. */
+  setRuntime(id: string, sp: SearchParameter | undefined): void;
+  /** Marks parameter `code` of `type` pending with `reason`, or active when `reason` is undefined. */
+  setPending(type: string, code: string, reason: string | undefined): void;
 }
 
 const PARAMS_WITHOUT_EXTRACTION = new Set(['_id']);
@@ -209,26 +238,30 @@ function patientCompartment(compartments: CompartmentDefinition[]): Map<string, 
 }
 
 /** Builds the registry from the R4 definitions plus `extra` parameters (which win on a code clash). */
-export function buildSearchRegistry(defs: R4Definitions, extra: SearchParameter[] = []): SearchRegistry {
+export function buildSearchRegistry(
+  defs: R4Definitions,
+  extra: SearchParameter[] = [],
+): MutableSearchRegistry {
   const all = [...defs.searchParameters, ...extra];
   const byUrl = new Map(all.map((sp) => [sp.url, sp] as const));
   const cache = new CompileCache();
   const terminology = createTerminology(defs);
   const perType = new Map<string, Map<string, SearchParamDef>>(defs.resourceTypes.map((t) => [t, new Map()]));
+  const define = (sp: SearchParameter, base: string, type: string, parts: string[]): SearchParamDef => {
+    const def = defineForType(sp, type, base, parts, byUrl, cache);
+    if (def.supported && def.type === 'token') {
+      def.codeSystems = codeSystemsFor(defs, terminology, base, parts);
+      def.boundSystems = boundSystemsFor(defs, terminology, base, parts);
+    }
+    return def;
+  };
   for (const sp of all) {
     if (!sp.code) continue;
     const parts = sp.expression ? partsByType(sp.expression, sp.base) : new Map<string, string[]>();
     for (const base of sp.base) {
       const ownParts = parts.get(base) ?? [];
       for (const type of typesForBase(defs, base)) {
-        const map = perType.get(type);
-        if (!map) continue;
-        const def = defineForType(sp, type, base, ownParts, byUrl, cache);
-        if (def.supported && def.type === 'token') {
-          def.codeSystems = codeSystemsFor(defs, terminology, base, ownParts);
-          def.boundSystems = boundSystemsFor(defs, terminology, base, ownParts);
-        }
-        map.set(sp.code, def);
+        perType.get(type)?.set(sp.code, define(sp, base, type, ownParts));
       }
     }
   }
@@ -237,27 +270,127 @@ export function buildSearchRegistry(defs: R4Definitions, extra: SearchParameter[
       map.set(code, { code, url, type: 'special', resourceType: type, targets: [], supported: true });
     }
   }
-  return makeRegistry(defs.resourceTypes, perType, patientCompartment(defs.compartments), terminology);
+  const compile = (sp: SearchParameter): Map<string, SearchParamDef> => {
+    const out = new Map<string, SearchParamDef>();
+    const parts = sp.expression ? partsByType(sp.expression, sp.base) : new Map<string, string[]>();
+    for (const base of sp.base) {
+      if (perType.has(base)) out.set(base, define(sp, base, base, parts.get(base) ?? []));
+    }
+    return out;
+  };
+  return new Registry(defs.resourceTypes, perType, patientCompartment(defs.compartments), terminology, {
+    compile,
+    byUrl,
+    builtInUrls: new Map(all.map((sp) => [sp.url, sp] as const)),
+    builtInIds: new Map(all.flatMap((sp) => (sp.id ? [[sp.id, sp] as const] : []))),
+  });
 }
 
-/** Wraps the per-type maps in the SearchRegistry interface. */
-function makeRegistry(
-  resourceTypes: string[],
-  perType: Map<string, Map<string, SearchParamDef>>,
-  compartment: Map<string, string[]>,
-  terminology: Terminology,
-): SearchRegistry {
-  const lists = new Map<string, SearchParamDef[]>([...perType].map(([t, m]) => [t, [...m.values()]]));
-  const compParams = new Map<string, string[]>(
-    [...compartment].map(([t, codes]) => [t, codes.filter((c) => perType.get(t)?.get(c)?.supported)]),
-  );
-  const types = new Set(resourceTypes);
-  return {
-    resourceTypes: [...resourceTypes],
-    get: (type, code) => perType.get(type)?.get(code),
-    params: (type) => lists.get(type) ?? [],
-    patientCompartmentParams: (type) => compParams.get(type) ?? [],
-    isResourceType: (type) => types.has(type),
-    terminology,
-  };
+/** The SearchRegistry: the built-in maps, run-time registrations and pending marks over them. */
+class Registry implements MutableSearchRegistry {
+  readonly resourceTypes: readonly string[];
+  generation = 0;
+  private readonly effective = new Map<string, Map<string, SearchParamDef>>();
+  private readonly lists = new Map<string, SearchParamDef[]>();
+  private readonly compParams: Map<string, string[]>;
+  private readonly types: ReadonlySet<string>;
+  /** Run-time registrations: id → its SearchParameter and its definitions per type. */
+  private readonly runtimeDefs = new Map<
+    string,
+    { sp: SearchParameter; defs: Map<string, SearchParamDef> }
+  >();
+  /** Pending marks: type → code → reason. */
+  private readonly pendingMarks = new Map<string, Map<string, string>>();
+
+  constructor(
+    resourceTypes: string[],
+    private readonly builtIns: Map<string, Map<string, SearchParamDef>>,
+    compartment: Map<string, string[]>,
+    readonly terminology: Terminology,
+    private readonly parts: {
+      compile: (sp: SearchParameter) => Map<string, SearchParamDef>;
+      byUrl: Map<string, SearchParameter>;
+      builtInUrls: Map<string, SearchParameter>;
+      builtInIds: Map<string, SearchParameter>;
+    },
+  ) {
+    this.resourceTypes = [...resourceTypes];
+    this.types = new Set(resourceTypes);
+    this.compParams = new Map(
+      [...compartment].map(([t, codes]) => [t, codes.filter((c) => builtIns.get(t)?.get(c)?.supported)]),
+    );
+    for (const type of resourceTypes) this.rebuild(type);
+  }
+
+  get(type: string, code: string): SearchParamDef | undefined {
+    return this.effective.get(type)?.get(code);
+  }
+
+  params(type: string): SearchParamDef[] {
+    return this.lists.get(type) ?? [];
+  }
+
+  patientCompartmentParams(type: string): readonly string[] {
+    return this.compParams.get(type) ?? [];
+  }
+
+  isResourceType(type: string): boolean {
+    return this.types.has(type);
+  }
+
+  compile(sp: SearchParameter): Map<string, SearchParamDef> {
+    return this.parts.compile(sp);
+  }
+
+  builtIn(type: string, code: string): SearchParamDef | undefined {
+    return this.builtIns.get(type)?.get(code);
+  }
+
+  builtInByUrl(url: string): SearchParameter | undefined {
+    return this.parts.builtInUrls.get(url);
+  }
+
+  builtInById(id: string): SearchParameter | undefined {
+    return this.parts.builtInIds.get(id);
+  }
+
+  setRuntime(id: string, sp: SearchParameter | undefined): void {
+    const old = this.runtimeDefs.get(id);
+    if (old) this.parts.byUrl.delete(old.sp.url);
+    this.runtimeDefs.delete(id);
+    const touched = new Set(old?.defs.keys() ?? []);
+    if (sp) {
+      this.parts.byUrl.set(sp.url, sp);
+      const defs = this.parts.compile(sp);
+      for (const def of defs.values()) def.runtime = id;
+      this.runtimeDefs.set(id, { sp, defs });
+      for (const type of defs.keys()) touched.add(type);
+    }
+    for (const type of touched) this.rebuild(type);
+  }
+
+  setPending(type: string, code: string, reason: string | undefined): void {
+    const marks = this.pendingMarks.get(type) ?? new Map<string, string>();
+    if (marks.get(code) === reason) return;
+    if (reason === undefined) marks.delete(code);
+    else marks.set(code, reason);
+    this.pendingMarks.set(type, marks);
+    this.rebuild(type);
+  }
+
+  /** Recomputes the parameters of one type: built-ins, then run-time ones, then pending marks. */
+  private rebuild(type: string): void {
+    const map = new Map(this.builtIns.get(type));
+    for (const { defs } of this.runtimeDefs.values()) {
+      const def = defs.get(type);
+      if (def && !map.has(def.code)) map.set(def.code, def);
+    }
+    for (const [code, reason] of this.pendingMarks.get(type) ?? []) {
+      const def = map.get(code);
+      if (def?.evaluate) map.set(code, { ...def, supported: false, pending: true, reason });
+    }
+    this.effective.set(type, map);
+    this.lists.set(type, [...map.values()]);
+    this.generation++;
+  }
 }

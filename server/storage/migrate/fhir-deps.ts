@@ -1,19 +1,21 @@
 /**
  * What the migration needs from the FHIR layer, built as `createFhirServices` (server/app.ts) builds it:
  * the search registry of the R4 definitions plus the conformance search parameters of profiles/, so that
- * the index rows of migrated resources are the ones the server would write.
+ * the index rows of migrated resources are the ones the server would write (and the store records so).
  */
 import { loadR4Definitions } from '../../fhir/definitions.js';
 import { loadConformance } from '../../fhir/profiles/conformance.js';
 import { extractIndex } from '../../fhir/search/extract.js';
 import { indexKeysFor } from '../../fhir/search/indexes.js';
 import { buildSearchRegistry } from '../../fhir/search/registry.js';
-import type { RepositoryDeps } from '../repository.js';
+import { recordCurrentIndex } from '../../fhir/runtime-params/state.js';
+import type { RepositoryDeps, Storage } from '../repository.js';
 
 /** The repository dependencies and the resource types, for the server base URL `baseUrl`. */
 export function migrationSetup(baseUrl: string): {
   deps: RepositoryDeps;
   isResourceType: (name: string) => boolean;
+  recordIndex: (store: Storage) => Promise<void>;
 } {
   const definitions = loadR4Definitions();
   const registry = buildSearchRegistry(definitions, loadConformance().searchParameters);
@@ -26,5 +28,7 @@ export function migrationSetup(baseUrl: string): {
       clock: () => new Date(),
     },
     isResourceType: (name) => types.has(name),
+    // every resource's index was extracted with these built-in parameters
+    recordIndex: (store) => recordCurrentIndex(store, registry),
   };
 }

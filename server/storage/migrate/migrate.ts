@@ -40,6 +40,11 @@ export interface MigrateOptions {
   deps: RepositoryDeps;
   /** True for the collection names that are resource types (the others are auxiliary collections). */
   isResourceType: (name: string) => boolean;
+  /**
+   * Records in the new store what its index was extracted with (fhir/runtime-params/state.ts), so that the
+   * server does not take it for a store written before that was recorded.
+   */
+  recordIndex?: (store: SqliteStorage) => Promise<void>;
   /** Documents written so far of the total. */
   progress?: (done: number, total: number) => void;
   /** Warnings (a stale lock taken over). */
@@ -265,6 +270,7 @@ async function build(
     store = await SqliteStorage.open({ dataDir, synchronous: 'NORMAL', buildFile: MIGRATING_FILE });
     const repo = store.repository(opts.deps) as SqliteRepository;
     await writeAll(store, repo, plan, opts.progress);
+    await opts.recordIndex?.(store);
     const found = await countStored(store, repo, plan.expected);
     const diff = differences(plan.expected, found);
     if (diff.length > 0)

@@ -22,6 +22,8 @@ import {
   type HistoryQuery,
   type PutOptions,
   type QueryPlan,
+  type ReindexChunk,
+  type ReindexOptions,
   type RepositoryDeps,
   type ResourceDoc,
   type ResourceRepository,
@@ -271,6 +273,48 @@ export class DocumentRepository implements ResourceRepository {
     await this.swap(coll, cur, doc, tx);
     await this.writeHistory(history, tx, type, cur, historyEntry(type, doc, 'DELETE'));
     return doc;
+  }
+
+  async reindex(type: string, opts: ReindexOptions): Promise<ReindexChunk> {
+    const run = (tx: Tx) => this.reindexIn(tx, type, opts);
+    return opts.tx ? run(opts.tx) : this.store.withTransaction(run);
+  }
+
+  /**
+   * One chunk of `reindex` inside `tx`: the next current versions by `_id`, their index rewritten with one
+   * bulk write, each update conditional on the version read (a concurrent write makes the transaction
+   * conflict and run again, reading that write).
+   */
+  private async reindexIn(tx: StorageSession, type: string, opts: ReindexOptions): Promise<ReindexChunk> {
+    const coll = await this.current(type);
+    const limit = Math.max(1, opts.limit);
+    const filter: Filter<CurrentDoc> =
+      opts.after === undefined
+        ? { deleted: { $ne: true } }
+        : { _id: { $gt: opts.after }, deleted: { $ne: true } };
+    const docs = await coll
+      .find(filter, { sort: { _id: 1 }, limit, projection: { _id: 1, vid: 1, resource: 1 }, session: tx })
+      .toArray();
+    const started = performance.now();
+    const ops: Array<{ updateOne: { filter: Filter<CurrentDoc>; update: { $set: Partial<CurrentDoc> } } }> =
+      [];
+    let last = opts.after;
+    let read = 0;
+    for (const d of docs) {
+      read++;
+      last = d._id;
+      if (d.resource) {
+        const index = this.deps.extract(d.resource);
+        const update = { $set: { sp: index.sp, comp: index.comp } };
+        ops.push({ updateOne: { filter: { _id: d._id, vid: d.vid }, update } });
+      }
+      if (opts.budgetMs !== undefined && performance.now() - started >= opts.budgetMs) break;
+    }
+    if (ops.length > 0) {
+      const r = await coll.bulkWrite(ops, { session: tx });
+      if (r.matchedCount !== ops.length) throw new VersionConflict(type, String(last));
+    }
+    return { count: ops.length, last, done: read === docs.length && docs.length < limit };
   }
 
   /** Compare-and-set of the current version: replaces `cur` only if it is still the stored version. */

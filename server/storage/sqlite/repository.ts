@@ -12,6 +12,8 @@ import type {
   HistoryQuery,
   PutOptions,
   QueryPlan,
+  ReindexChunk,
+  ReindexOptions,
   RepositoryDeps,
   ResourceDoc,
   ResourceRepository,
@@ -188,6 +190,32 @@ export class SqliteRepository implements ResourceRepository {
     if (live) this.writeIndex(tx, type, id, index.sp, index.comp, true);
   }
 
+  async reindex(type: string, opts: ReindexOptions): Promise<ReindexChunk> {
+    const run = async (tx: Tx) => this.reindexIn(tx, type, opts);
+    return opts.tx ? run(opts.tx) : this.store.transaction(run);
+  }
+
+  /** One chunk of `reindex`, on the writer inside `tx`: rows after the cursor by primary key. */
+  private reindexIn(tx: Tx, type: string, opts: ReindexOptions): ReindexChunk {
+    const s = this.store.statements(tx);
+    const rows = s
+      .get('SELECT id, resource FROM resources WHERE type = ? AND id > ? AND deleted = 0 ORDER BY id LIMIT ?')
+      .all(type, opts.after ?? '', Math.max(1, opts.limit)) as Array<{ id: string; resource: string }>;
+    const started = performance.now();
+    const update = s.get('UPDATE resources SET sp = ?, comp = ? WHERE type = ? AND id = ?');
+    let last = opts.after;
+    let count = 0;
+    for (const row of rows) {
+      const index = this.deps.extract(JSON.parse(row.resource) as Resource);
+      update.run(JSON.stringify(index.sp), JSON.stringify(index.comp), type, row.id);
+      this.writeIndex(tx, type, row.id, index.sp, index.comp);
+      last = row.id;
+      count++;
+      if (opts.budgetMs !== undefined && performance.now() - started >= opts.budgetMs) break;
+    }
+    return { count, last, done: count === rows.length && rows.length < Math.max(1, opts.limit) };
+  }
+
   /** Inserts the row of a resource that must not exist yet (VersionConflict when `type/id` is taken). */
   private insertNew(tx: Tx, type: string, doc: ResourceDoc, index: SearchIndex): void {
     const s = this.store.statements(tx);
@@ -294,15 +322,13 @@ export class SqliteRepository implements ResourceRepository {
   /** The insert statements of the entry tables on the writer (prepared once). */
   private inserts: Partial<Record<EntryKind, Statement>> = {};
   private insertsOf: unknown = null;
-  /** The entry table of each known parameter of each type (undefined: decided per entry). */
-  private readonly kinds = new Map<string, EntryKind | undefined>();
 
+  /**
+   * The entry table of parameter `code` of `type` (undefined: decided per entry). Looked up on every write,
+   * not remembered: SearchParameters registered at run time add, change and remove parameters.
+   */
   private kindOf(type: string, code: string): EntryKind | undefined {
-    const key = `${type}\u0000${code}`;
-    if (this.kinds.has(key)) return this.kinds.get(key);
-    const kind = kindOfParamType(this.deps.paramType(type, code));
-    this.kinds.set(key, kind);
-    return kind;
+    return kindOfParamType(this.deps.paramType(type, code));
   }
 
   // ---------- reads ----------

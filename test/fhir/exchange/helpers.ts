@@ -121,6 +121,7 @@ export function instrumentedStore(
         historyCount: async (q, o = {}) => (await before(o.tx, false), r.historyCount(q, o)),
         types: () => r.types(),
         explain: (t, w, o) => r.explain(t, w, o),
+        reindex: async (t, o) => (await before(o.tx, true), r.reindex(t, o)),
       };
       return wrapped;
     },
