@@ -7,7 +7,7 @@
  * half written.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import type { Condition, DocumentReference, Provenance, Resource } from 'fhir/r4.js';
+import type { Condition, DocumentReference, Encounter, Provenance, Resource } from 'fhir/r4.js';
 import { formFields } from './care-plan-harness.js';
 import { cookieFor, csrfOf, launchBase } from './support.js';
 import { launchFromEhr, startPair, type Pair } from './two-servers.js';
@@ -78,8 +78,17 @@ describe('a launch from a trusted EHR', () => {
     const provenance = (await p.search('ccm', `Provenance?agent=Practitioner/${me.id}`)) as Provenance[];
     expect(provenance).toHaveLength(1);
     expect(provenance[0].entity?.map((e) => e.what.reference?.replace(/\/_history\/.*$/, '')).sort()).toEqual(
-      [1, 2, 3].map((n) => `${p.ehr.base}/Condition/demo-patient-1-cond-${n}`),
+      [
+        ...[1, 2, 3].map((n) => `${p.ehr.base}/Condition/demo-patient-1-cond-${n}`),
+        `${p.ehr.base}/Encounter/demo-patient-1-visit-1`,
+      ],
     );
+    // The EHR's recent visit is mirrored for the initiating-visit gate, the signed-in user's part linked.
+    const visits = (await p.search('ccm', `Encounter?patient=${patient.id}`)) as Encounter[];
+    expect(visits.map((v) => v.meta?.source?.replace(/\/_history\/.*$/, ''))).toEqual([
+      `${p.ehr.base}/Encounter/demo-patient-1-visit-1`,
+    ]);
+    expect(visits[0].participant?.map((x) => x.individual?.reference)).toContain(`Practitioner/${me.id}`);
     // Every condition shown on the page is ccm-fhir's copy (its id), ready to attest there.
     for (const c of conditions) expect(page.text).toContain(`condition-${c.id}`);
   });
