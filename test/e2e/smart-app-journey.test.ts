@@ -272,6 +272,8 @@ describe('the clinician app in Chromium', () => {
     await page.click("text=Write the month's summary note");
     await page.waitForSelector('.flash-success >> text=Note kept in ccm-fhir and sent to the EHR.');
     await shot(page, 'two-servers-note');
+    // The EHR's visit by the signed-in practitioner was mirrored at launch: the month bills in ccm-fhir.
+    expect(await page.inputValue('#note-text')).toContain('Codes met: 99490');
     expect(errors).toEqual([]);
 
     // B holds the whole CCM record, valid against its profiles, with Provenance naming the EHR user.
