@@ -4,13 +4,27 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Bundle, Resource, StructureDefinition } from 'fhir/r4.js';
+import type { Bundle, OperationDefinition, Resource, StructureDefinition } from 'fhir/r4.js';
 import * as prettier from 'prettier';
+import {
+  BILLING_REPORT_DEFINITION,
+  ELIGIBILITY_DEFINITION,
+  MONTH_SUMMARY_DEFINITION,
+} from '../../server/ccm/fhir/operation-definitions.js';
+import { CCM_PACKAGE } from '../../server/ccm/vocabulary.js';
 import { loadR4Definitions, R4_PACKAGE_DIR, type R4Definitions } from '../../server/fhir/definitions.js';
+import {
+  expandDefinition,
+  lookupDefinition,
+  validateCodeDefinition,
+} from '../../server/fhir/terminology/operation-definitions.js';
+import { validateDefinition } from '../../server/fhir/validation/validate-operation.js';
+import { ccmCapabilityStatement } from './capability-statement.js';
 import { codeSystemSources } from './code-systems.js';
 import { PUBLISHER, R4_SD, RELEASE, type ProfileSource } from './elements.js';
 import { extensionSources } from './extensions.js';
 import { orderElement, orderKeys, RESOURCE_ORDER } from './order.js';
+import { implementationGuide, isPackaged } from './package.js';
 import { searchParameters } from './search-parameters.js';
 import { generateSnapshot } from './snapshot.js';
 import { carePlanProfile } from './sources/careplan.js';
@@ -19,7 +33,18 @@ import { consentProfile } from './sources/consent.js';
 import { taskProfile } from './sources/task.js';
 import { timeEntryProfile } from './sources/time-entry.js';
 import { allCodesValueSet, codeSystemResource, subsetValueSets } from './terminology.js';
-import { loadUsCore, US_CORE_DIR, type UsCoreSelection } from './us-core.js';
+import { loadUsCore, US_CORE_DIR, US_CORE_PACKAGE, type UsCoreSelection } from './us-core.js';
+
+/** Our OperationDefinitions (the server registers the operations they define), in the package. */
+export const OPERATION_DEFINITIONS: OperationDefinition[] = [
+  validateDefinition,
+  expandDefinition,
+  validateCodeDefinition,
+  lookupDefinition,
+  ELIGIBILITY_DEFINITION,
+  MONTH_SUMMARY_DEFINITION,
+  BILLING_REPORT_DEFINITION,
+];
 
 /** Folder (under profiles/) of the R4 core extension definitions the loaded profiles use. */
 export const R4_EXTENSIONS_DIR = 'base/r4';
@@ -126,8 +151,8 @@ function usCoreFiles(us: UsCoreSelection, files: Map<string, string>): void {
   files.set(
     `${US_CORE_DIR}/index.json`,
     jsonText({
-      package: 'hl7.fhir.us.core',
-      version: '6.1.0',
+      package: US_CORE_PACKAGE.name,
+      version: US_CORE_PACKAGE.version,
       licence: 'CC0-1.0',
       profileTypes: us.profileTypes,
     }),
@@ -176,7 +201,19 @@ function computeFiles(inputs: BuildInputs): Map<string, string> {
   }
   for (const vs of subsetValueSets())
     files.set(`ValueSet-${vs.id}.json`, jsonText(orderKeys(vs, RESOURCE_ORDER)));
-  for (const sp of searchParameters())
-    files.set(`SearchParameter-${sp.id}.json`, jsonText(orderKeys(sp, RESOURCE_ORDER)));
+  const ours = searchParameters();
+  for (const sp of ours) files.set(`SearchParameter-${sp.id}.json`, jsonText(orderKeys(sp, RESOURCE_ORDER)));
+  for (const od of OPERATION_DEFINITIONS) files.set(`OperationDefinition-${od.id}.json`, jsonText(od));
+  const cs = ccmCapabilityStatement({
+    profiles: profileSources(),
+    searchParameters: ours,
+    r4SearchParameters: defs.searchParameters,
+    operations: OPERATION_DEFINITIONS,
+    implementationGuide: `${CCM_PACKAGE.implementationGuide}|${RELEASE.version}`,
+  });
+  files.set(`CapabilityStatement-${cs.id}.json`, jsonText(cs));
+  const packaged = [...files].filter(([rel]) => isPackaged(rel)).map(([, t]) => JSON.parse(t) as Resource);
+  const ig = implementationGuide(packaged);
+  files.set(`ImplementationGuide-${ig.id}.json`, jsonText(ig));
   return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
 }
