@@ -7,6 +7,8 @@
  *   `node_modules/.cache/ccm-fhir/packages/` by name, size and modification time, so a start reads a few
  *   small JSON files, not megabytes of gzip.
  * - A package's files are decompressed the first time one of its resources is asked for, and kept.
+ * - The resources of the CCM package, which the server needs whole at start, are cached the same way as one
+ *   JSON file (`resources()`).
  * - The requirements CapabilityStatements a package declares are summarised into its cached manifest
  *   (requirements.ts), so that the CapabilityStatement's `instantiates` needs no decompression either.
  * - A canonical with a version (`url|6.1.0`) names that version; without one it names the newest version
@@ -80,6 +82,8 @@ interface Manifest {
 
 /** Bump when the cached manifest's shape changes. */
 const MANIFEST_FORMAT = 2;
+/** Bump when the cached resources of a package change shape. */
+const RESOURCES_FORMAT = 1;
 
 /** A package file that is not a FHIR R4 package, with why. */
 export class PackageError extends Error {
@@ -212,11 +216,11 @@ export class PackageSet {
   /** url → [package, index entry], newest version first. */
   private readonly byUrl = new Map<string, Array<[Loaded, IndexEntry]>>();
 
-  private constructor() {}
+  private constructor(private readonly cacheDir?: string) {}
 
   /** Reads the manifests of every `*.tgz` in `dirs` (missing folders are skipped); throws on a bad package. */
   static open(dirs: string[], cacheDir?: string): PackageSet {
-    const set = new PackageSet();
+    const set = new PackageSet(cacheDir);
     const seen = new Set<string>();
     for (const dir of dirs) {
       if (!existsSync(dir)) continue;
@@ -264,10 +268,27 @@ export class PackageSet {
     return this.newestLoaded(name)?.info;
   }
 
-  /** Every resource its index lists, of the newest version loaded of the package `name` (none when absent). */
+  /**
+   * Every resource its index lists, of the newest version loaded of the package `name` (none when absent).
+   * With a cache folder they are cached there as one JSON file (by file name, size and modification time,
+   * like the manifests), so that a start parses one file instead of unpacking the archive.
+   */
   resources(name: string): Resource[] {
     const l = this.newestLoaded(name);
-    return l ? l.manifest.files.flatMap((e) => read(l, e) ?? []) : [];
+    if (!l) return [];
+    const all = () => l.manifest.files.flatMap((e) => read(l, e) ?? []);
+    if (!this.cacheDir) return all();
+    const st = statSync(l.info.file);
+    const key = `${path.basename(l.info.file)}-${st.size}-${Math.round(st.mtimeMs)}-resources-${RESOURCES_FORMAT}.json`;
+    const cached = path.join(this.cacheDir, key);
+    try {
+      return JSON.parse(readFileSync(cached, 'utf8')) as Resource[];
+    } catch {
+      // not cached yet
+    }
+    const resources = all();
+    writeJsonCache(cached, resources); // when the cache is read-only, the archive is read at each start
+    return resources;
   }
 
   /** The requirements CapabilityStatements of the packages loaded, with the package that declares each. */

@@ -4,8 +4,9 @@
  * package loaded says (a newer one in IG_PACKAGES_DIR wins), it refuses to start without one, and the
  * CapabilityStatement lists the CCM IG in `implementationGuide` and the package's requirements statement in
  * `instantiates` (server/fhir/instantiates.ts); US Core's server statements are declared but not met ($docref).
+ * With a cache folder the package's resources are read from one cached JSON file after the first start.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -14,7 +15,7 @@ import request from 'supertest';
 import { CCM_PACKAGE, CS, PROFILE } from '../../../server/ccm/vocabulary.js';
 import { loadR4Definitions } from '../../../server/fhir/definitions.js';
 import { checkStatements } from '../../../server/fhir/instantiates.js';
-import { PACKAGES_DIR, PackageSet } from '../../../server/fhir/packages/package-set.js';
+import { packageDirs, PACKAGES_DIR, PackageSet } from '../../../server/fhir/packages/package-set.js';
 import { readTgz } from '../../../server/fhir/packages/tgz.js';
 import { loadConformance, MissingCcmPackageError } from '../../../server/fhir/profiles/conformance.js';
 import { createConformanceServices } from '../../../server/fhir/profiles/setup.js';
@@ -106,6 +107,20 @@ describe('loaded through the package set', () => {
     );
   });
 
+  test('with a cache folder, the resources are read from one cached JSON file after the first start', () => {
+    const dir = tempDir();
+    const cache = tempDir();
+    copyFileSync(COMMITTED, path.join(dir, PACKAGE_FILE));
+    const first = PackageSet.open([dir], cache).resources(CCM_PACKAGE.name);
+    const cached = readdirSync(cache).filter((f) => f.includes('-resources-'));
+    expect(cached).toHaveLength(1);
+    expect(JSON.parse(readFileSync(path.join(cache, cached[0]), 'utf8'))).toEqual(first);
+    // what a later start returns comes from that file (marked here), not from the archive
+    writeFileSync(path.join(cache, cached[0]), JSON.stringify(first.slice(0, 1)));
+    expect(PackageSet.open([dir], cache).resources(CCM_PACKAGE.name)).toEqual(first.slice(0, 1));
+    expect(PackageSet.open([dir]).resources(CCM_PACKAGE.name)).toEqual(first);
+  });
+
   test('without a CCM package the conformance services refuse to start, saying how to build it', () => {
     const empty = PackageSet.open([tempDir()]);
     expect(() => loadConformance(empty)).toThrow(MissingCcmPackageError);
@@ -127,19 +142,18 @@ describe('loaded through the package set', () => {
     expect(refused.status).toBe(400);
     expect(JSON.stringify(refused.body)).toContain('Encounter.serviceType');
     expect((await put(t, timeEntry('ccm'))).status).toBe(201);
-    const newer = await makeTestApp({ igPackagesDir: dir });
-    try {
-      expect((await put(newer, timeEntry('practice-programme'))).status).toBe(201);
-      const cs = (await request(newer.app).get('/fhir/metadata')).body as CapabilityStatement;
-      expect(cs.implementationGuide).toEqual(
-        expect.arrayContaining([
-          `${CCM_PACKAGE.implementationGuide}|${RELEASE.version}`,
-          `${CCM_PACKAGE.implementationGuide}|0.1.1-practice`,
-        ]),
-      );
-    } finally {
-      await newer.close();
-    }
+    // the packages the server reads with IG_PACKAGES_DIR=dir (opened without the disk cache: a test package)
+    const set = PackageSet.open(packageDirs(dir));
+    expect(set.packages.map((p) => p.implementationGuide)).toEqual(
+      expect.arrayContaining([
+        `${CCM_PACKAGE.implementationGuide}|${RELEASE.version}`,
+        `${CCM_PACKAGE.implementationGuide}|0.1.1-practice`,
+      ]),
+    );
+    const newer = createConformanceServices(loadR4Definitions(), { packages: set });
+    expect(newer.conformance.ccmPackage.version).toBe('0.1.1-practice');
+    const issues = newer.validator.validate(timeEntry('practice-programme'), { expectedType: 'Encounter' });
+    expect(issues.filter((i) => i.severity === 'error')).toEqual([]);
   });
 });
 
