@@ -18,6 +18,7 @@ import {
   lookupDefinition,
   validateCodeDefinition,
 } from '../../server/fhir/terminology/operation-definitions.js';
+import { reindexOperationDefinition } from '../../server/fhir/reindex/kickoff.js';
 import { validateDefinition } from '../../server/fhir/validation/validate-operation.js';
 import { ccmCapabilityStatement } from './capability-statement.js';
 import { codeSystemSources } from './code-systems.js';
@@ -35,8 +36,8 @@ import { timeEntryProfile } from './sources/time-entry.js';
 import { allCodesValueSet, codeSystemResource, subsetValueSets } from './terminology.js';
 import { loadUsCore, US_CORE_DIR, US_CORE_PACKAGE, type UsCoreSelection } from './us-core.js';
 
-/** Our OperationDefinitions (the server registers the operations they define), in the package. */
-export const OPERATION_DEFINITIONS: OperationDefinition[] = [
+/** The operations a CCM server SHALL offer (the requirements CapabilityStatement lists them). */
+const REQUIRED_OPERATIONS: OperationDefinition[] = [
   validateDefinition,
   expandDefinition,
   validateCodeDefinition,
@@ -44,6 +45,15 @@ export const OPERATION_DEFINITIONS: OperationDefinition[] = [
   ELIGIBILITY_DEFINITION,
   MONTH_SUMMARY_DEFINITION,
   BILLING_REPORT_DEFINITION,
+];
+
+/**
+ * Our OperationDefinitions (the server registers the operations they define), in the package: the required
+ * ones and `$reindex` (a feature of this server, not a CCM requirement).
+ */
+export const OPERATION_DEFINITIONS: OperationDefinition[] = [
+  ...REQUIRED_OPERATIONS,
+  reindexOperationDefinition,
 ];
 
 /** Folder (under profiles/) of the R4 core extension definitions the loaded profiles use. */
@@ -208,7 +218,7 @@ function computeFiles(inputs: BuildInputs): Map<string, string> {
     profiles: profileSources(),
     searchParameters: ours,
     r4SearchParameters: defs.searchParameters,
-    operations: OPERATION_DEFINITIONS,
+    operations: REQUIRED_OPERATIONS,
     implementationGuide: `${CCM_PACKAGE.implementationGuide}|${RELEASE.version}`,
   });
   files.set(`CapabilityStatement-${cs.id}.json`, jsonText(cs));

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { CapabilityStatement, CodeSystem, Resource } from 'fhir/r4.js';
 import request from 'supertest';
-import { CCM_PACKAGE, CS, PROFILE } from '../../../server/ccm/vocabulary.js';
+import { CCM_BASE, CCM_PACKAGE, CS, PROFILE } from '../../../server/ccm/vocabulary.js';
 import { loadR4Definitions } from '../../../server/fhir/definitions.js';
 import { checkStatements } from '../../../server/fhir/instantiates.js';
 import { packageDirs, PACKAGES_DIR, PackageSet } from '../../../server/fhir/packages/package-set.js';
@@ -167,6 +167,21 @@ describe('the CapabilityStatement', () => {
       `${CCM_PACKAGE.implementationGuide}|${RELEASE.version}`,
     ]);
     expect(cs.instantiates).toEqual([`${CCM_PACKAGE.capabilityStatement}|${RELEASE.version}`]);
+  });
+
+  test("the package's OperationDefinitions are those of the operations the server registers", () => {
+    const registered = t.services.operations
+      .all()
+      .flatMap((op) =>
+        op.operationDefinition?.url?.startsWith(`${CCM_BASE}/`) ? [op.operationDefinition] : [],
+      )
+      .sort((a, b) => (a.id ?? '').localeCompare(b.id ?? ''));
+    const packaged = PackageSet.open([PACKAGES_DIR])
+      .resources(CCM_PACKAGE.name)
+      .filter((r) => r.resourceType === 'OperationDefinition')
+      .sort((a, b) => (a.id ?? '').localeCompare(b.id ?? ''));
+    expect(registered.map((od) => od.id)).toContain('ccm-month-summary');
+    expect(packaged).toEqual(registered);
   });
 
   test('US Core server statements are checked too; the server lacks only DocumentReference/$docref', () => {
