@@ -19,7 +19,7 @@ try {
   let last = -1;
   const report = await migrateDataDir({
     dataDir: config.dataDir,
-    ...migrationSetup(config.baseUrl),
+    ...migrationSetup(config.baseUrl, config.igPackagesDir),
     progress: (done, total) => {
       const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
       if (tty && pct !== last) process.stderr.write(`\rmigrating: ${done} of ${total} documents (${pct}%)`);

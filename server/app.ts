@@ -2,7 +2,6 @@
  * createApp(deps): builds the Express application and the FHIR services from explicit dependencies
  * (config, storage, clock, logger). It never listens; main.ts does, and tests use supertest.
  */
-import path from 'node:path';
 import express, { type Express, type Request, type Response } from 'express';
 import { xContentTypeOptions } from 'helmet';
 import pino, { type Logger } from 'pino';
@@ -34,8 +33,7 @@ import { indexKeysFor } from './fhir/search/indexes.js';
 import { PageTokens } from './fhir/search/page-token.js';
 import { DEFAULT_SNAPSHOT_LIMITS, SnapshotCache, type SnapshotLimits } from './fhir/search/snapshot.js';
 import { createConformanceServices } from './fhir/profiles/setup.js';
-import { defaultCacheDir, PACKAGES_DIR, PackageSet } from './fhir/packages/package-set.js';
-import { processCache } from './fhir/profiles/process-cache.js';
+import { openPackageSet } from './fhir/packages/package-set.js';
 import { DEFAULT_SIZE_LIMITS, type SizeLimits } from './fhir/validation/size-limits.js';
 import { bulkRouter } from './http/bulk-adapter.js';
 import { reindexRouter } from './http/reindex-adapter.js';
@@ -129,22 +127,15 @@ function sizeLimitsOf(c: AppDeps['config']): SizeLimits {
   };
 }
 
-/** The FHIR packages of packages/ and of IG_PACKAGES_DIR, their manifests read once per process. */
-function openPackages(extraDir: string | undefined): PackageSet {
-  const dirs = [PACKAGES_DIR, ...(extraDir ? [extraDir] : [])];
-  return processCache(`packages:${dirs.join('\u0000')}`, () =>
-    PackageSet.open(dirs, defaultCacheDir(path.dirname(PACKAGES_DIR))),
-  );
-}
-
 /** Builds the FHIR services (definitions, registry, validator, resource store) for a store. */
 export function createFhirServices(deps: AppDeps): FhirServices {
   const definitions = loadR4Definitions();
-  // Profiles, terminology and validation from profiles/ (base R4 + meta.profile on every write).
+  // Profiles, terminology and validation from the CCM package and the IG packages (base R4 + meta.profile on
+  // every write).
   const conformance = createConformanceServices(definitions, {
     unknownProfiles: deps.config.unknownProfiles,
     sizeLimits: sizeLimitsOf(deps.config),
-    packages: openPackages(deps.config.igPackagesDir),
+    packages: openPackageSet(deps.config.igPackagesDir),
   });
   const registry = buildSearchRegistry(definitions, conformance.conformance.searchParameters);
   const clock = deps.clock ?? (() => new Date());
@@ -172,6 +163,11 @@ export function createFhirServices(deps: AppDeps): FhirServices {
     registry,
     runtimeParams,
     packages: conformance.packages.packages,
+    igRequirements: {
+      statements: conformance.packages.requirements,
+      knowsProfile: (canonical) => conformance.profiles.registry.profileType(canonical) !== undefined,
+    },
+    conformance: conformance.conformance,
     validate: (resource, expectedType) => conformance.validator.validate(resource, { expectedType }),
     operations: new OperationRegistry(),
     clock,

@@ -4,13 +4,28 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Bundle, Resource, StructureDefinition } from 'fhir/r4.js';
+import type { Bundle, OperationDefinition, Resource, StructureDefinition } from 'fhir/r4.js';
 import * as prettier from 'prettier';
+import {
+  BILLING_REPORT_DEFINITION,
+  ELIGIBILITY_DEFINITION,
+  MONTH_SUMMARY_DEFINITION,
+} from '../../server/ccm/fhir/operation-definitions.js';
+import { CCM_PACKAGE } from '../../server/ccm/vocabulary.js';
 import { loadR4Definitions, R4_PACKAGE_DIR, type R4Definitions } from '../../server/fhir/definitions.js';
+import {
+  expandDefinition,
+  lookupDefinition,
+  validateCodeDefinition,
+} from '../../server/fhir/terminology/operation-definitions.js';
+import { reindexOperationDefinition } from '../../server/fhir/reindex/kickoff.js';
+import { validateDefinition } from '../../server/fhir/validation/validate-operation.js';
+import { ccmCapabilityStatement } from './capability-statement.js';
 import { codeSystemSources } from './code-systems.js';
 import { PUBLISHER, R4_SD, RELEASE, type ProfileSource } from './elements.js';
 import { extensionSources } from './extensions.js';
 import { orderElement, orderKeys, RESOURCE_ORDER } from './order.js';
+import { implementationGuide, isPackaged } from './package.js';
 import { searchParameters } from './search-parameters.js';
 import { generateSnapshot } from './snapshot.js';
 import { carePlanProfile } from './sources/careplan.js';
@@ -19,7 +34,27 @@ import { consentProfile } from './sources/consent.js';
 import { taskProfile } from './sources/task.js';
 import { timeEntryProfile } from './sources/time-entry.js';
 import { allCodesValueSet, codeSystemResource, subsetValueSets } from './terminology.js';
-import { loadUsCore, US_CORE_DIR, type UsCoreSelection } from './us-core.js';
+import { loadUsCore, US_CORE_DIR, US_CORE_PACKAGE, type UsCoreSelection } from './us-core.js';
+
+/** The operations a CCM server SHALL offer (the requirements CapabilityStatement lists them). */
+const REQUIRED_OPERATIONS: OperationDefinition[] = [
+  validateDefinition,
+  expandDefinition,
+  validateCodeDefinition,
+  lookupDefinition,
+  ELIGIBILITY_DEFINITION,
+  MONTH_SUMMARY_DEFINITION,
+  BILLING_REPORT_DEFINITION,
+];
+
+/**
+ * Our OperationDefinitions (the server registers the operations they define), in the package: the required
+ * ones and `$reindex` (a feature of this server, not a CCM requirement).
+ */
+export const OPERATION_DEFINITIONS: OperationDefinition[] = [
+  ...REQUIRED_OPERATIONS,
+  reindexOperationDefinition,
+];
 
 /** Folder (under profiles/) of the R4 core extension definitions the loaded profiles use. */
 export const R4_EXTENSIONS_DIR = 'base/r4';
@@ -126,8 +161,8 @@ function usCoreFiles(us: UsCoreSelection, files: Map<string, string>): void {
   files.set(
     `${US_CORE_DIR}/index.json`,
     jsonText({
-      package: 'hl7.fhir.us.core',
-      version: '6.1.0',
+      package: US_CORE_PACKAGE.name,
+      version: US_CORE_PACKAGE.version,
       licence: 'CC0-1.0',
       profileTypes: us.profileTypes,
     }),
@@ -176,7 +211,19 @@ function computeFiles(inputs: BuildInputs): Map<string, string> {
   }
   for (const vs of subsetValueSets())
     files.set(`ValueSet-${vs.id}.json`, jsonText(orderKeys(vs, RESOURCE_ORDER)));
-  for (const sp of searchParameters())
-    files.set(`SearchParameter-${sp.id}.json`, jsonText(orderKeys(sp, RESOURCE_ORDER)));
+  const ours = searchParameters();
+  for (const sp of ours) files.set(`SearchParameter-${sp.id}.json`, jsonText(orderKeys(sp, RESOURCE_ORDER)));
+  for (const od of OPERATION_DEFINITIONS) files.set(`OperationDefinition-${od.id}.json`, jsonText(od));
+  const cs = ccmCapabilityStatement({
+    profiles: profileSources(),
+    searchParameters: ours,
+    r4SearchParameters: defs.searchParameters,
+    operations: REQUIRED_OPERATIONS,
+    implementationGuide: `${CCM_PACKAGE.implementationGuide}|${RELEASE.version}`,
+  });
+  files.set(`CapabilityStatement-${cs.id}.json`, jsonText(cs));
+  const packaged = [...files].filter(([rel]) => isPackaged(rel)).map(([, t]) => JSON.parse(t) as Resource);
+  const ig = implementationGuide(packaged);
+  files.set(`ImplementationGuide-${ig.id}.json`, jsonText(ig));
   return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
 }

@@ -33,6 +33,9 @@ export const US_CORE_SEARCH_PARAMETERS = [
   'us-core-goal-description',
 ];
 
+/** The US Core package our profiles derive from (the CCM package depends on it). */
+export const US_CORE_PACKAGE = { name: 'hl7.fhir.us.core', version: '6.1.0' } as const;
+
 /** Folder (under profiles/) of the committed US Core copy. */
 export const US_CORE_DIR = 'base/us-core-6.1.0';
 

@@ -1,9 +1,11 @@
 /**
  * Writes the build's files into a folder and removes generated JSON files that the build no longer makes;
- * hand-written files (README.md) are never touched.
+ * hand-written files (README.md) are never touched. Writes the CCM package into packages/ the same way.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { gzipTar } from './tar-writer.js';
 
 function jsonFilesUnder(dir: string, prefix = ''): string[] {
   let out: string[] = [];
@@ -70,5 +72,56 @@ export function compareWithDir(dir: string, files: Map<string, string>): string[
     if (old !== content) problems.push(`differs ${rel}`);
   }
   for (const rel of jsonFilesUnder(dir)) if (!files.has(rel)) problems.push(`extra ${rel}`);
+  return problems;
+}
+
+/** The tar inside a `.tgz` file, or undefined when the file is missing or not gzip. */
+function tarOf(file: string): Buffer | undefined {
+  try {
+    return gunzipSync(readFileSync(file));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The other versions of the package `name` in `dir` (`name-*.tgz` but `keep`). */
+function otherVersions(dir: string, name: string, keep: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((f) => f !== keep && f.startsWith(`${name}-`) && f.endsWith('.tgz')).sort();
+}
+
+/**
+ * Writes the package `file` (its uncompressed `tar`) into `dir` unless the file there already holds the same
+ * tar (compared uncompressed, so that another zlib build never counts as a change), and removes the other
+ * versions of package `name`. Returns what it did.
+ */
+export function writePackage(dir: string, file: string, name: string, tar: Buffer): WriteReport {
+  const report: WriteReport = { written: [], removed: [], unchanged: 0 };
+  const full = path.join(dir, file);
+  if (tarOf(full)?.equals(tar)) report.unchanged++;
+  else {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(full, gzipTar(tar));
+    report.written.push(file);
+  }
+  for (const old of otherVersions(dir, name, file)) {
+    rmSync(path.join(dir, old));
+    report.removed.push(old);
+  }
+  return report;
+}
+
+/** Differences between the package the build makes and the one in `dir`: missing, stale, other versions. */
+export function comparePackage(dir: string, file: string, name: string, tar: Buffer): string[] {
+  const problems: string[] = [];
+  const current = tarOf(path.join(dir, file));
+  if (!current) problems.push(`missing ${file}`);
+  else if (!current.equals(tar)) problems.push(`stale ${file}`);
+  for (const old of otherVersions(dir, name, file)) problems.push(`extra ${old}`);
   return problems;
 }

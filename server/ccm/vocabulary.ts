@@ -7,6 +7,16 @@
 /** Canonical base of everything this project defines. */
 export const CCM_BASE = 'http://ccm-fhir.org/fhir';
 
+/**
+ * The CCM FHIR package: packages/org.ccm-fhir.ccm-<version>.tgz, built by `npm run profiles:build` from the
+ * resources in profiles/, with its ImplementationGuide and the requirements CapabilityStatement of a CCM server.
+ */
+export const CCM_PACKAGE = {
+  name: 'org.ccm-fhir.ccm',
+  implementationGuide: `${CCM_BASE}/ImplementationGuide/org.ccm-fhir.ccm`,
+  capabilityStatement: `${CCM_BASE}/CapabilityStatement/ccm-server`,
+} as const;
+
 const sd = (name: string) => `${CCM_BASE}/StructureDefinition/${name}`;
 const cs = (name: string) => `${CCM_BASE}/CodeSystem/${name}`;
 

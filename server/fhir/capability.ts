@@ -10,6 +10,7 @@ import type {
   CapabilityStatementRestSecurity,
 } from 'fhir/r4.js';
 import type { FhirRequest, FhirResponse } from './request.js';
+import { instantiatedStatements } from './instantiates.js';
 import type { FhirServices, SmartEndpoints } from './services.js';
 import type { OperationSpec } from './operations.js';
 import type { InteractionCode } from './router.js';
@@ -140,6 +141,8 @@ export function buildCapabilityStatement(
     date: services.clock().toISOString(),
     publisher: 'ccm-fhir',
     kind: 'instance',
+    // the requirements CapabilityStatements of the loaded IG packages that the server meets (instantiates.ts)
+    ...nonEmpty('instantiates', instantiatedStatements(services, interactions)),
     software: { name: SOFTWARE_NAME, version: SOFTWARE_VERSION },
     implementation: {
       description: 'ccm-fhir FHIR R4 server for Chronic Care Management',

@@ -8,6 +8,8 @@ import type { Storage, Where } from '../storage/repository.js';
 import type { OperationRegistry } from './operations.js';
 import type { R4Definitions } from './definitions.js';
 import type { PackageInfo } from './packages/package-set.js';
+import type { CapabilityRequirements } from './packages/requirements.js';
+import type { ConformanceSet } from './profiles/conformance.js';
 import type { ResourceStore } from './resource-store.js';
 import type { SearchPaging } from './search/execute.js';
 import type { SearchLimits } from './search/limits.js';
@@ -35,6 +37,16 @@ export interface FhirServices {
   runtimeParams?: RuntimeParams;
   /** The FHIR packages (IGs) loaded, listed in the CapabilityStatement; none when absent. */
   packages?: readonly PackageInfo[];
+  /**
+   * The requirements CapabilityStatements those packages declare, and whether a profile is known: the
+   * CapabilityStatement's `instantiates` lists the ones the server meets (packages/requirements.ts).
+   */
+  igRequirements?: {
+    statements: ReadonlyArray<{ package: PackageInfo; statement: CapabilityRequirements }>;
+    knowsProfile(canonical: string): boolean;
+  };
+  /** The conformance resources loaded (the CCM package, profiles/base/), written into the store at start. */
+  conformance?: ConformanceSet;
   validate: ResourceValidator;
   /** Extended operations (`$name`), registered by the modules that implement them. */
   operations: OperationRegistry;

@@ -8,16 +8,12 @@ import path from 'node:path';
 import {
   checkR4,
   PackageError,
+  packageDirs,
   PackageSet,
   PACKAGES_DIR,
   readManifest,
   type PackageInfo,
 } from './package-set.js';
-
-/** The folders the server reads packages from, in order. */
-export function packageDirs(igPackagesDir: string | undefined): string[] {
-  return [PACKAGES_DIR, ...(igPackagesDir ? [path.resolve(igPackagesDir)] : [])];
-}
 
 /** The packages the server would load. */
 export function listPackages(igPackagesDir: string | undefined): PackageInfo[] {

@@ -7,14 +7,20 @@
  *   `node_modules/.cache/ccm-fhir/packages/` by name, size and modification time, so a start reads a few
  *   small JSON files, not megabytes of gzip.
  * - A package's files are decompressed the first time one of its resources is asked for, and kept.
+ * - The resources of the CCM package, which the server needs whole at start, are cached the same way as one
+ *   JSON file (`resources()`).
+ * - The requirements CapabilityStatements a package declares are summarised into its cached manifest
+ *   (requirements.ts), so that the CapabilityStatement's `instantiates` needs no decompression either.
  * - A canonical with a version (`url|6.1.0`) names that version; without one it names the newest version
  *   loaded (R4 references.html#canonical).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Resource } from 'fhir/r4.js';
+import type { CapabilityStatement, Resource } from 'fhir/r4.js';
 import { writeJsonCache } from '../json-cache.js';
+import { processCache } from '../profiles/process-cache.js';
+import { requirementsOf, type CapabilityRequirements } from './requirements.js';
 import { readTgz } from './tgz.js';
 
 /** The packages/ folder of this checkout: the IG packages that ship with the project. */
@@ -25,6 +31,22 @@ export const PACKAGES_DIR = path.resolve(
   '..',
   'packages',
 );
+
+/** The folders the server reads packages from, in order: packages/, then IG_PACKAGES_DIR when set. */
+export function packageDirs(igPackagesDir: string | undefined): string[] {
+  return [PACKAGES_DIR, ...(igPackagesDir ? [path.resolve(igPackagesDir)] : [])];
+}
+
+/**
+ * The packages of packages/ and IG_PACKAGES_DIR, their manifests read once per process (and cached on disk
+ * under node_modules/.cache/ccm-fhir/packages).
+ */
+export function openPackageSet(igPackagesDir?: string): PackageSet {
+  const dirs = packageDirs(igPackagesDir);
+  return processCache(`packages:${dirs.join('\u0000')}`, () =>
+    PackageSet.open(dirs, defaultCacheDir(path.dirname(PACKAGES_DIR))),
+  );
+}
 
 /** What the CapabilityStatement and `npm run ig -- list` say of a package. */
 export interface PackageInfo {
@@ -54,10 +76,14 @@ interface Manifest {
   info: Omit<PackageInfo, 'file'>;
   fhirVersions: string[];
   files: IndexEntry[];
+  /** The requirements CapabilityStatements (for servers) of the package. */
+  requirements: CapabilityRequirements[];
 }
 
 /** Bump when the cached manifest's shape changes. */
-const MANIFEST_FORMAT = 1;
+const MANIFEST_FORMAT = 2;
+/** Bump when the cached resources of a package change shape. */
+const RESOURCES_FORMAT = 1;
 
 /** A package file that is not a FHIR R4 package, with why. */
 export class PackageError extends Error {
@@ -100,6 +126,16 @@ export function readManifest(file: string, given?: Map<string, Buffer>): Manifes
     throw new PackageError(file, 'package.json has no name and version');
   const fhirVersions = Array.isArray(pkg.fhirVersions) ? pkg.fhirVersions.map(String) : [];
   const index = json<{ files?: IndexEntry[] }>(files.get('package/.index.json'), file, 'package/.index.json');
+  const entries = (index.files ?? []).filter(
+    (f) => typeof f.filename === 'string' && typeof f.resourceType === 'string',
+  );
+  const requirements = entries
+    .filter((e) => e.resourceType === 'CapabilityStatement')
+    .flatMap((e) => {
+      const buf = files.get(`package/${e.filename}`);
+      const cs = buf ? json<CapabilityStatement>(buf, file, e.filename) : undefined;
+      return (cs && requirementsOf(cs)) ?? [];
+    });
   return {
     info: {
       name: pkg.name,
@@ -108,9 +144,8 @@ export function readManifest(file: string, given?: Map<string, Buffer>): Manifes
       title: typeof pkg.title === 'string' ? pkg.title : undefined,
     },
     fhirVersions,
-    files: (index.files ?? []).filter(
-      (f) => typeof f.filename === 'string' && typeof f.resourceType === 'string',
-    ),
+    files: entries,
+    requirements,
   };
 }
 
@@ -168,17 +203,24 @@ interface Loaded {
   files?: Map<string, Buffer>;
 }
 
+/** One file of a package, parsed; the package is decompressed on first use and kept. */
+function read<T extends Resource = Resource>(l: Loaded, e: IndexEntry): T | undefined {
+  l.files ??= readTgz(readFileSync(l.info.file));
+  const buf = l.files.get(`package/${e.filename}`);
+  return buf ? (JSON.parse(buf.toString('utf8')) as T) : undefined;
+}
+
 /** The packages of some folders, by canonical. */
 export class PackageSet {
   private readonly loaded: Loaded[] = [];
   /** url → [package, index entry], newest version first. */
   private readonly byUrl = new Map<string, Array<[Loaded, IndexEntry]>>();
 
-  private constructor() {}
+  private constructor(private readonly cacheDir?: string) {}
 
   /** Reads the manifests of every `*.tgz` in `dirs` (missing folders are skipped); throws on a bad package. */
   static open(dirs: string[], cacheDir?: string): PackageSet {
-    const set = new PackageSet();
+    const set = new PackageSet(cacheDir);
     const seen = new Set<string>();
     for (const dir of dirs) {
       if (!existsSync(dir)) continue;
@@ -218,23 +260,57 @@ export class PackageSet {
   resolve<T extends Resource = Resource>(canonical: string): T | undefined {
     const [url, version] = canonical.split('|');
     const hit = this.entry(url, version);
-    if (!hit) return undefined;
-    const [l, e] = hit;
-    l.files ??= readTgz(readFileSync(l.info.file));
-    const buf = l.files.get(`package/${e.filename}`);
-    return buf ? (JSON.parse(buf.toString('utf8')) as T) : undefined;
+    return hit ? read<T>(hit[0], hit[1]) : undefined;
+  }
+
+  /** The newest version loaded of the package `name`, or undefined. */
+  newest(name: string): PackageInfo | undefined {
+    return this.newestLoaded(name)?.info;
+  }
+
+  /**
+   * Every resource its index lists, of the newest version loaded of the package `name` (none when absent).
+   * With a cache folder they are cached there as one JSON file (by file name, size and modification time,
+   * like the manifests), so that a start parses one file instead of unpacking the archive.
+   */
+  resources(name: string): Resource[] {
+    const l = this.newestLoaded(name);
+    if (!l) return [];
+    const all = () => l.manifest.files.flatMap((e) => read(l, e) ?? []);
+    if (!this.cacheDir) return all();
+    const st = statSync(l.info.file);
+    const key = `${path.basename(l.info.file)}-${st.size}-${Math.round(st.mtimeMs)}-resources-${RESOURCES_FORMAT}.json`;
+    const cached = path.join(this.cacheDir, key);
+    try {
+      return JSON.parse(readFileSync(cached, 'utf8')) as Resource[];
+    } catch {
+      // not cached yet
+    }
+    const resources = all();
+    writeJsonCache(cached, resources); // when the cache is read-only, the archive is read at each start
+    return resources;
+  }
+
+  /** The requirements CapabilityStatements of the packages loaded, with the package that declares each. */
+  get requirements(): Array<{ package: PackageInfo; statement: CapabilityRequirements }> {
+    return this.loaded.flatMap((l) =>
+      l.manifest.requirements.map((statement) => ({ package: l.info, statement })),
+    );
+  }
+
+  private newestLoaded(name: string): Loaded | undefined {
+    return this.loaded
+      .filter((l) => l.info.name === name)
+      .sort((a, b) => compareVersions(b.info.version, a.info.version))[0];
   }
 
   /** Every resource of `resourceType` the packages hold (decompressing the packages that have any). */
   resourcesOfType<T extends Resource = Resource>(resourceType: string): T[] {
     const out: T[] = [];
     for (const l of this.loaded) {
-      const entries = l.manifest.files.filter((e) => e.resourceType === resourceType);
-      if (entries.length === 0) continue;
-      l.files ??= readTgz(readFileSync(l.info.file));
-      for (const e of entries) {
-        const buf = l.files.get(`package/${e.filename}`);
-        if (buf) out.push(JSON.parse(buf.toString('utf8')) as T);
+      for (const e of l.manifest.files) {
+        const r = e.resourceType === resourceType ? read<T>(l, e) : undefined;
+        if (r) out.push(r);
       }
     }
     return out;

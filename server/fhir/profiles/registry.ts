@@ -1,10 +1,11 @@
 /**
  * The StructureDefinitions the server can validate against, by canonical (`url` or `url|version`), compiled
- * on first use and cached: ours, the US Core 6.1.0 ones our profiles derive from (profiles/), the R4 base
- * resources, on demand the R4 core profiles and extensions of the R4 package (vitalsigns, SimpleQuantity,
- * ...; read once when first named), and the FHIR packages loaded (packages/ and IG_PACKAGES_DIR: US Core
- * 3.1.1, 6.1.0, 7.0.0, ...). A canonical without a version names the profiles/ copy when there is one, else
- * the newest package version; with a version, exactly that version.
+ * on first use and cached: ours (the CCM package), the US Core 6.1.0 ones our profiles derive from
+ * (profiles/base/), the R4 base resources, on demand the R4 core profiles and extensions of the R4 package
+ * (vitalsigns, SimpleQuantity, ...; read once when first named), and the FHIR packages loaded (packages/ and
+ * IG_PACKAGES_DIR: US Core 3.1.1, 6.1.0, 7.0.0, ...). A canonical without a version names the copy loaded at
+ * start (conformance.ts) when there is one, else the newest package version; with a version, exactly that
+ * version.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,5 +1,6 @@
 /**
- * Everything the server builds from profiles/ at start: the conformance resources, the bundled terminology,
+ * Everything the server builds at start from the conformance resources (the CCM package and profiles/base/,
+ * conformance.ts) and the IG packages: the bundled terminology,
  * the compiled profiles, the resource validator used on every write, and the $validate, $expand,
  * $validate-code and $lookup operations. createFhirServices (server/app.ts) calls this once.
  */
@@ -16,7 +17,7 @@ import {
 } from '../validation/resource-validator.js';
 import type { SizeLimits } from '../validation/size-limits.js';
 import { validateOperation } from '../validation/validate-operation.js';
-import { PackageSet } from '../packages/package-set.js';
+import { openPackageSet, type PackageSet } from '../packages/package-set.js';
 import { loadConformance, type ConformanceSet } from './conformance.js';
 import { createProfileValidator, type ProfileValidator } from './profile-validator.js';
 
@@ -36,22 +37,22 @@ export interface ConformanceServices {
 export interface ConformanceOptions {
   /** What a write claiming an unknown profile gets (default warn: accepted with a warning). */
   unknownProfiles?: UnknownProfilePolicy;
-  /** The profiles/ folder (default: the checkout's). */
+  /** The profiles/ folder whose base/ is read (default: the checkout's). */
   profilesDir?: string;
   /** Element-count limits of a validated resource (default DEFAULT_SIZE_LIMITS). */
   sizeLimits?: SizeLimits;
-  /** FHIR packages (the `.tgz` files of IGs) already opened; default: none. */
+  /** FHIR packages (the `.tgz` files of IGs, the CCM package among them); default: packages/. */
   packages?: PackageSet;
 }
 
-/** Loads profiles/, compiles the profiles and builds the validator and operations. */
+/** Loads the conformance resources, compiles the profiles and builds the validator and operations. */
 export function createConformanceServices(
   defs: R4Definitions,
   options: ConformanceOptions = {},
 ): ConformanceServices {
-  const conformance = loadConformance(options.profilesDir);
+  const packages = options.packages ?? openPackageSet();
+  const conformance = loadConformance(packages, options.profilesDir);
   const terminology = createTerminology(defs, conformance);
-  const packages = options.packages ?? PackageSet.open([]);
   const profiles = createProfileValidator(defs, conformance, terminology, packages);
   const validator = createResourceValidator(
     createBaseValidator(defs),

@@ -1,8 +1,9 @@
 /**
  * Makes the conformance resources readable and searchable through the normal REST API (R4
- * conformance-module.html: canonical resources are found by `url` and `version`): our StructureDefinitions,
- * ValueSets, CodeSystems and SearchParameters, the US Core ones we load, and the OperationDefinitions of
- * the registered operations are written into the store at start. Idempotent: a resource is only written
+ * conformance-module.html: canonical resources are found by `url` and `version`): every resource of the CCM
+ * package (StructureDefinitions, ValueSets, CodeSystems, SearchParameters, OperationDefinitions, the
+ * ImplementationGuide and the requirements CapabilityStatement), the US Core ones we load, and the
+ * OperationDefinitions of registered operations the package does not carry are written into the store at start. Idempotent: a resource is only written
  * when it is missing or its content changed, so restarts add no versions.
  */
 import type { Resource } from 'fhir/r4.js';
@@ -22,18 +23,23 @@ function withoutMeta(r: Resource): Omit<Resource, 'meta'> {
   return rest;
 }
 
-/** The resources to serve: profiles/ plus our OperationDefinitions. */
+/** The resources to serve: the conformance set plus our OperationDefinitions (the package's copy first). */
 export function conformanceResources(services: FhirServices, set: ConformanceSet): Resource[] {
+  const packaged = new Set(set.others.map((r) => `${r.resourceType}/${r.id}`));
   const operationDefinitions = services.operations
     .all()
     .flatMap((op) =>
-      op.operationDefinition?.url?.startsWith(`${CCM_BASE}/`) ? [op.operationDefinition] : [],
+      op.operationDefinition?.url?.startsWith(`${CCM_BASE}/`) &&
+      !packaged.has(`OperationDefinition/${op.operationDefinition.id}`)
+        ? [op.operationDefinition]
+        : [],
     );
   return [
     ...set.structureDefinitions,
     ...set.valueSets,
     ...set.codeSystems,
     ...set.searchParameters,
+    ...set.others,
     ...operationDefinitions,
   ];
 }
@@ -55,7 +61,7 @@ async function unchanged(services: FhirServices, r: Resource): Promise<boolean> 
  */
 export async function loadConformanceResources(
   services: FhirServices,
-  set: ConformanceSet = loadConformance(),
+  set: ConformanceSet = services.conformance ?? loadConformance(),
 ): Promise<ConformanceLoadReport> {
   const all = conformanceResources(services, set);
   const same = await Promise.all(all.map((r) => unchanged(services, r)));

@@ -1,8 +1,8 @@
 /**
- * IG packages as data (packages/: US Core 3.1.1, 6.1.0 and 7.0.0, as published): the CapabilityStatement
- * lists them; every official US Core 6.1.0 example that claims a US Core profile is accepted unchanged with
- * the default settings, and taking away an element its profile requires (and R4 does not) is refused, naming
- * the element; a claim of a versioned canonical is validated against that version.
+ * IG packages as data (packages/: US Core 3.1.1, 6.1.0 and 7.0.0, as published, and the CCM package): the
+ * CapabilityStatement lists them; every official US Core 6.1.0 example that claims a US Core profile is
+ * accepted unchanged with the default settings, and taking away an element its profile requires (and R4 does
+ * not) is refused, naming the element; a claim of a versioned canonical is validated against that version.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -64,6 +64,7 @@ test('the CapabilityStatement lists the IGs whose packages are loaded', async ()
     'http://hl7.org/fhir/us/core/ImplementationGuide/hl7.fhir.us.core|3.1.1',
     'http://hl7.org/fhir/us/core/ImplementationGuide/hl7.fhir.us.core|6.1.0',
     'http://hl7.org/fhir/us/core/ImplementationGuide/hl7.fhir.us.core|7.0.0',
+    'http://ccm-fhir.org/fhir/ImplementationGuide/org.ccm-fhir.ccm|0.1.0',
   ]);
 });
 

@@ -133,6 +133,8 @@ describe('conformance resources', () => {
     ['CodeSystem', CS.program],
     ['SearchParameter', 'http://ccm-fhir.org/fhir/SearchParameter/encounter-service-type'],
     ['OperationDefinition', 'http://ccm-fhir.org/fhir/OperationDefinition/Resource-validate'],
+    ['ImplementationGuide', 'http://ccm-fhir.org/fhir/ImplementationGuide/org.ccm-fhir.ccm'],
+    ['CapabilityStatement', 'http://ccm-fhir.org/fhir/CapabilityStatement/ccm-server'],
   ])('%s %s is found by url (and version)', async (type, url) => {
     const res = await request(t.app).get(`/fhir/${type}?url=${enc(url)}`);
     expect(res.status).toBe(200);
