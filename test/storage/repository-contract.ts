@@ -410,6 +410,61 @@ export function registerRepositoryContract(name: string, open: () => Promise<Sto
         expect(await rejection(repo.delete('Patient', 'd-1', { ifMatch: 1 }))).toBeInstanceOf(StaleVersion);
       });
 
+      test('an update with the current content writes no version; any other change does', async () => {
+        const first = await repo.put('Patient', 'u-1', patient('u-1', 'Same'), { method: 'PUT' });
+        // the same content again, also with meta.versionId and meta.lastUpdated of the client's own
+        const again = await repo.put('Patient', 'u-1', patient('u-1', 'Same'), { method: 'PUT' });
+        const stamped = {
+          ...patient('u-1', 'Same'),
+          meta: { versionId: '7', lastUpdated: '2001-01-01T00:00:00.000Z' },
+        } as Resource;
+        const withMeta = await repo.put('Patient', 'u-1', stamped, { method: 'PUT', ifMatch: 1 });
+        for (const r of [again, withMeta]) {
+          expect(r).toMatchObject({ created: false, unchanged: true });
+          expect(r.doc).toMatchObject({ _id: 'u-1', vid: 1, lu: first.doc.lu });
+          expect(r.doc.resource?.meta).toEqual({ versionId: '1', lastUpdated: first.doc.lu });
+        }
+        expect(await repo.historyCount({ type: 'Patient', id: 'u-1' })).toBe(1);
+        expect((await repo.read('Patient', 'u-1'))?.vid).toBe(1);
+
+        // a change of content, or of meta apart from those two, is a new version
+        const tagged = { ...patient('u-1', 'Same'), meta: { tag: [{ code: 't' }] } } as Resource;
+        const changed = await repo.put('Patient', 'u-1', tagged, { method: 'PUT' });
+        expect(changed.unchanged).toBeFalsy();
+        expect(changed.doc.vid).toBe(2);
+        const renamed = await repo.put('Patient', 'u-1', patient('u-1', 'Other'), { method: 'PATCH' });
+        expect(renamed.doc.vid).toBe(3);
+        expect((await repo.put('Patient', 'u-1', patient('u-1', 'Other'), { method: 'PATCH' })).doc.vid).toBe(
+          3,
+        );
+        // the index follows the current version
+        const byName = (family: string) =>
+          repo.find(
+            'Patient',
+            {
+              kind: 'match',
+              name: 'family',
+              code: 'family',
+              not: false,
+              anyOf: [{ type: 'string', mode: 'exact', value: family }],
+            },
+            { fields: 'id' },
+          );
+        expect((await byName('Other')).map((d) => d._id)).toContain('u-1');
+        expect((await byName('Same')).map((d) => d._id)).not.toContain('u-1');
+
+        // after a delete the same content brings the resource back as a new version
+        await repo.delete('Patient', 'u-1');
+        const back = await repo.put('Patient', 'u-1', patient('u-1', 'Other'), { method: 'PUT' });
+        expect(back).toMatchObject({ created: true });
+        expect(back.unchanged).toBeFalsy();
+        expect(back.doc.vid).toBe(5);
+        // a stale If-Match is refused even when nothing would change
+        expect(
+          await rejection(repo.put('Patient', 'u-1', patient('u-1', 'Other'), { method: 'PUT', ifMatch: 4 })),
+        ).toBeInstanceOf(StaleVersion);
+      });
+
       test('If-Match: stale versions are refused with the current version', async () => {
         await repo.put('Patient', 'm-1', patient('m-1'), { method: 'PUT' });
         const err = await rejection(

@@ -21,7 +21,7 @@ import type {
   Where,
   WriteResult,
 } from '../repository.js';
-import { checkVersion, nextInstant, nextVersion, VersionConflict } from '../repository.js';
+import { checkVersion, nextInstant, nextVersion, unchangedUpdate, VersionConflict } from '../repository.js';
 import { withStoredResource } from '../stored-json.js';
 import { entryRow, kindOfEntry, kindOfParamType } from './entries.js';
 import { ENTRY_KINDS, ENTRY_TABLES, type EntryKind } from './schema.js';
@@ -125,10 +125,14 @@ export class SqliteRepository implements ResourceRepository {
     return opts.tx ? run(opts.tx) : this.store.transaction(run);
   }
 
-  private currentRow(tx: Tx, type: string, id: string): ResourceRow | undefined {
+  private currentRow(tx: Tx, type: string, id: string, withBody = false): ResourceRow | undefined {
     return this.store
       .statements(tx)
-      .get('SELECT id, vid, lu, deleted FROM resources WHERE type = ? AND id = ?')
+      .get(
+        withBody
+          ? 'SELECT id, vid, lu, deleted, resource FROM resources WHERE type = ? AND id = ?'
+          : 'SELECT id, vid, lu, deleted FROM resources WHERE type = ? AND id = ?',
+      )
       .get(type, id) as ResourceRow | undefined;
   }
 
@@ -136,8 +140,12 @@ export class SqliteRepository implements ResourceRepository {
     // A create of an id that must not exist yet (a new server id) reads nothing first: its INSERT fails on
     // the primary key if `type/id` exists in any form, tombstones included, exactly as checkVersion would.
     const blind = opts.mustNotExist === true && opts.ifMatch === undefined;
-    const cur = blind ? undefined : this.currentRow(tx, type, id);
+    const cur = blind ? undefined : this.currentRow(tx, type, id, true);
     checkVersion(type, id, cur, opts);
+    const same = unchangedUpdate(resource, id, cur, cur?.resource);
+    if (same && cur) {
+      return { doc: { _id: id, vid: cur.vid, lu: cur.lu, resource: same }, created: false, unchanged: true };
+    }
     const { vid, lu, stored } = nextVersion(resource, id, cur, this.deps.clock());
     const index = this.deps.extract(stored);
     this.supersede(tx, type, id, cur);
