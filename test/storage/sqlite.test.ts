@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import Database from 'better-sqlite3';
 import type { Resource } from 'fhir/r4.js';
-import { ALL, type Where } from '../../server/storage/repository.js';
+import { ALL, VersionConflict, type Where } from '../../server/storage/repository.js';
 import { DB_FILE, openSqliteStorage, StoreCorruptError } from '../../server/storage/sqlite/index.js';
 import { StoreUnavailableError } from '../../server/storage/store-unavailable.js';
 import { contractDeps, registerRepositoryContract } from './repository-contract.js';
@@ -96,20 +96,83 @@ describe('sqlite engine', () => {
     db.close();
     const warnings: string[] = [];
     const storage = await openSqliteStorage({ dataDir: dir, warn: (m) => warnings.push(m) });
-    expect(warnings.join('\n')).toMatch(/from schema version 1 to 2/);
+    expect(warnings.join('\n')).toMatch(/from schema version 1 to 3/);
     const repo = storage.repository(contractDeps());
     expect((await repo.read('Patient', 'v1-a'))?.vid).toBe(1);
     await repo.put('Patient', 'v1-b', patient('v1-b'), { method: 'PUT' });
     expect(await repo.count('Patient', ALL)).toBe(2);
     await storage.close();
     const check = new Database(join(dir, DB_FILE), { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    expect(check.pragma('user_version', { simple: true })).toBe(3);
     const sql = (name: string) =>
       (check.prepare('SELECT sql FROM sqlite_master WHERE name = ?').get(name) as { sql: string }).sql;
     expect(sql('ix_token_1')).toMatch(/WHERE "t" IS NOT NULL$/);
     expect(sql('ix_reference_1')).toMatch(/WHERE "iv" IS NOT NULL$/);
     expect(sql('ix_quantity_1')).toMatch(/WHERE "n" IS NOT NULL$/);
     expect(sql('ix_token_0')).not.toMatch(/WHERE/);
+    check.close();
+  });
+
+  test('a store of schema version 2 opens upgraded: resources and history become rowid tables, data and versions kept', async () => {
+    const dir = await freshDir();
+    const first = await openSqliteStorage({ dataDir: dir });
+    const repo1 = first.repository(contractDeps());
+    await repo1.put('Patient', 'v2-a', patient('v2-a'), { method: 'PUT' });
+    await repo1.put('Patient', 'v2-a', { ...patient('v2-a'), gender: 'female' } as Resource, {
+      method: 'PUT',
+    });
+    await repo1.put('Patient', 'v2-b', patient('v2-b'), { method: 'PUT' });
+    await repo1.delete('Patient', 'v2-b');
+    await first.close();
+    // the layout of version 2: both tables WITHOUT ROWID, clustered on their key
+    const db = new Database(join(dir, DB_FILE));
+    db.exec(`
+      CREATE TABLE r2 (type TEXT NOT NULL, id TEXT NOT NULL, vid INTEGER NOT NULL, lu TEXT NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0, resource TEXT, sp TEXT, comp TEXT, PRIMARY KEY (type, id)) WITHOUT ROWID;
+      INSERT INTO r2 SELECT type, id, vid, lu, deleted, resource, sp, comp FROM resources;
+      DROP TABLE resources; ALTER TABLE r2 RENAME TO resources;
+      CREATE INDEX resources_type_lu ON resources (type, lu);
+      CREATE TABLE h2 (type TEXT NOT NULL, id TEXT NOT NULL, vid INTEGER NOT NULL, key TEXT NOT NULL,
+        lu TEXT NOT NULL, method TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, resource TEXT,
+        PRIMARY KEY (type, id, vid)) WITHOUT ROWID;
+      INSERT INTO h2 SELECT type, id, vid, key, lu, method, deleted, resource FROM history;
+      DROP TABLE history; ALTER TABLE h2 RENAME TO history;
+      CREATE INDEX history_lu_key ON history (lu, key);
+      CREATE INDEX history_type_lu_key ON history (type, lu, key);
+      PRAGMA user_version = 2;`);
+    db.close();
+    const warnings: string[] = [];
+    const storage = await openSqliteStorage({ dataDir: dir, warn: (m) => warnings.push(m) });
+    expect(warnings.join('\n')).toMatch(/from schema version 2 to 3/);
+    const repo = storage.repository(contractDeps());
+    expect(await repo.read('Patient', 'v2-a')).toMatchObject({ vid: 2, resource: { gender: 'female' } });
+    expect(await repo.read('Patient', 'v2-b')).toMatchObject({ vid: 2, deleted: true });
+    expect((await repo.history({ type: 'Patient' })).map((h) => [h.rid, h.vid])).toEqual([
+      ['v2-b', 2],
+      ['v2-b', 1],
+      ['v2-a', 2],
+      ['v2-a', 1],
+    ]);
+    expect((await repo.vread('Patient', 'v2-a', 1))?.resource).toMatchObject({ id: 'v2-a' });
+    expect(await repo.count('Patient', { kind: 'id', name: '_id', ids: ['v2-a'] })).toBe(1);
+    // the key is still unique: a create of a taken id (a tombstone's too) conflicts
+    const taken = await rejection(
+      repo.put('Patient', 'v2-b', patient('v2-b'), { method: 'POST', mustNotExist: true }),
+    );
+    expect(taken).toBeInstanceOf(VersionConflict);
+    await repo.put('Patient', 'v2-c', patient('v2-c'), { method: 'PUT' });
+    expect(await repo.count('Patient', ALL)).toBe(2);
+    await storage.close();
+    const check = new Database(join(dir, DB_FILE), { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(3);
+    const sql = (name: string) =>
+      (check.prepare('SELECT sql FROM sqlite_master WHERE name = ?').get(name) as { sql: string }).sql;
+    expect(sql('resources')).not.toMatch(/WITHOUT ROWID/);
+    expect(sql('history')).not.toMatch(/WITHOUT ROWID/);
+    expect(sql('resources_type_id')).toMatch(/^CREATE UNIQUE INDEX/);
+    expect(sql('history_type_id_vid')).toMatch(/^CREATE UNIQUE INDEX/);
+    expect(sql('resources_type_lu')).toBeDefined();
+    expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
     check.close();
   });
 

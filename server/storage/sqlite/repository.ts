@@ -138,7 +138,7 @@ export class SqliteRepository implements ResourceRepository {
 
   private putIn(tx: Tx, type: string, id: string, resource: Resource, opts: PutOptions): WriteResult {
     // A create of an id that must not exist yet (a new server id) reads nothing first: its INSERT fails on
-    // the primary key if `type/id` exists in any form, tombstones included, exactly as checkVersion would.
+    // the unique key if `type/id` exists in any form, tombstones included, exactly as checkVersion would.
     const blind = opts.mustNotExist === true && opts.ifMatch === undefined;
     const cur = blind ? undefined : this.currentRow(tx, type, id, true);
     checkVersion(type, id, cur, opts);
@@ -212,7 +212,7 @@ export class SqliteRepository implements ResourceRepository {
         JSON.stringify(index.comp),
       );
     } catch (err) {
-      if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+      if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
         throw new VersionConflict(type, doc._id);
       }
       throw err;
@@ -524,9 +524,13 @@ export function planOf(detail: string[], keysetPage: boolean): QueryPlan {
     if (index) indexes.add(index);
     else if (using) indexes.add(`${ALIASES[alias] ?? alias}(primary key)`);
     if (alias !== 'r') continue;
+    // the type alone, read through the key (or the lu index): every resource of the type, unless a limit
+    // over the key order stops it early (a key-set page)
+    const byTypeOnly =
+      constraint === 'type=?' &&
+      (using === 'PRIMARY KEY' || index === 'resources_type_id' || index === 'resources_type_lu');
     if (op === 'SCAN') scansType = true;
-    else if (using === 'PRIMARY KEY' && constraint === 'type=?' && !(keysetPage && !sortsAll))
-      scansType = true;
+    else if (byTypeOnly && !(keysetPage && !sortsAll)) scansType = true;
   }
   return { scansType, indexes: [...indexes], detail };
 }

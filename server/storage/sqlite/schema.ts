@@ -24,9 +24,35 @@ export const ENTRY_KINDS = Object.keys(ENTRY_TABLES) as EntryKind[];
 
 /**
  * The schema version stored in `PRAGMA user_version`. 2: the indexes on columns most entries leave empty
- * (token text, reference identifier, canonical quantity unit) are partial, without those entries.
+ * (token text, reference identifier, canonical quantity unit) are partial, without those entries. 3:
+ * `resources` and `history` are rowid tables with a unique index on their key (they were WITHOUT ROWID
+ * tables clustered on it): see RESOURCE_TABLES.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
+
+/**
+ * `resources` and `history` hold bodies of kilobytes (a resource and its search index as JSON, about 3 KB
+ * for a Synthea resource). In a WITHOUT ROWID table every row is a key: rows live in the interior pages
+ * too (a fan-out of a few rows per page), anything past about 1 KB goes to overflow pages, and every key
+ * comparison of a lookup or insert reads the whole row, overflow pages included (SQLite's own guidance
+ * keeps such tables to rows under 1/20th of a page). As rowid tables the rows stay on their leaves (up to
+ * about 4 KB in place), a new row is appended at the end (rowids grow), and lookups by `(type, id)` go
+ * through a small unique index of the key alone.
+ */
+const RESOURCE_TABLES = {
+  resources: {
+    columns: `type TEXT NOT NULL, id TEXT NOT NULL, vid INTEGER NOT NULL, lu TEXT NOT NULL,
+      deleted INTEGER NOT NULL DEFAULT 0, resource TEXT, sp TEXT, comp TEXT`,
+    names: 'type, id, vid, lu, deleted, resource, sp, comp',
+    key: 'resources_type_id ON resources (type, id)',
+  },
+  history: {
+    columns: `type TEXT NOT NULL, id TEXT NOT NULL, vid INTEGER NOT NULL, key TEXT NOT NULL, lu TEXT NOT NULL,
+      method TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, resource TEXT`,
+    names: 'type, id, vid, key, lu, method, deleted, resource',
+    key: 'history_type_id_vid ON history (type, id, vid)',
+  },
+} as const;
 
 /** Per-kind index definitions (beyond the (type, id) index every entry table has). */
 const ENTRY_INDEXES: Record<EntryKind, string[]> = {
@@ -60,21 +86,29 @@ const PARTIAL: Record<string, string> = {
 export function upgradeSql(from: number): string {
   const parts: string[] = [];
   if (from < 2) for (const name of Object.keys(PARTIAL)) parts.push(`DROP INDEX IF EXISTS ${name}`);
+  if (from < 3) {
+    // the WITHOUT ROWID tables are copied into rowid tables (their indexes go with the old tables and are
+    // created again by schemaSql)
+    for (const [table, t] of Object.entries(RESOURCE_TABLES)) {
+      parts.push(
+        `CREATE TABLE ${table}_v3 (${t.columns})`,
+        `INSERT INTO ${table}_v3 (${t.names}) SELECT ${t.names} FROM ${table} ORDER BY type, id`,
+        `DROP TABLE ${table}`,
+        `ALTER TABLE ${table}_v3 RENAME TO ${table}`,
+      );
+    }
+  }
   return parts.length ? parts.join(';\n') + ';' : '';
 }
 
 /** The DDL, idempotent. */
 export function schemaSql(): string {
   const parts = [
-    `CREATE TABLE IF NOT EXISTS resources (
-      type TEXT NOT NULL, id TEXT NOT NULL, vid INTEGER NOT NULL, lu TEXT NOT NULL,
-      deleted INTEGER NOT NULL DEFAULT 0, resource TEXT, sp TEXT, comp TEXT,
-      PRIMARY KEY (type, id)) WITHOUT ROWID`,
+    `CREATE TABLE IF NOT EXISTS resources (${RESOURCE_TABLES.resources.columns})`,
+    `CREATE UNIQUE INDEX IF NOT EXISTS ${RESOURCE_TABLES.resources.key}`,
     `CREATE INDEX IF NOT EXISTS resources_type_lu ON resources (type, lu)`,
-    `CREATE TABLE IF NOT EXISTS history (
-      type TEXT NOT NULL, id TEXT NOT NULL, vid INTEGER NOT NULL, key TEXT NOT NULL, lu TEXT NOT NULL,
-      method TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, resource TEXT,
-      PRIMARY KEY (type, id, vid)) WITHOUT ROWID`,
+    `CREATE TABLE IF NOT EXISTS history (${RESOURCE_TABLES.history.columns})`,
+    `CREATE UNIQUE INDEX IF NOT EXISTS ${RESOURCE_TABLES.history.key}`,
     `CREATE INDEX IF NOT EXISTS history_lu_key ON history (lu, key)`,
     `CREATE INDEX IF NOT EXISTS history_type_lu_key ON history (type, lu, key)`,
     `CREATE TABLE IF NOT EXISTS types (type TEXT PRIMARY KEY) WITHOUT ROWID`,
