@@ -9,6 +9,7 @@ import { ALL, VersionConflict, type Where } from '../../server/storage/repositor
 import { DB_FILE, openSqliteStorage, StoreCorruptError } from '../../server/storage/sqlite/index.js';
 import { StoreUnavailableError } from '../../server/storage/store-unavailable.js';
 import { contractDeps, registerRepositoryContract } from './repository-contract.js';
+import { rewriteAsLegacyLayout } from './sqlite-legacy-layout.js';
 
 /** The error a promise rejects with (fails the test when it resolves). */
 async function rejection(p: Promise<unknown>): Promise<unknown> {
@@ -89,10 +90,10 @@ describe('sqlite engine', () => {
     await first.close();
     // the layout of version 1: full indexes where version 2 has partial ones
     const db = new Database(join(dir, DB_FILE));
-    db.exec(`DROP INDEX ix_token_1; CREATE INDEX ix_token_1 ON ix_token ("type", "param", "t", id);
-      DROP INDEX ix_reference_1; CREATE INDEX ix_reference_1 ON ix_reference ("type", "param", "iv", id);
-      DROP INDEX ix_quantity_1; CREATE INDEX ix_quantity_1 ON ix_quantity ("type", "param", "n", "nlo", id);
-      PRAGMA user_version = 1;`);
+    rewriteAsLegacyLayout(db, 1);
+    expect(
+      (db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'ix_token_1'`).get() as { sql: string }).sql,
+    ).not.toMatch(/WHERE/);
     db.close();
     const warnings: string[] = [];
     const storage = await openSqliteStorage({ dataDir: dir, warn: (m) => warnings.push(m) });
@@ -123,23 +124,18 @@ describe('sqlite engine', () => {
     });
     await repo1.put('Patient', 'v2-b', patient('v2-b'), { method: 'PUT' });
     await repo1.delete('Patient', 'v2-b');
+    const obs = {
+      resourceType: 'Observation',
+      id: 'v2-o',
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '1234-5' }] },
+      subject: { reference: 'Patient/v2-a' },
+    } as Resource;
+    await repo1.put('Observation', 'v2-o', obs, { method: 'PUT' });
     await first.close();
-    // the layout of version 2: both tables WITHOUT ROWID, clustered on their key
+    // the layout of version 2: both tables WITHOUT ROWID, clustered on their key; index rows by (type, id)
     const db = new Database(join(dir, DB_FILE));
-    db.exec(`
-      CREATE TABLE r2 (type TEXT NOT NULL, id TEXT NOT NULL, vid INTEGER NOT NULL, lu TEXT NOT NULL,
-        deleted INTEGER NOT NULL DEFAULT 0, resource TEXT, sp TEXT, comp TEXT, PRIMARY KEY (type, id)) WITHOUT ROWID;
-      INSERT INTO r2 SELECT type, id, vid, lu, deleted, resource, sp, comp FROM resources;
-      DROP TABLE resources; ALTER TABLE r2 RENAME TO resources;
-      CREATE INDEX resources_type_lu ON resources (type, lu);
-      CREATE TABLE h2 (type TEXT NOT NULL, id TEXT NOT NULL, vid INTEGER NOT NULL, key TEXT NOT NULL,
-        lu TEXT NOT NULL, method TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, resource TEXT,
-        PRIMARY KEY (type, id, vid)) WITHOUT ROWID;
-      INSERT INTO h2 SELECT type, id, vid, key, lu, method, deleted, resource FROM history;
-      DROP TABLE history; ALTER TABLE h2 RENAME TO history;
-      CREATE INDEX history_lu_key ON history (lu, key);
-      CREATE INDEX history_type_lu_key ON history (type, lu, key);
-      PRAGMA user_version = 2;`);
+    rewriteAsLegacyLayout(db, 2);
     db.close();
     const warnings: string[] = [];
     const storage = await openSqliteStorage({ dataDir: dir, warn: (m) => warnings.push(m) });
@@ -155,6 +151,26 @@ describe('sqlite engine', () => {
     ]);
     expect((await repo.vread('Patient', 'v2-a', 1))?.resource).toMatchObject({ id: 'v2-a' });
     expect(await repo.count('Patient', { kind: 'id', name: '_id', ids: ['v2-a'] })).toBe(1);
+    // index rows and compartments follow their resources into the new layout
+    const byFamily: Where = {
+      kind: 'match',
+      name: 'family',
+      code: 'family',
+      not: false,
+      anyOf: [{ type: 'string', mode: 'exact', value: 'Fv2-a' }],
+    };
+    expect((await repo.find('Patient', byFamily, { fields: 'id' })).map((d) => d._id)).toEqual(['v2-a']);
+    const byCode: Where = {
+      kind: 'match',
+      name: 'code',
+      code: 'code',
+      not: false,
+      anyOf: [{ type: 'token', system: 'http://loinc.org', code: '1234-5' }],
+    };
+    const inComp: Where = { kind: 'compartment', name: 'patient', compartment: 'Patient/v2-a' };
+    for (const w of [byCode, inComp, { kind: 'and', of: [inComp, byCode] } as Where]) {
+      expect((await repo.find('Observation', w, { fields: 'id' })).map((d) => d._id)).toEqual(['v2-o']);
+    }
     // the key is still unique: a create of a taken id (a tombstone's too) conflicts
     const taken = await rejection(
       repo.put('Patient', 'v2-b', patient('v2-b'), { method: 'POST', mustNotExist: true }),
@@ -162,6 +178,12 @@ describe('sqlite engine', () => {
     expect(taken).toBeInstanceOf(VersionConflict);
     await repo.put('Patient', 'v2-c', patient('v2-c'), { method: 'PUT' });
     expect(await repo.count('Patient', ALL)).toBe(2);
+    // an update replaces the resource's index rows (found by its rk)
+    await repo.put('Observation', 'v2-o', { ...obs, code: { text: 'x' } } as Resource, { method: 'PUT' });
+    expect(await repo.find('Observation', byCode, { fields: 'id' })).toEqual([]);
+    // an update replaces the resource's index rows (found by its rk)
+    await repo.put('Observation', 'v2-o', { ...obs, code: { text: 'x' } } as Resource, { method: 'PUT' });
+    expect(await repo.find('Observation', byCode, { fields: 'id' })).toEqual([]);
     await storage.close();
     const check = new Database(join(dir, DB_FILE), { readonly: true });
     expect(check.pragma('user_version', { simple: true })).toBe(3);

@@ -30,14 +30,14 @@ import { Params, whereToSql, type CompileContext } from './to-sql.js';
 
 /** The statements that delete and insert the index rows of each entry table (built once). */
 const DELETE_ENTRIES = Object.fromEntries(
-  ENTRY_KINDS.map((kind) => [kind, `DELETE FROM ${ENTRY_TABLES[kind].table} WHERE type = ? AND id = ?`]),
+  ENTRY_KINDS.map((kind) => [kind, `DELETE FROM ${ENTRY_TABLES[kind].table} WHERE rk = ?`]),
 ) as Record<(typeof ENTRY_KINDS)[number], string>;
 const INSERT_ENTRY = Object.fromEntries(
   ENTRY_KINDS.map((kind) => {
     const { table, columns } = ENTRY_TABLES[kind];
     const names = columns.map((c) => `"${c}"`).join(', ');
     const marks = columns.map(() => '?').join(', ');
-    return [kind, `INSERT INTO ${table} (type, id, param, ${names}) VALUES (?, ?, ?, ${marks})`];
+    return [kind, `INSERT INTO ${table} (type, rk, param, ${names}) VALUES (?, ?, ?, ${marks})`];
   }),
 ) as Record<(typeof ENTRY_KINDS)[number], string>;
 
@@ -50,6 +50,8 @@ export const CHUNK = 500;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface ResourceRow {
+  /** The resource's row key (index rows name it by this). */
+  rk?: number;
   id: string;
   vid: number;
   lu: string;
@@ -130,8 +132,8 @@ export class SqliteRepository implements ResourceRepository {
       .statements(tx)
       .get(
         withBody
-          ? 'SELECT id, vid, lu, deleted, resource FROM resources WHERE type = ? AND id = ?'
-          : 'SELECT id, vid, lu, deleted FROM resources WHERE type = ? AND id = ?',
+          ? 'SELECT rk, id, vid, lu, deleted, resource FROM resources WHERE type = ? AND id = ?'
+          : 'SELECT rk, id, vid, lu, deleted FROM resources WHERE type = ? AND id = ?',
       )
       .get(type, id) as ResourceRow | undefined;
   }
@@ -150,11 +152,10 @@ export class SqliteRepository implements ResourceRepository {
     const index = this.deps.extract(stored);
     this.supersede(tx, type, id, cur);
     const doc: ResourceDoc = { _id: id, vid, lu, resource: stored };
-    if (blind) this.insertNew(tx, type, doc, index);
-    else this.writeCurrent(tx, type, doc, index, !cur);
+    const rk = blind ? this.insertNew(tx, type, doc, index) : this.writeCurrent(tx, type, doc, index, cur);
     this.addHistory(tx, type, id, { vid, lu, method: cur ? opts.method : 'POST' });
     // a resource that never existed has no index rows to delete
-    this.writeIndex(tx, type, id, index.sp, index.comp, !cur);
+    this.writeIndex(tx, type, rk, index.sp, index.comp, !cur);
     doc.sp = index.sp;
     doc.comp = index.comp;
     return { doc, created: !cur || cur.deleted === 1 };
@@ -169,10 +170,10 @@ export class SqliteRepository implements ResourceRepository {
     const s = this.store.statements(tx);
     this.supersede(tx, type, id, cur);
     s.get(
-      'UPDATE resources SET vid = ?, lu = ?, deleted = 1, resource = NULL, sp = NULL, comp = NULL WHERE type = ? AND id = ?',
-    ).run(vid, lu, type, id);
+      'UPDATE resources SET vid = ?, lu = ?, deleted = 1, resource = NULL, sp = NULL, comp = NULL WHERE rk = ?',
+    ).run(vid, lu, cur.rk);
     this.addHistory(tx, type, id, { vid, lu, method: 'DELETE', deleted: true });
-    this.writeIndex(tx, type, id, {}, []);
+    this.writeIndex(tx, type, cur.rk as number, {}, []);
     return { _id: id, vid, lu, deleted: true };
   }
 
@@ -188,29 +189,36 @@ export class SqliteRepository implements ResourceRepository {
     if (this.currentRow(tx, type, id)) throw new VersionConflict(type, id);
     const live = !current.deleted && current.resource !== undefined;
     const index = live ? this.deps.extract(current.resource as Resource) : { sp: {}, comp: [] };
-    this.writeCurrent(tx, type, current, index, true);
+    const rk = this.writeCurrent(tx, type, current, index, undefined);
     for (const h of history) {
       const body = h.resource && !(live && h.vid === current.vid) ? h.resource : undefined;
       this.addHistory(tx, type, id, { ...h, resource: body });
     }
-    if (live) this.writeIndex(tx, type, id, index.sp, index.comp, true);
+    if (live) this.writeIndex(tx, type, rk, index.sp, index.comp, true);
   }
 
-  /** Inserts the row of a resource that must not exist yet (VersionConflict when `type/id` is taken). */
-  private insertNew(tx: Tx, type: string, doc: ResourceDoc, index: SearchIndex): void {
+  /**
+   * Inserts the row of a resource that must not exist yet (VersionConflict when `type/id` is taken);
+   * returns its `rk`.
+   */
+  private insertNew(tx: Tx, type: string, doc: ResourceDoc, index: SearchIndex): number {
     const s = this.store.statements(tx);
+    let rk: number;
     try {
-      s.get(
-        `INSERT INTO resources (type, id, vid, lu, deleted, resource, sp, comp) VALUES (?, ?, ?, ?, 0, ?, ?, ?)`,
-      ).run(
-        type,
-        doc._id,
-        doc.vid,
-        doc.lu,
-        JSON.stringify(doc.resource),
-        JSON.stringify(index.sp),
-        JSON.stringify(index.comp),
-      );
+      const info = s
+        .get(
+          `INSERT INTO resources (type, id, vid, lu, deleted, resource, sp, comp) VALUES (?, ?, ?, ?, 0, ?, ?, ?)`,
+        )
+        .run(
+          type,
+          doc._id,
+          doc.vid,
+          doc.lu,
+          JSON.stringify(doc.resource),
+          JSON.stringify(index.sp),
+          JSON.stringify(index.comp),
+        );
+      rk = Number(info.lastInsertRowid);
     } catch (err) {
       if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
         throw new VersionConflict(type, doc._id);
@@ -218,19 +226,37 @@ export class SqliteRepository implements ResourceRepository {
       throw err;
     }
     s.get('INSERT OR IGNORE INTO types (type) VALUES (?)').run(type);
+    return rk;
   }
 
-  /** Inserts or replaces the row of the current version of `type/id` (`isNew`: records the type too). */
-  private writeCurrent(tx: Tx, type: string, doc: ResourceDoc, index: SearchIndex, isNew: boolean): void {
+  /**
+   * Writes the row of the current version of `type/id`: over the row `cur` (its `rk` kept), or as a new row
+   * when there is none (the type recorded too); returns the row's `rk`.
+   */
+  private writeCurrent(
+    tx: Tx,
+    type: string,
+    doc: ResourceDoc,
+    index: SearchIndex,
+    cur: ResourceRow | undefined,
+  ): number {
     const s = this.store.statements(tx);
     const body = doc.deleted || !doc.resource ? null : JSON.stringify(doc.resource);
     const [sp, comp] = body === null ? [null, null] : [JSON.stringify(index.sp), JSON.stringify(index.comp)];
-    s.get(
-      `INSERT INTO resources (type, id, vid, lu, deleted, resource, sp, comp) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (type, id) DO UPDATE SET vid = excluded.vid, lu = excluded.lu, deleted = excluded.deleted,
-         resource = excluded.resource, sp = excluded.sp, comp = excluded.comp`,
-    ).run(type, doc._id, doc.vid, doc.lu, doc.deleted ? 1 : 0, body, sp, comp);
-    if (isNew) s.get('INSERT OR IGNORE INTO types (type) VALUES (?)').run(type);
+    const deleted = doc.deleted ? 1 : 0;
+    if (cur?.rk !== undefined) {
+      s.get(
+        'UPDATE resources SET vid = ?, lu = ?, deleted = ?, resource = ?, sp = ?, comp = ? WHERE rk = ?',
+      ).run(doc.vid, doc.lu, deleted, body, sp, comp, cur.rk);
+      return cur.rk;
+    }
+    const info = s
+      .get(
+        'INSERT INTO resources (type, id, vid, lu, deleted, resource, sp, comp) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(type, doc._id, doc.vid, doc.lu, deleted, body, sp, comp);
+    s.get('INSERT OR IGNORE INTO types (type) VALUES (?)').run(type);
+    return Number(info.lastInsertRowid);
   }
 
   /** Appends one history row of `type/id` (a body only for a superseded version; see `supersede`). */
@@ -264,19 +290,19 @@ export class SqliteRepository implements ResourceRepository {
       .run({ type, id, vid: cur.vid });
   }
 
-  /** Replaces the index rows of `type/id`. */
+  /** Replaces the index rows of the resource `rk` of `type`. */
   private writeIndex(
     tx: Tx,
     type: string,
-    id: string,
+    rk: number,
     sp: Record<string, unknown[]>,
     comp: string[],
     fresh = false,
   ): void {
     const s = this.store.statements(tx);
     if (!fresh) {
-      for (const kind of ENTRY_KINDS) s.get(DELETE_ENTRIES[kind]).run(type, id);
-      s.get('DELETE FROM comp WHERE type = ? AND id = ?').run(type, id);
+      for (const kind of ENTRY_KINDS) s.get(DELETE_ENTRIES[kind]).run(rk);
+      s.get('DELETE FROM comp WHERE type = ? AND rk = ?').run(type, rk);
     }
     let insert: Partial<Record<EntryKind, Statement>> = {};
     if (this.insertsOf !== s) {
@@ -290,12 +316,12 @@ export class SqliteRepository implements ResourceRepository {
       for (const entry of entries) {
         const kind = declared ?? kindOfEntry(entry);
         const statement = (insert[kind] ??= s.get(INSERT_ENTRY[kind]));
-        statement.run(entryRow(kind, type, id, code, entry));
+        statement.run(entryRow(kind, type, rk, code, entry));
       }
     }
     if (comp.length > 0) {
-      const statement = s.get('INSERT INTO comp (type, id, compartment) VALUES (?, ?, ?)');
-      for (const c of comp.length > 1 ? new Set(comp) : comp) statement.run(type, id, c);
+      const statement = s.get('INSERT INTO comp (type, rk, compartment) VALUES (?, ?, ?)');
+      for (const c of comp.length > 1 ? new Set(comp) : comp) statement.run(type, rk, c);
     }
   }
 
@@ -341,7 +367,8 @@ export class SqliteRepository implements ResourceRepository {
     const ps = new Params();
     const cond = whereToSql(where, this.context(type), ps);
     const live = opts.includeDeleted ? '' : ' AND r.deleted = 0';
-    const text = `SELECT ${cols} FROM resources r WHERE r.type = @type${live} AND (${cond.text})`;
+    const from = cond.drivenByRk ? 'resources r NOT INDEXED' : 'resources r';
+    const text = `SELECT ${cols} FROM ${from} WHERE r.type = @type${live} AND (${cond.text})`;
     return { text, params: { ...cond.params, type } };
   }
 

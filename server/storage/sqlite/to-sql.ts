@@ -2,7 +2,7 @@
  * Compiles a `Where` (the search IR plus storage predicates) into one SQL boolean expression over the
  * current version `r` (a row of `resources`), with bound parameters only: no value is ever written into the
  * SQL text. The matching semantics are those of fhir/search/to-mongo.ts, clause by clause: a clause over
- * index entries becomes `r.id IN (SELECT id FROM <entry table> WHERE type = ? AND param = ? AND <cond>)`,
+ * index entries becomes `r.rk IN (SELECT rk FROM <entry table> WHERE type = ? AND param = ? AND <cond>)`,
  * so that every condition of one matcher holds in the same entry (one row), `:not` becomes `NOT IN` (no
  * entry matches, including no entry at all), and the planner can drive the query from the entry index.
  */
@@ -22,6 +22,8 @@ import { ENTRY_TABLES, type EntryKind } from './schema.js';
 export interface Sql {
   text: string;
   params: Record<string, unknown>;
+  /** Read `resources` by rowid only (Params.drivenByRk). */
+  drivenByRk?: boolean;
 }
 
 /** What the compiler needs to know about the parameters of the type searched. */
@@ -37,6 +39,12 @@ export interface CompileContext {
  */
 export class Params {
   readonly values: Record<string, unknown> = {};
+  /**
+   * True once a clause drives the query by `r.rk IN (...)`: the query then reads `resources` by rowid only
+   * (`NOT INDEXED`), as without statistics SQLite would rather read the type's rows through an index and
+   * filter them by the subquery.
+   */
+  drivenByRk = false;
   private n = 0;
   p(v: unknown): string {
     const name = `p${++this.n}`;
@@ -289,8 +297,8 @@ function matcherCond(m: Matcher, ps: Params): string {
 
 /**
  * Some (with `not`: no) entry of parameter `code` in table `kind` meets `cond`. As the query's driving
- * clause it is `r.id IN (SELECT id FROM <kind> WHERE type = ? AND param = ? AND cond)`, read from the
- * parameter's index; otherwise a correlated `EXISTS` looked up by the resource's own (type, id), so that
+ * clause it is `r.rk IN (SELECT rk FROM <kind> WHERE type = ? AND param = ? AND cond)`, read from the
+ * parameter's index; otherwise a correlated `EXISTS` looked up by the resource's own `rk`, so that
  * the other clauses cost a few index probes per candidate instead of reading every match of the type.
  */
 function inEntries(
@@ -305,14 +313,14 @@ function inEntries(
   const table = ENTRY_TABLES[kind].table;
   const extra = cond === null ? '' : ` AND (${cond})`;
   if (drive && !not) {
-    const head = `SELECT x.id FROM ${table} x WHERE x.type = ${ps.p(ctx.type)} AND x.param = ${ps.p(code)}`;
-    return `r.id IN (${head}${extra})`;
+    const head = `SELECT x.rk FROM ${table} x WHERE x.type = ${ps.p(ctx.type)} AND x.param = ${ps.p(code)}`;
+    ps.drivenByRk = true;
+    return `r.rk IN (${head}${extra})`;
   }
-  // INDEXED BY: the probe is by the resource's (type, id); without statistics SQLite would rather walk an
-  // index on the compared columns, which reads every match of the type for each candidate.
+  // INDEXED BY: the probe is by the resource's `rk`; without statistics SQLite would rather walk an index
+  // on the compared columns, which reads every match of the type for each candidate.
   const probe =
-    `SELECT 1 FROM ${table} x INDEXED BY ${table}_type_id ` +
-    `WHERE x.type = r.type AND x.id = r.id AND x.param = ${ps.p(code)}`;
+    `SELECT 1 FROM ${table} x INDEXED BY ${table}_rk ` + `WHERE x.rk = r.rk AND x.param = ${ps.p(code)}`;
   return `${not ? 'NOT ' : ''}EXISTS (${probe}${extra})`;
 }
 
@@ -393,11 +401,14 @@ function compile(w: Where, ctx: CompileContext, ps: Params, drive = false): stri
         : inEntries('reference', w.code, `x."r" IN (${ps.list(w.refs)})`, ctx, ps, false, drive);
     case 'compartment':
       if (!drive) {
-        return `EXISTS (SELECT 1 FROM comp c WHERE c.compartment = ${ps.p(w.compartment)} AND c.type = r.type AND c.id = r.id)`;
+        return `EXISTS (SELECT 1 FROM comp c WHERE c.type = r.type AND c.rk = r.rk AND c.compartment = ${ps.p(w.compartment)})`;
       }
-      return `r.id IN (SELECT c.id FROM comp c WHERE c.compartment = ${ps.p(w.compartment)} AND c.type = ${ps.p(ctx.type)})`;
+      ps.drivenByRk = true;
+      return `r.rk IN (SELECT c.rk FROM comp c WHERE c.compartment = ${ps.p(w.compartment)} AND c.type = ${ps.p(ctx.type)})`;
     case 'in-some-compartment':
-      return `r.id IN (SELECT c.id FROM comp c WHERE c.type = ${ps.p(ctx.type)})`;
+      if (!drive) return 'EXISTS (SELECT 1 FROM comp c WHERE c.type = r.type AND c.rk = r.rk)';
+      ps.drivenByRk = true;
+      return `r.rk IN (SELECT c.rk FROM comp c WHERE c.type = ${ps.p(ctx.type)})`;
     case 'id-range': {
       const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[w.op];
       return `r.id ${op} ${ps.p(w.id)}`;
@@ -416,5 +427,5 @@ function compile(w: Where, ctx: CompileContext, ps: Params, drive = false): stri
 /** Compiles `where` for resources of `ctx.type` into a boolean expression over `r` and its values. */
 export function whereToSql(where: Where, ctx: CompileContext, ps: Params = new Params()): Sql {
   const text = compile(where, ctx, ps, true);
-  return { text, params: ps.values };
+  return { text, params: ps.values, drivenByRk: ps.drivenByRk };
 }
