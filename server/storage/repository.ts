@@ -258,6 +258,11 @@ export interface RepositoryDeps {
   /** MongoDB engine: index keys to declare on a type's collection. */
   indexKeys: (type: string) => Array<Record<string, 1 | -1>>;
   clock: () => Date;
+  /**
+   * The parameters whose entries are, together, exactly the entries of parameter `code` of `resourceType`
+   * (fhir/search/unions.ts), or undefined: an engine may index only those and search them instead.
+   */
+  unionOf?: (resourceType: string, code: string) => readonly string[] | undefined;
 }
 
 /** An open storage engine. */

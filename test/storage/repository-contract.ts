@@ -15,6 +15,7 @@ import { loadR4Definitions, R4_PACKAGE_DIR } from '../../server/fhir/definitions
 import { extractIndex } from '../../server/fhir/search/extract.js';
 import { parseSearch } from '../../server/fhir/search/parse.js';
 import { buildSearchRegistry, type SearchRegistry } from '../../server/fhir/search/registry.js';
+import { unionMembers } from '../../server/fhir/search/unions.js';
 import { toMongoFilter } from '../../server/storage/mongodb/to-mongo.js';
 import { isDuplicateKeyError, type StoredDocument } from '../../server/storage/document-collection.js';
 import {
@@ -47,6 +48,7 @@ export function contractDeps(clock: () => Date = () => new Date()): RepositoryDe
   return {
     extract: (resource) => extractIndex(reg, resource, { baseUrl: BASE_URL }),
     paramType: (type, code) => reg.get(type, code)?.type,
+    unionOf: (type, code) => unionMembers(reg, type, code),
     indexKeys: () => [],
     clock,
   };
@@ -270,6 +272,46 @@ const SEARCHES: Array<[string, Array<[string, string]>, boolean]> = [
   ['Observation', [['code-value-quantity', 'http://loinc.org|8480-6$gt200']], false],
   ['Observation', [['combo-code-value-quantity', 'http://loinc.org|8480-6$lt150']], true],
   ['Observation', [['component-code-value-quantity', 'http://loinc.org|8480-6$gt100']], true],
+  // unions of other parameters (fhir/search/unions.ts), which an engine may search through their members
+  ['Observation', [['combo-code', 'http://loinc.org|8480-6,http://loinc.org|85354-9']], true],
+  ['Observation', [['combo-code:missing', 'false']], true],
+  ['Observation', [['combo-code:missing', 'true']], false], // code is required
+  ['Observation', [['combo-code:text', 'systolic']], true],
+  ['Observation', [['combo-value-quantity', 'gt100']], true],
+  [
+    'Observation',
+    [['combo-code-value-quantity', 'http://loinc.org|8480-6$gt100,http://loinc.org|2345-7$gt5']],
+    true,
+  ],
+  [
+    'Observation',
+    [
+      ['status', 'final'],
+      ['combo-code', 'http://loinc.org|8480-6'],
+    ],
+    true,
+  ],
+  // _lastUpdated (the version's own instant)
+  ['Observation', [['_lastUpdated', 'gt2000-01-01']], true],
+  [
+    'Observation',
+    [
+      ['_lastUpdated', 'lt2000'],
+      ['status', 'final'],
+    ],
+    false,
+  ],
+  ['Observation', [['_lastUpdated', 'ne2000,eb1999']], true],
+  [
+    'Observation',
+    [
+      ['status', 'final'],
+      ['_lastUpdated', 'ge2000'],
+    ],
+    true,
+  ],
+  ['Observation', [['_lastUpdated:missing', 'true']], false],
+  ['Observation', [['_lastUpdated:missing', 'false']], true],
   // _id and combinations
   ['Patient', [['_id', 'c-1,c-2,example']], true],
   [

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import Database from 'better-sqlite3';
 import type { Resource } from 'fhir/r4.js';
+import type { Matcher } from '../../server/fhir/search/ir.js';
 import { ALL, VersionConflict, type Where } from '../../server/storage/repository.js';
 import { DB_FILE, openSqliteStorage, StoreCorruptError } from '../../server/storage/sqlite/index.js';
 import { StoreUnavailableError } from '../../server/storage/store-unavailable.js';
@@ -196,6 +197,55 @@ describe('sqlite engine', () => {
     expect(sql('resources_type_lu')).toBeDefined();
     expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
     check.close();
+  });
+
+  test('no index rows for _lastUpdated (the row itself) nor for union parameters (their members have them)', async () => {
+    const dir = await freshDir();
+    const storage = await openSqliteStorage({ dataDir: dir });
+    const repo = storage.repository(contractDeps());
+    const bp = {
+      resourceType: 'Observation',
+      id: 'bp',
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] },
+      component: [
+        {
+          code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
+          valueQuantity: { value: 107, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
+        },
+      ],
+    } as Resource;
+    const written = await repo.put('Observation', 'bp', bp, { method: 'PUT' });
+    // the stored search index keeps every parameter
+    expect(written.doc.sp?.['combo-code']).toHaveLength(2);
+    expect(written.doc.sp?._lastUpdated).toHaveLength(1);
+    const db = new Database(join(dir, DB_FILE), { readonly: true });
+    const params = (table: string) =>
+      (db.prepare(`SELECT DISTINCT param FROM ${table}`).all() as Array<{ param: string }>)
+        .map((r) => r.param)
+        .sort();
+    expect(params('ix_token')).toEqual(['code', 'component-code', 'status']);
+    expect(params('ix_json')).toEqual(['component-code-value-quantity']);
+    expect(params('ix_date')).toEqual([]);
+    db.close();
+    const match = (code: string, anyOf: Matcher[]): Where => ({
+      kind: 'match',
+      name: code,
+      code,
+      not: false,
+      anyOf,
+    });
+    const ids = async (w: Where) => (await repo.find('Observation', w, { fields: 'id' })).map((d) => d._id);
+    expect(await ids(match('combo-code', [{ type: 'token', code: '8480-6' }]))).toEqual(['bp']);
+    expect(await ids(match('combo-code', [{ type: 'token', code: '85354-9' }]))).toEqual(['bp']);
+    const when = Date.parse(written.doc.lu);
+    expect(await ids(match('_lastUpdated', [{ type: 'date', prefix: 'eq', lo: when, hi: when }]))).toEqual([
+      'bp',
+    ]);
+    expect(await ids(match('_lastUpdated', [{ type: 'date', prefix: 'gt', lo: when, hi: when }]))).toEqual(
+      [],
+    );
+    await storage.close();
   });
 
   test('writes survive close and reopen; the lock refuses a second open of the same directory', async () => {

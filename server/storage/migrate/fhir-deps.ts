@@ -8,6 +8,7 @@ import { loadConformance } from '../../fhir/profiles/conformance.js';
 import { extractIndex } from '../../fhir/search/extract.js';
 import { indexKeysFor } from '../../fhir/search/indexes.js';
 import { buildSearchRegistry } from '../../fhir/search/registry.js';
+import { unionMembers } from '../../fhir/search/unions.js';
 import type { RepositoryDeps } from '../repository.js';
 
 /** The repository dependencies and the resource types, for the server base URL `baseUrl`. */
@@ -22,6 +23,7 @@ export function migrationSetup(baseUrl: string): {
     deps: {
       extract: (resource) => extractIndex(registry, resource, { baseUrl }),
       paramType: (type, code) => registry.get(type, code)?.type,
+      unionOf: (type, code) => unionMembers(registry, type, code),
       indexKeys: (type) => indexKeysFor(registry, type),
       clock: () => new Date(),
     },

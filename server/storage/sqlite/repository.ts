@@ -26,7 +26,7 @@ import { withStoredResource } from '../stored-json.js';
 import { entryRow, kindOfEntry, kindOfParamType } from './entries.js';
 import { ENTRY_KINDS, ENTRY_TABLES, type EntryKind } from './schema.js';
 import type { SqliteStorage } from './storage.js';
-import { Params, whereToSql, type CompileContext } from './to-sql.js';
+import { LAST_UPDATED, Params, whereToSql, type CompileContext } from './to-sql.js';
 
 /** The statements that delete and insert the index rows of each entry table (built once). */
 const DELETE_ENTRIES = Object.fromEntries(
@@ -311,7 +311,7 @@ export class SqliteRepository implements ResourceRepository {
     } else insert = this.inserts;
     for (const code in sp) {
       const entries = sp[code];
-      if (!Array.isArray(entries)) continue;
+      if (!Array.isArray(entries) || !this.rowsFor(type, code)) continue;
       const declared = this.kindOf(type, code);
       for (const entry of entries) {
         const kind = declared ?? kindOfEntry(entry);
@@ -330,6 +330,23 @@ export class SqliteRepository implements ResourceRepository {
   private insertsOf: unknown = null;
   /** The entry table of each known parameter of each type (undefined: decided per entry). */
   private readonly kinds = new Map<string, EntryKind | undefined>();
+  /** Whether each parameter of each type has index rows of its own (rowsFor). */
+  private readonly withRows = new Map<string, boolean>();
+
+  /**
+   * Whether the entries of parameter `code` of `type` are written as index rows: not `_lastUpdated` (the
+   * row's `lu`, to-sql.ts) nor a union of other parameters (their rows hold its entries, RepositoryDeps.unionOf).
+   * The search index stored beside the resource (`sp`) keeps them all.
+   */
+  private rowsFor(type: string, code: string): boolean {
+    const key = `${type}\u0000${code}`;
+    let rows = this.withRows.get(key);
+    if (rows === undefined) {
+      rows = code !== LAST_UPDATED && this.deps.unionOf?.(type, code) === undefined;
+      this.withRows.set(key, rows);
+    }
+    return rows;
+  }
 
   private kindOf(type: string, code: string): EntryKind | undefined {
     const key = `${type}\u0000${code}`;
@@ -359,7 +376,11 @@ export class SqliteRepository implements ResourceRepository {
   }
 
   private context(type: string): CompileContext {
-    return { type, kindOf: (code) => kindOfParamType(this.deps.paramType(type, code)) };
+    return {
+      type,
+      kindOf: (code) => kindOfParamType(this.deps.paramType(type, code)),
+      storedUnder: (code) => this.deps.unionOf?.(type, code) ?? [code],
+    };
   }
 
   /** The SELECT of `find` without order, limit or chunk cursor, and its values. */

@@ -123,7 +123,8 @@ function toVersion3(): string[] {
     const xcols = columns.map((c) => `x."${c}"`).join(', ');
     parts.push(
       `CREATE TABLE ${table}_v3 (${ENTRY_COLUMNS}, ${cols})`,
-      `INSERT INTO ${table}_v3 (type, rk, param, ${cols}) SELECT x.type, r.rk, x.param, ${xcols} FROM ${table} x ${byKey} ORDER BY r.rk`,
+      // `_lastUpdated` has no index rows any more: it is the row's own `lu` (to-sql.ts)
+      `INSERT INTO ${table}_v3 (type, rk, param, ${cols}) SELECT x.type, r.rk, x.param, ${xcols} FROM ${table} x ${byKey} WHERE x.param <> '_lastUpdated' ORDER BY r.rk`,
       `DROP TABLE ${table}`,
       `ALTER TABLE ${table}_v3 RENAME TO ${table}`,
     );
