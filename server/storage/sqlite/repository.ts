@@ -4,6 +4,7 @@
  * decided inside the write transaction), search through to-sql.ts, history by key-set on (lu, key).
  * Long reads go in key-ordered chunks with a yield to the event loop between them.
  */
+import type { Statement } from 'better-sqlite3';
 import type { Resource } from 'fhir/r4.js';
 import type {
   FindOptions,
@@ -31,23 +32,14 @@ import { LAST_UPDATED, Params, whereToSql, type CompileContext } from './to-sql.
 const DELETE_ENTRIES = Object.fromEntries(
   ENTRY_KINDS.map((kind) => [kind, `DELETE FROM ${ENTRY_TABLES[kind].table} WHERE rk = ?`]),
 ) as Record<(typeof ENTRY_KINDS)[number], string>;
-/** Most rows one INSERT of index rows carries (12 columns at most: far below SQLite's bound variables). */
-const MAX_ROWS = 64;
-const INSERT_TEXT: Partial<Record<string, string>> = {};
-
-/** The INSERT of `n` rows into the entry table of `kind` (text built once per kind and count). */
-function insertEntries(kind: EntryKind, n: number): string {
-  const key = `${kind}:${n}`;
-  let text = INSERT_TEXT[key];
-  if (text === undefined) {
+const INSERT_ENTRY = Object.fromEntries(
+  ENTRY_KINDS.map((kind) => {
     const { table, columns } = ENTRY_TABLES[kind];
     const names = columns.map((c) => `"${c}"`).join(', ');
-    const row = `(?, ?, ?, ${columns.map(() => '?').join(', ')})`;
-    text = `INSERT INTO ${table} (type, rk, param, ${names}) VALUES ${Array(n).fill(row).join(', ')}`;
-    INSERT_TEXT[key] = text;
-  }
-  return text;
-}
+    const marks = columns.map(() => '?').join(', ');
+    return [kind, `INSERT INTO ${table} (type, rk, param, ${names}) VALUES (?, ?, ?, ${marks})`];
+  }),
+) as Record<(typeof ENTRY_KINDS)[number], string>;
 
 /** Most matches one count statement reads (a few ms); larger counts scan in slices. */
 const COUNT_IN_ONE = 20_000;
@@ -312,24 +304,20 @@ export class SqliteRepository implements ResourceRepository {
       for (const kind of ENTRY_KINDS) s.get(DELETE_ENTRIES[kind]).run(rk);
       s.get('DELETE FROM comp WHERE type = ? AND rk = ?').run(type, rk);
     }
-    // One INSERT per table with a row per entry (VALUES (...), (...)): a statement call per table instead
-    // of one per entry.
-    const rows: Partial<Record<EntryKind, Array<string | number | null>>> = {};
-    const counts: Partial<Record<EntryKind, number>> = {};
+    let insert: Partial<Record<EntryKind, Statement>> = {};
+    if (this.insertsOf !== s) {
+      this.insertsOf = s;
+      this.inserts = insert;
+    } else insert = this.inserts;
     for (const code in sp) {
       const entries = sp[code];
       if (!Array.isArray(entries) || !this.rowsFor(type, code)) continue;
       const declared = this.kindOf(type, code);
       for (const entry of entries) {
         const kind = declared ?? kindOfEntry(entry);
-        const values = (rows[kind] ??= []);
-        for (const v of entryRow(kind, type, rk, code, entry)) values.push(v);
-        counts[kind] = (counts[kind] ?? 0) + 1;
+        const statement = (insert[kind] ??= s.get(INSERT_ENTRY[kind]));
+        statement.run(entryRow(kind, type, rk, code, entry));
       }
-    }
-    for (const kind of ENTRY_KINDS) {
-      const n = counts[kind];
-      if (n) this.insertRows(s, kind, n, rows[kind] as Array<string | number | null>);
     }
     if (comp.length > 0) {
       const statement = s.get('INSERT INTO comp (type, rk, compartment) VALUES (?, ?, ?)');
@@ -337,21 +325,9 @@ export class SqliteRepository implements ResourceRepository {
     }
   }
 
-  /** Inserts `n` rows of `kind` (their values in `values`, row after row), at most MAX_ROWS per statement. */
-  private insertRows(
-    s: ReturnType<SqliteStorage['statements']>,
-    kind: EntryKind,
-    n: number,
-    values: Array<string | number | null>,
-  ): void {
-    const width = values.length / n;
-    for (let first = 0; first < n; first += MAX_ROWS) {
-      const count = Math.min(MAX_ROWS, n - first);
-      const chunk = count === n ? values : values.slice(first * width, (first + count) * width);
-      s.get(insertEntries(kind, count)).run(chunk);
-    }
-  }
-
+  /** The insert statements of the entry tables on the writer (prepared once). */
+  private inserts: Partial<Record<EntryKind, Statement>> = {};
+  private insertsOf: unknown = null;
   /** The entry table of each known parameter of each type (undefined: decided per entry). */
   private readonly kinds = new Map<string, EntryKind | undefined>();
   /** Whether each parameter of each type has index rows of its own (rowsFor). */
