@@ -54,12 +54,14 @@ export function freePort(): Promise<number> {
 export async function startServer(
   dataDir: string,
   env: Record<string, string> = {},
+  nodeArgs: string[] = [],
 ): Promise<{ child: ChildProcess; base: string }> {
   const port = String(await freePort());
   const s = await spawnTs(
     SERVER_ENTRY,
     { PORT: port, DATA_DIR: dataDir, DEMO_DATA: 'false', BODY_LIMIT: '64mb', LOG_LEVEL: 'warn', ...env },
     /FHIR base:\s+(\S+)/,
+    nodeArgs,
   );
   return { child: s.child, base: s.match[1] };
 }
@@ -81,6 +83,32 @@ export function cpuSeconds(pid: number | undefined): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * CPU seconds per thread of a process so far (Linux /proc/<pid>/task): the main thread (`main`, its tid is
+ * the pid) and the others summed by thread name (libuv's thread pool, V8's helpers, worker threads).
+ * Threads that already ended are missing here (their time still counts in `cpuSeconds`).
+ */
+export function threadCpuSeconds(pid: number | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[name] = (out[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
 }
 
 /** The importer's JSON summary. */

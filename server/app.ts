@@ -29,6 +29,7 @@ import { buildSearchRegistry } from './fhir/search/registry.js';
 import { hookRuntimeParams } from './fhir/runtime-params/hooked-store.js';
 import { RuntimeParams } from './fhir/runtime-params/manager.js';
 import { extractIndex } from './fhir/search/extract.js';
+import { unionMembers } from './fhir/search/unions.js';
 import { indexKeysFor } from './fhir/search/indexes.js';
 import { PageTokens } from './fhir/search/page-token.js';
 import { DEFAULT_SNAPSHOT_LIMITS, SnapshotCache, type SnapshotLimits } from './fhir/search/snapshot.js';
@@ -142,6 +143,7 @@ export function createFhirServices(deps: AppDeps): FhirServices {
   const repository = deps.store.repository({
     extract: (resource) => extractIndex(registry, resource, { baseUrl: deps.config.baseUrl }),
     paramType: (type, code) => registry.get(type, code)?.type,
+    unionOf: (type, code) => unionMembers(registry, type, code),
     indexKeys: (type) => indexKeysFor(registry, type),
     clock,
   });

@@ -4,7 +4,8 @@
  * `PUT [type]/<uuid>` with `id` = the uuid, lower-cased (a UUID is a valid FHIR id: [A-Za-z0-9\-\.]{1,64}).
  * The fullUrl stays, so references to it inside the Bundle are still resolved by the server, now to
  * `[type]/<uuid>` (R4 http.html#trules: an update entry's fullUrl identifies the resource it writes). A
- * second load writes the same ids: no new resource (the server still records a new version for each PUT).
+ * second load writes the same ids: no new resource, and no new version of a resource whose content has
+ * not changed (the server answers such an update with the current version).
  *
  * Kept as they are: conditional creates (`ifNoneExist` already makes them idempotent), PUT/DELETE/PATCH,
  * and POSTs without a urn:uuid fullUrl (they would be duplicated by a second load: there is no stable id

@@ -51,6 +51,11 @@ export interface WriteResult {
   doc: ResourceDoc;
   /** True when the write created the resource (or brought a deleted one back). */
   created: boolean;
+  /**
+   * True when the content equalled the current version's (apart from `meta.versionId` and
+   * `meta.lastUpdated`): nothing was written and `doc` is the current version (unchangedUpdate).
+   */
+  unchanged?: boolean;
 }
 
 /** Thrown when a concurrent write changed the version this write was based on. */
@@ -281,6 +286,11 @@ export interface RepositoryDeps {
   /** MongoDB engine: index keys to declare on a type's collection. */
   indexKeys: (type: string) => Array<Record<string, 1 | -1>>;
   clock: () => Date;
+  /**
+   * The parameters whose entries are, together, exactly the entries of parameter `code` of `resourceType`
+   * (fhir/search/unions.ts), or undefined: an engine may index only those and search them instead.
+   */
+  unionOf?: (resourceType: string, code: string) => readonly string[] | undefined;
 }
 
 /** An open storage engine. */
@@ -330,6 +340,30 @@ export function nextInstant(now: Date, previous: string | undefined): string {
   const iso = now.toISOString();
   if (previous && iso <= previous) return new Date(Date.parse(previous) + 1).toISOString();
   return iso;
+}
+
+/**
+ * An update whose content equals the current version's, apart from the `versionId` and `lastUpdated` the
+ * server sets (R4 http.html#update: the server SHALL ignore those two), writes no new version: the current
+ * one is the result, as if the update had been applied (PUT is idempotent, RFC 9110 section 9.2.2). A
+ * repeated import or sync then costs a read, not a version, its history row and its index rows. Returns
+ * the current version's body (`resource` with the current meta) when `currentText` (the current body as
+ * stored, JSON) is exactly that body's JSON, else null. Any other difference, key order included, is a
+ * change (a false "changed" only costs a version).
+ */
+export function unchangedUpdate(
+  resource: Resource,
+  id: string,
+  cur: CurrentVersion | null | undefined,
+  currentText: string | null | undefined,
+): Resource | null {
+  if (!cur || cur.deleted || typeof currentText !== 'string') return null;
+  const same: Resource = {
+    ...resource,
+    id,
+    meta: { ...resource.meta, versionId: String(cur.vid), lastUpdated: cur.lu },
+  };
+  return JSON.stringify(same) === currentText ? same : null;
 }
 
 /** The next version of `type/id` after `cur`: its number, instant and the body stored with its meta. */

@@ -145,6 +145,29 @@ describe('update (http.html#update)', () => {
     expect(second.body.meta.versionId).toBe('2');
   });
 
+  test('an update with the content of the current version answers that version and writes none', async () => {
+    const put = (body: Patient) =>
+      request(t.app)
+        .put('/fhir/Patient/upd-same')
+        .set('content-type', 'application/fhir+json')
+        .send(JSON.stringify(body));
+    const first = await put(patient('Same', { id: 'upd-same' }));
+    expect(first.status).toBe(201);
+    // the content read back (its meta included) and sent again: nothing changes
+    const again = await put(first.body as Patient);
+    expect(again.status).toBe(200);
+    expect(again.headers.etag).toBe('W/"1"');
+    expect(again.headers['last-modified']).toBe(first.headers['last-modified']);
+    expect(again.body).toEqual(first.body);
+    expect(again.body.meta).toEqual({ versionId: '1', lastUpdated: first.body.meta.lastUpdated });
+    const history = await request(t.app).get('/fhir/Patient/upd-same/_history');
+    expect(history.body.total).toBe(1);
+    // a change is a new version
+    const changed = await put(patient('Other', { id: 'upd-same' }));
+    expect(changed.status).toBe(200);
+    expect(changed.headers.etag).toBe('W/"2"');
+  });
+
   test('If-Match with the current version succeeds; a stale one is 412', async () => {
     const put = (etag: string, family: string) =>
       request(t.app)

@@ -15,6 +15,7 @@ import { loadR4Definitions, R4_PACKAGE_DIR } from '../../server/fhir/definitions
 import { extractIndex } from '../../server/fhir/search/extract.js';
 import { parseSearch } from '../../server/fhir/search/parse.js';
 import { buildSearchRegistry, type SearchRegistry } from '../../server/fhir/search/registry.js';
+import { unionMembers } from '../../server/fhir/search/unions.js';
 import { toMongoFilter } from '../../server/storage/mongodb/to-mongo.js';
 import { isDuplicateKeyError, type StoredDocument } from '../../server/storage/document-collection.js';
 import { registerReindexContract } from './contract-reindex.js';
@@ -48,6 +49,7 @@ export function contractDeps(clock: () => Date = () => new Date()): RepositoryDe
   return {
     extract: (resource) => extractIndex(reg, resource, { baseUrl: BASE_URL }),
     paramType: (type, code) => reg.get(type, code)?.type,
+    unionOf: (type, code) => unionMembers(reg, type, code),
     indexKeys: () => [],
     clock,
   };
@@ -271,6 +273,46 @@ const SEARCHES: Array<[string, Array<[string, string]>, boolean]> = [
   ['Observation', [['code-value-quantity', 'http://loinc.org|8480-6$gt200']], false],
   ['Observation', [['combo-code-value-quantity', 'http://loinc.org|8480-6$lt150']], true],
   ['Observation', [['component-code-value-quantity', 'http://loinc.org|8480-6$gt100']], true],
+  // unions of other parameters (fhir/search/unions.ts), which an engine may search through their members
+  ['Observation', [['combo-code', 'http://loinc.org|8480-6,http://loinc.org|85354-9']], true],
+  ['Observation', [['combo-code:missing', 'false']], true],
+  ['Observation', [['combo-code:missing', 'true']], false], // code is required
+  ['Observation', [['combo-code:text', 'systolic']], true],
+  ['Observation', [['combo-value-quantity', 'gt100']], true],
+  [
+    'Observation',
+    [['combo-code-value-quantity', 'http://loinc.org|8480-6$gt100,http://loinc.org|2345-7$gt5']],
+    true,
+  ],
+  [
+    'Observation',
+    [
+      ['status', 'final'],
+      ['combo-code', 'http://loinc.org|8480-6'],
+    ],
+    true,
+  ],
+  // _lastUpdated (the version's own instant)
+  ['Observation', [['_lastUpdated', 'gt2000-01-01']], true],
+  [
+    'Observation',
+    [
+      ['_lastUpdated', 'lt2000'],
+      ['status', 'final'],
+    ],
+    false,
+  ],
+  ['Observation', [['_lastUpdated', 'ne2000,eb1999']], true],
+  [
+    'Observation',
+    [
+      ['status', 'final'],
+      ['_lastUpdated', 'ge2000'],
+    ],
+    true,
+  ],
+  ['Observation', [['_lastUpdated:missing', 'true']], false],
+  ['Observation', [['_lastUpdated:missing', 'false']], true],
   // _id and combinations
   ['Patient', [['_id', 'c-1,c-2,example']], true],
   [
@@ -411,6 +453,61 @@ export function registerRepositoryContract(name: string, open: () => Promise<Sto
         ]);
         expect((await repo.find('Patient', { kind: 'id', name: '_id', ids: ['d-1'] })).length).toBe(1);
         expect(await rejection(repo.delete('Patient', 'd-1', { ifMatch: 1 }))).toBeInstanceOf(StaleVersion);
+      });
+
+      test('an update with the current content writes no version; any other change does', async () => {
+        const first = await repo.put('Patient', 'u-1', patient('u-1', 'Same'), { method: 'PUT' });
+        // the same content again, also with meta.versionId and meta.lastUpdated of the client's own
+        const again = await repo.put('Patient', 'u-1', patient('u-1', 'Same'), { method: 'PUT' });
+        const stamped = {
+          ...patient('u-1', 'Same'),
+          meta: { versionId: '7', lastUpdated: '2001-01-01T00:00:00.000Z' },
+        } as Resource;
+        const withMeta = await repo.put('Patient', 'u-1', stamped, { method: 'PUT', ifMatch: 1 });
+        for (const r of [again, withMeta]) {
+          expect(r).toMatchObject({ created: false, unchanged: true });
+          expect(r.doc).toMatchObject({ _id: 'u-1', vid: 1, lu: first.doc.lu });
+          expect(r.doc.resource?.meta).toEqual({ versionId: '1', lastUpdated: first.doc.lu });
+        }
+        expect(await repo.historyCount({ type: 'Patient', id: 'u-1' })).toBe(1);
+        expect((await repo.read('Patient', 'u-1'))?.vid).toBe(1);
+
+        // a change of content, or of meta apart from those two, is a new version
+        const tagged = { ...patient('u-1', 'Same'), meta: { tag: [{ code: 't' }] } } as Resource;
+        const changed = await repo.put('Patient', 'u-1', tagged, { method: 'PUT' });
+        expect(changed.unchanged).toBeFalsy();
+        expect(changed.doc.vid).toBe(2);
+        const renamed = await repo.put('Patient', 'u-1', patient('u-1', 'Other'), { method: 'PATCH' });
+        expect(renamed.doc.vid).toBe(3);
+        expect((await repo.put('Patient', 'u-1', patient('u-1', 'Other'), { method: 'PATCH' })).doc.vid).toBe(
+          3,
+        );
+        // the index follows the current version
+        const byName = (family: string) =>
+          repo.find(
+            'Patient',
+            {
+              kind: 'match',
+              name: 'family',
+              code: 'family',
+              not: false,
+              anyOf: [{ type: 'string', mode: 'exact', value: family }],
+            },
+            { fields: 'id' },
+          );
+        expect((await byName('Other')).map((d) => d._id)).toContain('u-1');
+        expect((await byName('Same')).map((d) => d._id)).not.toContain('u-1');
+
+        // after a delete the same content brings the resource back as a new version
+        await repo.delete('Patient', 'u-1');
+        const back = await repo.put('Patient', 'u-1', patient('u-1', 'Other'), { method: 'PUT' });
+        expect(back).toMatchObject({ created: true });
+        expect(back.unchanged).toBeFalsy();
+        expect(back.doc.vid).toBe(5);
+        // a stale If-Match is refused even when nothing would change
+        expect(
+          await rejection(repo.put('Patient', 'u-1', patient('u-1', 'Other'), { method: 'PUT', ifMatch: 4 })),
+        ).toBeInstanceOf(StaleVersion);
       });
 
       test('If-Match: stale versions are refused with the current version', async () => {

@@ -1,6 +1,6 @@
 /**
  * Query plans of multi-clause searches on SQLite: one clause drives (read from its parameter's index) and
- * every other clause is a probe by the candidate's own (type, id), never a read of all the type's matches
+ * every other clause is a probe by the candidate's own row key (rk), never a read of all the type's matches
  * of that clause (which would make `Encounter?patient=X&class=VR&date=...` grow with the practice).
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
@@ -55,7 +55,7 @@ test.each([
     expect(detail.some((d) => /USING (COVERING )?INDEX ix_reference_\d/.test(d))).toBe(true);
     const probes = detail.filter((d) => d.includes('EXISTS'));
     expect(probes.length).toBe(q.length - 1);
-    for (const p of probes) expect(p).toMatch(/USING INDEX ix_\w+_type_id \(type=\? AND id=\?\)/);
+    for (const p of probes) expect(p).toMatch(/USING INDEX ix_\w+_rk \(rk=\?\)/);
   },
 );
 

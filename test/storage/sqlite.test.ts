@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import Database from 'better-sqlite3';
 import type { Resource } from 'fhir/r4.js';
-import { ALL, type Where } from '../../server/storage/repository.js';
+import type { Matcher } from '../../server/fhir/search/ir.js';
+import { ALL, VersionConflict, type Where } from '../../server/storage/repository.js';
 import { DB_FILE, openSqliteStorage, StoreCorruptError } from '../../server/storage/sqlite/index.js';
 import { StoreUnavailableError } from '../../server/storage/store-unavailable.js';
 import { contractDeps, registerRepositoryContract } from './repository-contract.js';
+import { rewriteAsLegacyLayout } from './sqlite-legacy-layout.js';
 
 /** The error a promise rejects with (fails the test when it resolves). */
 async function rejection(p: Promise<unknown>): Promise<unknown> {
@@ -89,21 +91,21 @@ describe('sqlite engine', () => {
     await first.close();
     // the layout of version 1: full indexes where version 2 has partial ones
     const db = new Database(join(dir, DB_FILE));
-    db.exec(`DROP INDEX ix_token_1; CREATE INDEX ix_token_1 ON ix_token ("type", "param", "t", id);
-      DROP INDEX ix_reference_1; CREATE INDEX ix_reference_1 ON ix_reference ("type", "param", "iv", id);
-      DROP INDEX ix_quantity_1; CREATE INDEX ix_quantity_1 ON ix_quantity ("type", "param", "n", "nlo", id);
-      PRAGMA user_version = 1;`);
+    rewriteAsLegacyLayout(db, 1);
+    expect(
+      (db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'ix_token_1'`).get() as { sql: string }).sql,
+    ).not.toMatch(/WHERE/);
     db.close();
     const warnings: string[] = [];
     const storage = await openSqliteStorage({ dataDir: dir, warn: (m) => warnings.push(m) });
-    expect(warnings.join('\n')).toMatch(/from schema version 1 to 2/);
+    expect(warnings.join('\n')).toMatch(/from schema version 1 to 3/);
     const repo = storage.repository(contractDeps());
     expect((await repo.read('Patient', 'v1-a'))?.vid).toBe(1);
     await repo.put('Patient', 'v1-b', patient('v1-b'), { method: 'PUT' });
     expect(await repo.count('Patient', ALL)).toBe(2);
     await storage.close();
     const check = new Database(join(dir, DB_FILE), { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    expect(check.pragma('user_version', { simple: true })).toBe(3);
     const sql = (name: string) =>
       (check.prepare('SELECT sql FROM sqlite_master WHERE name = ?').get(name) as { sql: string }).sql;
     expect(sql('ix_token_1')).toMatch(/WHERE "t" IS NOT NULL$/);
@@ -111,6 +113,139 @@ describe('sqlite engine', () => {
     expect(sql('ix_quantity_1')).toMatch(/WHERE "n" IS NOT NULL$/);
     expect(sql('ix_token_0')).not.toMatch(/WHERE/);
     check.close();
+  });
+
+  test('a store of schema version 2 opens upgraded: resources and history become rowid tables, data and versions kept', async () => {
+    const dir = await freshDir();
+    const first = await openSqliteStorage({ dataDir: dir });
+    const repo1 = first.repository(contractDeps());
+    await repo1.put('Patient', 'v2-a', patient('v2-a'), { method: 'PUT' });
+    await repo1.put('Patient', 'v2-a', { ...patient('v2-a'), gender: 'female' } as Resource, {
+      method: 'PUT',
+    });
+    await repo1.put('Patient', 'v2-b', patient('v2-b'), { method: 'PUT' });
+    await repo1.delete('Patient', 'v2-b');
+    const obs = {
+      resourceType: 'Observation',
+      id: 'v2-o',
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '1234-5' }] },
+      subject: { reference: 'Patient/v2-a' },
+    } as Resource;
+    await repo1.put('Observation', 'v2-o', obs, { method: 'PUT' });
+    await first.close();
+    // the layout of version 2: both tables WITHOUT ROWID, clustered on their key; index rows by (type, id)
+    const db = new Database(join(dir, DB_FILE));
+    rewriteAsLegacyLayout(db, 2);
+    db.close();
+    const warnings: string[] = [];
+    const storage = await openSqliteStorage({ dataDir: dir, warn: (m) => warnings.push(m) });
+    expect(warnings.join('\n')).toMatch(/from schema version 2 to 3/);
+    const repo = storage.repository(contractDeps());
+    expect(await repo.read('Patient', 'v2-a')).toMatchObject({ vid: 2, resource: { gender: 'female' } });
+    expect(await repo.read('Patient', 'v2-b')).toMatchObject({ vid: 2, deleted: true });
+    expect((await repo.history({ type: 'Patient' })).map((h) => [h.rid, h.vid])).toEqual([
+      ['v2-b', 2],
+      ['v2-b', 1],
+      ['v2-a', 2],
+      ['v2-a', 1],
+    ]);
+    expect((await repo.vread('Patient', 'v2-a', 1))?.resource).toMatchObject({ id: 'v2-a' });
+    expect(await repo.count('Patient', { kind: 'id', name: '_id', ids: ['v2-a'] })).toBe(1);
+    // index rows and compartments follow their resources into the new layout
+    const byFamily: Where = {
+      kind: 'match',
+      name: 'family',
+      code: 'family',
+      not: false,
+      anyOf: [{ type: 'string', mode: 'exact', value: 'Fv2-a' }],
+    };
+    expect((await repo.find('Patient', byFamily, { fields: 'id' })).map((d) => d._id)).toEqual(['v2-a']);
+    const byCode: Where = {
+      kind: 'match',
+      name: 'code',
+      code: 'code',
+      not: false,
+      anyOf: [{ type: 'token', system: 'http://loinc.org', code: '1234-5' }],
+    };
+    const inComp: Where = { kind: 'compartment', name: 'patient', compartment: 'Patient/v2-a' };
+    for (const w of [byCode, inComp, { kind: 'and', of: [inComp, byCode] } as Where]) {
+      expect((await repo.find('Observation', w, { fields: 'id' })).map((d) => d._id)).toEqual(['v2-o']);
+    }
+    // the key is still unique: a create of a taken id (a tombstone's too) conflicts
+    const taken = await rejection(
+      repo.put('Patient', 'v2-b', patient('v2-b'), { method: 'POST', mustNotExist: true }),
+    );
+    expect(taken).toBeInstanceOf(VersionConflict);
+    await repo.put('Patient', 'v2-c', patient('v2-c'), { method: 'PUT' });
+    expect(await repo.count('Patient', ALL)).toBe(2);
+    // an update replaces the resource's index rows (found by its rk)
+    await repo.put('Observation', 'v2-o', { ...obs, code: { text: 'x' } } as Resource, { method: 'PUT' });
+    expect(await repo.find('Observation', byCode, { fields: 'id' })).toEqual([]);
+    // an update replaces the resource's index rows (found by its rk)
+    await repo.put('Observation', 'v2-o', { ...obs, code: { text: 'x' } } as Resource, { method: 'PUT' });
+    expect(await repo.find('Observation', byCode, { fields: 'id' })).toEqual([]);
+    await storage.close();
+    const check = new Database(join(dir, DB_FILE), { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(3);
+    const sql = (name: string) =>
+      (check.prepare('SELECT sql FROM sqlite_master WHERE name = ?').get(name) as { sql: string }).sql;
+    expect(sql('resources')).not.toMatch(/WITHOUT ROWID/);
+    expect(sql('history')).not.toMatch(/WITHOUT ROWID/);
+    expect(sql('resources_type_id')).toMatch(/^CREATE UNIQUE INDEX/);
+    expect(sql('history_type_id_vid')).toMatch(/^CREATE UNIQUE INDEX/);
+    expect(sql('resources_type_lu')).toBeDefined();
+    expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+    check.close();
+  });
+
+  test('no index rows for _lastUpdated (the row itself) nor for union parameters (their members have them)', async () => {
+    const dir = await freshDir();
+    const storage = await openSqliteStorage({ dataDir: dir });
+    const repo = storage.repository(contractDeps());
+    const bp = {
+      resourceType: 'Observation',
+      id: 'bp',
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] },
+      component: [
+        {
+          code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
+          valueQuantity: { value: 107, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
+        },
+      ],
+    } as Resource;
+    const written = await repo.put('Observation', 'bp', bp, { method: 'PUT' });
+    // the stored search index keeps every parameter
+    expect(written.doc.sp?.['combo-code']).toHaveLength(2);
+    expect(written.doc.sp?._lastUpdated).toHaveLength(1);
+    const db = new Database(join(dir, DB_FILE), { readonly: true });
+    const params = (table: string) =>
+      (db.prepare(`SELECT DISTINCT param FROM ${table}`).all() as Array<{ param: string }>)
+        .map((r) => r.param)
+        .sort();
+    expect(params('ix_token')).toEqual(['code', 'component-code', 'status']);
+    expect(params('ix_json')).toEqual(['component-code-value-quantity']);
+    expect(params('ix_date')).toEqual([]);
+    db.close();
+    const match = (code: string, anyOf: Matcher[]): Where => ({
+      kind: 'match',
+      name: code,
+      code,
+      not: false,
+      anyOf,
+    });
+    const ids = async (w: Where) => (await repo.find('Observation', w, { fields: 'id' })).map((d) => d._id);
+    expect(await ids(match('combo-code', [{ type: 'token', code: '8480-6' }]))).toEqual(['bp']);
+    expect(await ids(match('combo-code', [{ type: 'token', code: '85354-9' }]))).toEqual(['bp']);
+    const when = Date.parse(written.doc.lu);
+    expect(await ids(match('_lastUpdated', [{ type: 'date', prefix: 'eq', lo: when, hi: when }]))).toEqual([
+      'bp',
+    ]);
+    expect(await ids(match('_lastUpdated', [{ type: 'date', prefix: 'gt', lo: when, hi: when }]))).toEqual(
+      [],
+    );
+    await storage.close();
   });
 
   test('writes survive close and reopen; the lock refuses a second open of the same directory', async () => {

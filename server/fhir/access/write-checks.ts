@@ -48,6 +48,7 @@ async function checkContent(
   pending?: PendingWrites,
 ): Promise<void> {
   if (typeof body !== 'object' || body === null) return; // the interaction reports the malformed body
+  if (rule.kind === 'all') return;
   const resource = { ...(body as Resource), resourceType: type, ...(id ? { id } : {}) } as Resource;
   if (!(await allowsInstance(services, auth, rule, resource, pending)))
     throw outside(`The ${type} in the request`);
@@ -56,7 +57,7 @@ async function checkContent(
 /**
  * The current version of `type/id` must be allowed; a deleted resource is judged by its last content, so
  * that bringing back another patient's deleted resource (update as create) is refused like updating it.
- * Returns the current content (undefined when there is none).
+ * Returns the current content (undefined when there is none, or when the rule allows any content).
  */
 async function checkExisting(
   services: FhirServices,
@@ -66,6 +67,9 @@ async function checkExisting(
   id: string,
 ): Promise<Resource | undefined> {
   if (!/^[A-Za-z0-9\-.]{1,64}$/.test(id)) return undefined;
+  // A rule that allows every resource of the type needs no content: nothing is read (a transaction of
+  // updates would otherwise read every target twice, here and when it is written).
+  if (rule.kind === 'all') return undefined;
   const cur = await services.resources.read(type, id);
   if (!cur) return undefined;
   const live = cur.deleted ? undefined : cur.resource;

@@ -11,7 +11,7 @@ import type { PreferReturn } from '../preconditions.js';
 import type { ResourceStore } from '../resource-store.js';
 import type { FhirServices } from '../services.js';
 import { patchedResource } from '../interactions/patch.js';
-import { claimKey } from '../interactions/write.js';
+import { claimKey, writtenMessage } from '../interactions/write.js';
 import type { ParsedEntry } from './parse-entries.js';
 import type { Action } from './plan.js';
 import { deletedEntry, readEntry, writtenEntry } from './response.js';
@@ -89,8 +89,14 @@ export async function applyWrite(ctx: WriteContext, w: PreparedWrite): Promise<B
         ifMatch,
         tx: session,
       });
-      const verb = r.created ? 'Created' : 'Updated';
-      return writtenEntry(services, prefer, type, r.doc, r.created ? 201 : 200, `${verb} ${type}/${a.id}`);
+      return writtenEntry(
+        services,
+        prefer,
+        type,
+        r.doc,
+        r.created ? 201 : 200,
+        writtenMessage(r, type, a.id),
+      );
     }
     case 'patch':
       return applyPatch(ctx, w, a.id);

@@ -216,6 +216,12 @@ export async function createInteraction(
   return writeReply(services, req, type, outcome.doc, 201, `Created ${type}/${outcome.doc._id}`);
 }
 
+/** The message of a written update: created, updated, or unchanged (no new version, storage/repository.ts). */
+export function writtenMessage(r: WriteResult, type: string, id: string): string {
+  if (r.unchanged) return `${type}/${id} unchanged: its current version ${r.doc.vid} has this content`;
+  return `${r.created ? 'Created' : 'Updated'} ${type}/${id}`;
+}
+
 /** PUT [base]/[type]/[id]: update, or update-as-create for a new id (http.html#update). */
 export async function updateInteraction(
   services: FhirServices,
@@ -228,7 +234,7 @@ export async function updateInteraction(
   const ifMatch = ifMatchOf(req);
   const r = await guard(() => services.resources.put(type, id, resource, { method: 'PUT', ifMatch }));
   const status = r.created ? 201 : 200;
-  return writeReply(services, req, type, r.doc, status, `${r.created ? 'Created' : 'Updated'} ${type}/${id}`);
+  return writeReply(services, req, type, r.doc, status, writtenMessage(r, type, id));
 }
 
 /** PUT [base]/[type]?criteria: conditional update (http.html#cond-update). */
@@ -248,14 +254,7 @@ export async function conditionalUpdateInteraction(
     ),
   );
   const status = result.created ? 201 : 200;
-  return writeReply(
-    services,
-    req,
-    type,
-    result.doc,
-    status,
-    `${result.created ? 'Created' : 'Updated'} ${type}/${result.doc._id}`,
-  );
+  return writeReply(services, req, type, result.doc, status, writtenMessage(result, type, result.doc._id));
 }
 
 /** DELETE [base]/[type]/[id]: a soft delete; later reads answer 410 (http.html#delete). */

@@ -10,6 +10,7 @@ import { loadConformance } from '../../fhir/profiles/conformance.js';
 import { extractIndex } from '../../fhir/search/extract.js';
 import { indexKeysFor } from '../../fhir/search/indexes.js';
 import { buildSearchRegistry } from '../../fhir/search/registry.js';
+import { unionMembers } from '../../fhir/search/unions.js';
 import { recordCurrentIndex } from '../../fhir/runtime-params/state.js';
 import type { RepositoryDeps, Storage } from '../repository.js';
 
@@ -32,6 +33,7 @@ export function migrationSetup(
     deps: {
       extract: (resource) => extractIndex(registry, resource, { baseUrl }),
       paramType: (type, code) => registry.get(type, code)?.type,
+      unionOf: (type, code) => unionMembers(registry, type, code),
       indexKeys: (type) => indexKeysFor(registry, type),
       clock: () => new Date(),
     },

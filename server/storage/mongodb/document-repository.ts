@@ -16,6 +16,7 @@ import {
   checkVersion,
   nextInstant,
   nextVersion,
+  unchangedUpdate,
   type Fields,
   type FindOptions,
   type HistoryDoc,
@@ -241,6 +242,10 @@ export class DocumentRepository implements ResourceRepository {
     const skipRead = opts.mustNotExist === true && opts.ifMatch === undefined;
     const cur = skipRead ? null : await coll.findOne({ _id: id }, { session: tx });
     checkVersion(type, id, cur, opts);
+    const same = cur?.resource ? unchangedUpdate(resource, id, cur, JSON.stringify(cur.resource)) : null;
+    if (same && cur) {
+      return { doc: { _id: id, vid: cur.vid, lu: cur.lu, resource: same }, created: false, unchanged: true };
+    }
     const { vid, lu, stored } = nextVersion(resource, id, cur, this.deps.clock());
     const index = this.deps.extract(stored);
     const doc: CurrentDoc = { _id: id, vid, lu, resource: stored, sp: index.sp, comp: index.comp };

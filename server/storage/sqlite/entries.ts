@@ -44,15 +44,15 @@ export function bindable(v: unknown): string | number | null {
   return JSON.stringify(v);
 }
 
-/** The row of an entry in its table: type, id, param, then its column values (one array, bound as is). */
+/** The row of an entry in its table: type, rk, param, then its column values (one array, bound as is). */
 export function entryRow(
   kind: EntryKind,
   type: string,
-  id: string,
+  rk: number,
   code: string,
   entry: unknown,
 ): Array<string | number | null> {
-  const row: Array<string | number | null> = [type, id, code];
+  const row: Array<string | number | null> = [type, rk, code];
   if (kind === 'json') {
     row.push(JSON.stringify(entry));
     return row;

@@ -23,23 +23,23 @@ import type {
   Where,
   WriteResult,
 } from '../repository.js';
-import { checkVersion, nextInstant, nextVersion, VersionConflict } from '../repository.js';
+import { checkVersion, nextInstant, nextVersion, unchangedUpdate, VersionConflict } from '../repository.js';
 import { withStoredResource } from '../stored-json.js';
 import { entryRow, kindOfEntry, kindOfParamType } from './entries.js';
 import { ENTRY_KINDS, ENTRY_TABLES, type EntryKind } from './schema.js';
 import type { SqliteStorage } from './storage.js';
-import { Params, whereToSql, type CompileContext } from './to-sql.js';
+import { LAST_UPDATED, Params, whereToSql, type CompileContext } from './to-sql.js';
 
 /** The statements that delete and insert the index rows of each entry table (built once). */
 const DELETE_ENTRIES = Object.fromEntries(
-  ENTRY_KINDS.map((kind) => [kind, `DELETE FROM ${ENTRY_TABLES[kind].table} WHERE type = ? AND id = ?`]),
+  ENTRY_KINDS.map((kind) => [kind, `DELETE FROM ${ENTRY_TABLES[kind].table} WHERE rk = ?`]),
 ) as Record<(typeof ENTRY_KINDS)[number], string>;
 const INSERT_ENTRY = Object.fromEntries(
   ENTRY_KINDS.map((kind) => {
     const { table, columns } = ENTRY_TABLES[kind];
     const names = columns.map((c) => `"${c}"`).join(', ');
     const marks = columns.map(() => '?').join(', ');
-    return [kind, `INSERT INTO ${table} (type, id, param, ${names}) VALUES (?, ?, ?, ${marks})`];
+    return [kind, `INSERT INTO ${table} (type, rk, param, ${names}) VALUES (?, ?, ?, ${marks})`];
   }),
 ) as Record<(typeof ENTRY_KINDS)[number], string>;
 
@@ -52,6 +52,8 @@ export const CHUNK = 500;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface ResourceRow {
+  /** The resource's row key (index rows name it by this). */
+  rk?: number;
   id: string;
   vid: number;
   lu: string;
@@ -127,28 +129,35 @@ export class SqliteRepository implements ResourceRepository {
     return opts.tx ? run(opts.tx) : this.store.transaction(run);
   }
 
-  private currentRow(tx: Tx, type: string, id: string): ResourceRow | undefined {
+  private currentRow(tx: Tx, type: string, id: string, withBody = false): ResourceRow | undefined {
     return this.store
       .statements(tx)
-      .get('SELECT id, vid, lu, deleted FROM resources WHERE type = ? AND id = ?')
+      .get(
+        withBody
+          ? 'SELECT rk, id, vid, lu, deleted, resource FROM resources WHERE type = ? AND id = ?'
+          : 'SELECT rk, id, vid, lu, deleted FROM resources WHERE type = ? AND id = ?',
+      )
       .get(type, id) as ResourceRow | undefined;
   }
 
   private putIn(tx: Tx, type: string, id: string, resource: Resource, opts: PutOptions): WriteResult {
     // A create of an id that must not exist yet (a new server id) reads nothing first: its INSERT fails on
-    // the primary key if `type/id` exists in any form, tombstones included, exactly as checkVersion would.
+    // the unique key if `type/id` exists in any form, tombstones included, exactly as checkVersion would.
     const blind = opts.mustNotExist === true && opts.ifMatch === undefined;
-    const cur = blind ? undefined : this.currentRow(tx, type, id);
+    const cur = blind ? undefined : this.currentRow(tx, type, id, true);
     checkVersion(type, id, cur, opts);
+    const same = unchangedUpdate(resource, id, cur, cur?.resource);
+    if (same && cur) {
+      return { doc: { _id: id, vid: cur.vid, lu: cur.lu, resource: same }, created: false, unchanged: true };
+    }
     const { vid, lu, stored } = nextVersion(resource, id, cur, this.deps.clock());
     const index = this.deps.extract(stored);
     this.supersede(tx, type, id, cur);
     const doc: ResourceDoc = { _id: id, vid, lu, resource: stored };
-    if (blind) this.insertNew(tx, type, doc, index);
-    else this.writeCurrent(tx, type, doc, index, !cur);
+    const rk = blind ? this.insertNew(tx, type, doc, index) : this.writeCurrent(tx, type, doc, index, cur);
     this.addHistory(tx, type, id, { vid, lu, method: cur ? opts.method : 'POST' });
     // a resource that never existed has no index rows to delete
-    this.writeIndex(tx, type, id, index.sp, index.comp, !cur);
+    this.writeIndex(tx, type, rk, index.sp, index.comp, !cur);
     doc.sp = index.sp;
     doc.comp = index.comp;
     return { doc, created: !cur || cur.deleted === 1 };
@@ -163,10 +172,10 @@ export class SqliteRepository implements ResourceRepository {
     const s = this.store.statements(tx);
     this.supersede(tx, type, id, cur);
     s.get(
-      'UPDATE resources SET vid = ?, lu = ?, deleted = 1, resource = NULL, sp = NULL, comp = NULL WHERE type = ? AND id = ?',
-    ).run(vid, lu, type, id);
+      'UPDATE resources SET vid = ?, lu = ?, deleted = 1, resource = NULL, sp = NULL, comp = NULL WHERE rk = ?',
+    ).run(vid, lu, cur.rk);
     this.addHistory(tx, type, id, { vid, lu, method: 'DELETE', deleted: true });
-    this.writeIndex(tx, type, id, {}, []);
+    this.writeIndex(tx, type, cur.rk as number, {}, []);
     return { _id: id, vid, lu, deleted: true };
   }
 
@@ -182,12 +191,12 @@ export class SqliteRepository implements ResourceRepository {
     if (this.currentRow(tx, type, id)) throw new VersionConflict(type, id);
     const live = !current.deleted && current.resource !== undefined;
     const index = live ? this.deps.extract(current.resource as Resource) : { sp: {}, comp: [] };
-    this.writeCurrent(tx, type, current, index, true);
+    const rk = this.writeCurrent(tx, type, current, index, undefined);
     for (const h of history) {
       const body = h.resource && !(live && h.vid === current.vid) ? h.resource : undefined;
       this.addHistory(tx, type, id, { ...h, resource: body });
     }
-    if (live) this.writeIndex(tx, type, id, index.sp, index.comp, true);
+    if (live) this.writeIndex(tx, type, rk, index.sp, index.comp, true);
   }
 
   async reindex(type: string, opts: ReindexOptions): Promise<ReindexChunk> {
@@ -195,20 +204,26 @@ export class SqliteRepository implements ResourceRepository {
     return opts.tx ? run(opts.tx) : this.store.transaction(run);
   }
 
-  /** One chunk of `reindex`, on the writer inside `tx`: rows after the cursor by primary key. */
+  /** One chunk of `reindex`, on the writer inside `tx`: rows after the cursor by id (the `(type, id)` key). */
   private reindexIn(tx: Tx, type: string, opts: ReindexOptions): ReindexChunk {
     const s = this.store.statements(tx);
     const rows = s
-      .get('SELECT id, resource FROM resources WHERE type = ? AND id > ? AND deleted = 0 ORDER BY id LIMIT ?')
-      .all(type, opts.after ?? '', Math.max(1, opts.limit)) as Array<{ id: string; resource: string }>;
+      .get(
+        'SELECT rk, id, resource FROM resources WHERE type = ? AND id > ? AND deleted = 0 ORDER BY id LIMIT ?',
+      )
+      .all(type, opts.after ?? '', Math.max(1, opts.limit)) as Array<{
+      rk: number;
+      id: string;
+      resource: string;
+    }>;
     const started = performance.now();
-    const update = s.get('UPDATE resources SET sp = ?, comp = ? WHERE type = ? AND id = ?');
+    const update = s.get('UPDATE resources SET sp = ?, comp = ? WHERE rk = ?');
     let last = opts.after;
     let count = 0;
     for (const row of rows) {
       const index = this.deps.extract(JSON.parse(row.resource) as Resource);
-      update.run(JSON.stringify(index.sp), JSON.stringify(index.comp), type, row.id);
-      this.writeIndex(tx, type, row.id, index.sp, index.comp);
+      update.run(JSON.stringify(index.sp), JSON.stringify(index.comp), row.rk);
+      this.writeIndex(tx, type, row.rk, index.sp, index.comp);
       last = row.id;
       count++;
       if (opts.budgetMs !== undefined && performance.now() - started >= opts.budgetMs) break;
@@ -216,41 +231,66 @@ export class SqliteRepository implements ResourceRepository {
     return { count, last, done: count === rows.length && rows.length < Math.max(1, opts.limit) };
   }
 
-  /** Inserts the row of a resource that must not exist yet (VersionConflict when `type/id` is taken). */
-  private insertNew(tx: Tx, type: string, doc: ResourceDoc, index: SearchIndex): void {
+  /**
+   * Inserts the row of a resource that must not exist yet (VersionConflict when `type/id` is taken);
+   * returns its `rk`.
+   */
+  private insertNew(tx: Tx, type: string, doc: ResourceDoc, index: SearchIndex): number {
     const s = this.store.statements(tx);
+    let rk: number;
     try {
-      s.get(
-        `INSERT INTO resources (type, id, vid, lu, deleted, resource, sp, comp) VALUES (?, ?, ?, ?, 0, ?, ?, ?)`,
-      ).run(
-        type,
-        doc._id,
-        doc.vid,
-        doc.lu,
-        JSON.stringify(doc.resource),
-        JSON.stringify(index.sp),
-        JSON.stringify(index.comp),
-      );
+      const info = s
+        .get(
+          `INSERT INTO resources (type, id, vid, lu, deleted, resource, sp, comp) VALUES (?, ?, ?, ?, 0, ?, ?, ?)`,
+        )
+        .run(
+          type,
+          doc._id,
+          doc.vid,
+          doc.lu,
+          JSON.stringify(doc.resource),
+          JSON.stringify(index.sp),
+          JSON.stringify(index.comp),
+        );
+      rk = Number(info.lastInsertRowid);
     } catch (err) {
-      if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+      if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
         throw new VersionConflict(type, doc._id);
       }
       throw err;
     }
     s.get('INSERT OR IGNORE INTO types (type) VALUES (?)').run(type);
+    return rk;
   }
 
-  /** Inserts or replaces the row of the current version of `type/id` (`isNew`: records the type too). */
-  private writeCurrent(tx: Tx, type: string, doc: ResourceDoc, index: SearchIndex, isNew: boolean): void {
+  /**
+   * Writes the row of the current version of `type/id`: over the row `cur` (its `rk` kept), or as a new row
+   * when there is none (the type recorded too); returns the row's `rk`.
+   */
+  private writeCurrent(
+    tx: Tx,
+    type: string,
+    doc: ResourceDoc,
+    index: SearchIndex,
+    cur: ResourceRow | undefined,
+  ): number {
     const s = this.store.statements(tx);
     const body = doc.deleted || !doc.resource ? null : JSON.stringify(doc.resource);
     const [sp, comp] = body === null ? [null, null] : [JSON.stringify(index.sp), JSON.stringify(index.comp)];
-    s.get(
-      `INSERT INTO resources (type, id, vid, lu, deleted, resource, sp, comp) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (type, id) DO UPDATE SET vid = excluded.vid, lu = excluded.lu, deleted = excluded.deleted,
-         resource = excluded.resource, sp = excluded.sp, comp = excluded.comp`,
-    ).run(type, doc._id, doc.vid, doc.lu, doc.deleted ? 1 : 0, body, sp, comp);
-    if (isNew) s.get('INSERT OR IGNORE INTO types (type) VALUES (?)').run(type);
+    const deleted = doc.deleted ? 1 : 0;
+    if (cur?.rk !== undefined) {
+      s.get(
+        'UPDATE resources SET vid = ?, lu = ?, deleted = ?, resource = ?, sp = ?, comp = ? WHERE rk = ?',
+      ).run(doc.vid, doc.lu, deleted, body, sp, comp, cur.rk);
+      return cur.rk;
+    }
+    const info = s
+      .get(
+        'INSERT INTO resources (type, id, vid, lu, deleted, resource, sp, comp) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(type, doc._id, doc.vid, doc.lu, deleted, body, sp, comp);
+    s.get('INSERT OR IGNORE INTO types (type) VALUES (?)').run(type);
+    return Number(info.lastInsertRowid);
   }
 
   /** Appends one history row of `type/id` (a body only for a superseded version; see `supersede`). */
@@ -284,19 +324,19 @@ export class SqliteRepository implements ResourceRepository {
       .run({ type, id, vid: cur.vid });
   }
 
-  /** Replaces the index rows of `type/id`. */
+  /** Replaces the index rows of the resource `rk` of `type`. */
   private writeIndex(
     tx: Tx,
     type: string,
-    id: string,
+    rk: number,
     sp: Record<string, unknown[]>,
     comp: string[],
     fresh = false,
   ): void {
     const s = this.store.statements(tx);
     if (!fresh) {
-      for (const kind of ENTRY_KINDS) s.get(DELETE_ENTRIES[kind]).run(type, id);
-      s.get('DELETE FROM comp WHERE type = ? AND id = ?').run(type, id);
+      for (const kind of ENTRY_KINDS) s.get(DELETE_ENTRIES[kind]).run(rk);
+      s.get('DELETE FROM comp WHERE type = ? AND rk = ?').run(type, rk);
     }
     let insert: Partial<Record<EntryKind, Statement>> = {};
     if (this.insertsOf !== s) {
@@ -305,23 +345,40 @@ export class SqliteRepository implements ResourceRepository {
     } else insert = this.inserts;
     for (const code in sp) {
       const entries = sp[code];
-      if (!Array.isArray(entries)) continue;
+      if (!Array.isArray(entries) || !this.rowsFor(type, code)) continue;
       const declared = this.kindOf(type, code);
       for (const entry of entries) {
         const kind = declared ?? kindOfEntry(entry);
         const statement = (insert[kind] ??= s.get(INSERT_ENTRY[kind]));
-        statement.run(entryRow(kind, type, id, code, entry));
+        statement.run(entryRow(kind, type, rk, code, entry));
       }
     }
     if (comp.length > 0) {
-      const statement = s.get('INSERT INTO comp (type, id, compartment) VALUES (?, ?, ?)');
-      for (const c of comp.length > 1 ? new Set(comp) : comp) statement.run(type, id, c);
+      const statement = s.get('INSERT INTO comp (type, rk, compartment) VALUES (?, ?, ?)');
+      for (const c of comp.length > 1 ? new Set(comp) : comp) statement.run(type, rk, c);
     }
   }
 
   /** The insert statements of the entry tables on the writer (prepared once). */
   private inserts: Partial<Record<EntryKind, Statement>> = {};
   private insertsOf: unknown = null;
+  /** Whether each parameter of each type has index rows of its own (rowsFor). */
+  private readonly withRows = new Map<string, boolean>();
+
+  /**
+   * Whether the entries of parameter `code` of `type` are written as index rows: not `_lastUpdated` (the
+   * row's `lu`, to-sql.ts) nor a union of other parameters (their rows hold its entries, RepositoryDeps.unionOf).
+   * The search index stored beside the resource (`sp`) keeps them all.
+   */
+  private rowsFor(type: string, code: string): boolean {
+    const key = `${type}\u0000${code}`;
+    let rows = this.withRows.get(key);
+    if (rows === undefined) {
+      rows = code !== LAST_UPDATED && this.deps.unionOf?.(type, code) === undefined;
+      this.withRows.set(key, rows);
+    }
+    return rows;
+  }
 
   /**
    * The entry table of parameter `code` of `type` (undefined: decided per entry). Looked up on every write,
@@ -351,7 +408,11 @@ export class SqliteRepository implements ResourceRepository {
   }
 
   private context(type: string): CompileContext {
-    return { type, kindOf: (code) => kindOfParamType(this.deps.paramType(type, code)) };
+    return {
+      type,
+      kindOf: (code) => kindOfParamType(this.deps.paramType(type, code)),
+      storedUnder: (code) => this.deps.unionOf?.(type, code) ?? [code],
+    };
   }
 
   /** The SELECT of `find` without order, limit or chunk cursor, and its values. */
@@ -359,7 +420,8 @@ export class SqliteRepository implements ResourceRepository {
     const ps = new Params();
     const cond = whereToSql(where, this.context(type), ps);
     const live = opts.includeDeleted ? '' : ' AND r.deleted = 0';
-    const text = `SELECT ${cols} FROM resources r WHERE r.type = @type${live} AND (${cond.text})`;
+    const from = cond.drivenByRk ? 'resources r NOT INDEXED' : 'resources r';
+    const text = `SELECT ${cols} FROM ${from} WHERE r.type = @type${live} AND (${cond.text})`;
     return { text, params: { ...cond.params, type } };
   }
 
@@ -542,9 +604,13 @@ export function planOf(detail: string[], keysetPage: boolean): QueryPlan {
     if (index) indexes.add(index);
     else if (using) indexes.add(`${ALIASES[alias] ?? alias}(primary key)`);
     if (alias !== 'r') continue;
+    // the type alone, read through the key (or the lu index): every resource of the type, unless a limit
+    // over the key order stops it early (a key-set page)
+    const byTypeOnly =
+      constraint === 'type=?' &&
+      (using === 'PRIMARY KEY' || index === 'resources_type_id' || index === 'resources_type_lu');
     if (op === 'SCAN') scansType = true;
-    else if (using === 'PRIMARY KEY' && constraint === 'type=?' && !(keysetPage && !sortsAll))
-      scansType = true;
+    else if (byTypeOnly && !(keysetPage && !sortsAll)) scansType = true;
   }
   return { scansType, indexes: [...indexes], detail };
 }

@@ -2,7 +2,7 @@
  * Compiles a `Where` (the search IR plus storage predicates) into one SQL boolean expression over the
  * current version `r` (a row of `resources`), with bound parameters only: no value is ever written into the
  * SQL text. The matching semantics are those of fhir/search/to-mongo.ts, clause by clause: a clause over
- * index entries becomes `r.id IN (SELECT id FROM <entry table> WHERE type = ? AND param = ? AND <cond>)`,
+ * index entries becomes `r.rk IN (SELECT rk FROM <entry table> WHERE type = ? AND param = ? AND <cond>)`,
  * so that every condition of one matcher holds in the same entry (one row), `:not` becomes `NOT IN` (no
  * entry matches, including no entry at all), and the planner can drive the query from the entry index.
  */
@@ -22,6 +22,8 @@ import { ENTRY_TABLES, type EntryKind } from './schema.js';
 export interface Sql {
   text: string;
   params: Record<string, unknown>;
+  /** Read `resources` by rowid only (Params.drivenByRk). */
+  drivenByRk?: boolean;
 }
 
 /** What the compiler needs to know about the parameters of the type searched. */
@@ -29,6 +31,60 @@ export interface CompileContext {
   type: string;
   /** The entry table of parameter `code` of the type, or undefined when it is not known. */
   kindOf: (code: string) => EntryKind | undefined;
+  /**
+   * The parameters under which `code`'s entries are stored: itself, or the members of a union parameter
+   * (RepositoryDeps.unionOf), whose entries are kept only under them. Default: `[code]`.
+   */
+  storedUnder?: (code: string) => readonly string[];
+}
+
+/**
+ * `_lastUpdated` (R4 search.html#lastUpdated) is the row's own `lu` (meta.lastUpdated as stored, an ISO
+ * instant in UTC with milliseconds): the engine keeps no index rows for it and compares `r.lu`, read from
+ * `resources (type, lu)`.
+ */
+export const LAST_UPDATED = '_lastUpdated';
+
+/** The first and last instants `r.lu` can hold, as ISO text (bounds outside them are clamped). */
+const MIN_ISO_MS = Date.parse('0000-01-01T00:00:00.000Z');
+const MAX_ISO_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** `ms` as `lu` text, clamped to the 4-digit years whose ISO text sorts in time order. */
+function isoOf(ms: number): string {
+  return new Date(Math.min(MAX_ISO_MS, Math.max(MIN_ISO_MS, ms))).toISOString();
+}
+
+/**
+ * The date condition of `m` on `r.lu`: dateCond with lo = hi = the row's instant (an instant of millisecond
+ * precision is a range of one millisecond), compared as ISO text, which orders as time does.
+ */
+function lastUpdatedCond(m: DateMatcher, ps: Params): string {
+  const lo = () => ps.p(isoOf(m.lo));
+  const hi = () => ps.p(isoOf(m.hi));
+  switch (m.prefix) {
+    case 'eq':
+    case 'ap':
+      return `r.lu >= ${lo()} AND r.lu <= ${hi()}`;
+    case 'ne':
+      return `r.lu < ${lo()} OR r.lu > ${hi()}`;
+    case 'gt':
+    case 'sa':
+      return `r.lu > ${hi()}`;
+    case 'lt':
+    case 'eb':
+      return `r.lu < ${lo()}`;
+    case 'ge':
+      return `r.lu >= ${lo()}`;
+    case 'le':
+      return `r.lu <= ${hi()}`;
+  }
+}
+
+/** A match clause on `_lastUpdated` (dates only; any other matcher matches nothing, as no entry has it). */
+function lastUpdatedClause(c: MatchClause, ps: Params): string {
+  const conds = c.anyOf.map((m) => (m.type === 'date' ? lastUpdatedCond(m, ps) : '0'));
+  const any = or(conds);
+  return c.not ? `NOT (${any})` : any;
 }
 
 /**
@@ -37,6 +93,12 @@ export interface CompileContext {
  */
 export class Params {
   readonly values: Record<string, unknown> = {};
+  /**
+   * True once a clause drives the query by `r.rk IN (...)`: the query then reads `resources` by rowid only
+   * (`NOT INDEXED`), as without statistics SQLite would rather read the type's rows through an index and
+   * filter them by the subquery.
+   */
+  drivenByRk = false;
   private n = 0;
   p(v: unknown): string {
     const name = `p${++this.n}`;
@@ -289,8 +351,8 @@ function matcherCond(m: Matcher, ps: Params): string {
 
 /**
  * Some (with `not`: no) entry of parameter `code` in table `kind` meets `cond`. As the query's driving
- * clause it is `r.id IN (SELECT id FROM <kind> WHERE type = ? AND param = ? AND cond)`, read from the
- * parameter's index; otherwise a correlated `EXISTS` looked up by the resource's own (type, id), so that
+ * clause it is `r.rk IN (SELECT rk FROM <kind> WHERE type = ? AND param = ? AND cond)`, read from the
+ * parameter's index; otherwise a correlated `EXISTS` looked up by the resource's own `rk`, so that
  * the other clauses cost a few index probes per candidate instead of reading every match of the type.
  */
 function inEntries(
@@ -304,15 +366,16 @@ function inEntries(
 ): string {
   const table = ENTRY_TABLES[kind].table;
   const extra = cond === null ? '' : ` AND (${cond})`;
+  const codes = ctx.storedUnder?.(code) ?? [code];
+  const param = codes.length === 1 ? `x.param = ${ps.p(codes[0])}` : `x.param IN (${ps.list(codes)})`;
   if (drive && !not) {
-    const head = `SELECT x.id FROM ${table} x WHERE x.type = ${ps.p(ctx.type)} AND x.param = ${ps.p(code)}`;
-    return `r.id IN (${head}${extra})`;
+    const head = `SELECT x.rk FROM ${table} x WHERE x.type = ${ps.p(ctx.type)} AND ${param}`;
+    ps.drivenByRk = true;
+    return `r.rk IN (${head}${extra})`;
   }
-  // INDEXED BY: the probe is by the resource's (type, id); without statistics SQLite would rather walk an
-  // index on the compared columns, which reads every match of the type for each candidate.
-  const probe =
-    `SELECT 1 FROM ${table} x INDEXED BY ${table}_type_id ` +
-    `WHERE x.type = r.type AND x.id = r.id AND x.param = ${ps.p(code)}`;
+  // INDEXED BY: the probe is by the resource's `rk`; without statistics SQLite would rather walk an index
+  // on the compared columns, which reads every match of the type for each candidate.
+  const probe = `SELECT 1 FROM ${table} x INDEXED BY ${table}_rk ` + `WHERE x.rk = r.rk AND ${param}`;
   return `${not ? 'NOT ' : ''}EXISTS (${probe}${extra})`;
 }
 
@@ -341,7 +404,7 @@ function driveRank(w: Where, ctx: CompileContext): number {
     case 'compartment':
       return 2;
     case 'match': {
-      if (w.not || w.anyOf.length === 0) return Infinity;
+      if (w.not || w.anyOf.length === 0 || w.code === LAST_UPDATED) return Infinity;
       if (new Set(w.anyOf.map(kindOfMatcher)).size !== 1) return Infinity;
       const m = w.anyOf[0];
       if (m.type === 'reference') return m.refs ? 1 : 4;
@@ -351,7 +414,7 @@ function driveRank(w: Where, ctx: CompileContext): number {
       return 5;
     }
     case 'missing':
-      return w.missing || ctx.kindOf(w.code) === undefined ? Infinity : 6;
+      return w.missing || w.code === LAST_UPDATED || ctx.kindOf(w.code) === undefined ? Infinity : 6;
     default:
       return Infinity;
   }
@@ -380,24 +443,28 @@ function compile(w: Where, ctx: CompileContext, ps: Params, drive = false): stri
     case 'id':
       return w.ids.length === 0 ? '0' : `r.id IN (${ps.list(w.ids)})`;
     case 'missing': {
+      if (w.code === LAST_UPDATED) return w.missing ? '0' : '1'; // every version has its instant
       const kind = ctx.kindOf(w.code);
       if (kind === undefined)
         return `json_type(r.sp, ${ps.p(`$."${w.code}"`)}) IS ${w.missing ? '' : 'NOT '}NULL`;
       return inEntries(kind, w.code, null, ctx, ps, w.missing, drive);
     }
     case 'match':
-      return matchClause(w, ctx, ps, drive);
+      return w.code === LAST_UPDATED ? lastUpdatedClause(w, ps) : matchClause(w, ctx, ps, drive);
     case 'refs':
       return w.refs.length === 0
         ? '0'
         : inEntries('reference', w.code, `x."r" IN (${ps.list(w.refs)})`, ctx, ps, false, drive);
     case 'compartment':
       if (!drive) {
-        return `EXISTS (SELECT 1 FROM comp c WHERE c.compartment = ${ps.p(w.compartment)} AND c.type = r.type AND c.id = r.id)`;
+        return `EXISTS (SELECT 1 FROM comp c WHERE c.type = r.type AND c.rk = r.rk AND c.compartment = ${ps.p(w.compartment)})`;
       }
-      return `r.id IN (SELECT c.id FROM comp c WHERE c.compartment = ${ps.p(w.compartment)} AND c.type = ${ps.p(ctx.type)})`;
+      ps.drivenByRk = true;
+      return `r.rk IN (SELECT c.rk FROM comp c WHERE c.compartment = ${ps.p(w.compartment)} AND c.type = ${ps.p(ctx.type)})`;
     case 'in-some-compartment':
-      return `r.id IN (SELECT c.id FROM comp c WHERE c.type = ${ps.p(ctx.type)})`;
+      if (!drive) return 'EXISTS (SELECT 1 FROM comp c WHERE c.type = r.type AND c.rk = r.rk)';
+      ps.drivenByRk = true;
+      return `r.rk IN (SELECT c.rk FROM comp c WHERE c.type = ${ps.p(ctx.type)})`;
     case 'id-range': {
       const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[w.op];
       return `r.id ${op} ${ps.p(w.id)}`;
@@ -416,5 +483,5 @@ function compile(w: Where, ctx: CompileContext, ps: Params, drive = false): stri
 /** Compiles `where` for resources of `ctx.type` into a boolean expression over `r` and its values. */
 export function whereToSql(where: Where, ctx: CompileContext, ps: Params = new Params()): Sql {
   const text = compile(where, ctx, ps, true);
-  return { text, params: ps.values };
+  return { text, params: ps.values, drivenByRk: ps.drivenByRk };
 }

@@ -1,7 +1,8 @@
 /**
  * The named search conformance fixture (fixtures/search/conformance.json) loaded into a fresh app through
  * the REST API, with a controlled clock: every resource is written at LOADED_AT, then Patient/pat-5 and
- * Observation/obs-9 are updated at UPDATED_AT (for `_lastUpdated`), and the clock stays at UPDATED_AT
+ * Observation/obs-9 are updated at UPDATED_AT (for `_lastUpdated`; with `language` set, which no case
+ * searches, as an update with unchanged content writes no version), and the clock stays at UPDATED_AT
  * (the "now" of `ap` on dates). Expected results in the suites are derived from this file and the spec.
  */
 import { readFileSync } from 'node:fs';
@@ -49,7 +50,7 @@ export async function conformanceApp(engine: Engine): Promise<TestApp> {
   now = new Date(UPDATED_AT);
   for (const key of UPDATED) {
     const r = resources.find((x) => `${x.resourceType}/${x.id}` === key) as Resource;
-    await putResource(t, r);
+    await putResource(t, { ...r, language: 'en' });
   }
   return t;
 }
